@@ -1,0 +1,61 @@
+import { Schema } from "effect"
+import { ScriptOption } from "./options.ts"
+
+/** The fileset option is unset, or holds no path once split and trimmed. */
+export class MissingFileset extends Schema.TaggedError<MissingFileset>()("MissingFileset", {}) {}
+
+/** The first fileset path that breaks a rule, and the rule it breaks. */
+export class InvalidFileset extends Schema.TaggedError<InvalidFileset>()("InvalidFileset", {
+  path: Schema.String,
+  reason: Schema.String,
+}) {}
+
+/** A set run-* option whose script could not be executed by Bacula. */
+export class InvalidScript extends Schema.TaggedError<InvalidScript>()("InvalidScript", {
+  option: ScriptOption,
+}) {}
+
+/** No `backup` relation to publish on (the one being broken does not count). */
+export class RelationMissing extends Schema.TaggedError<RelationMissing>()("RelationMissing", {}) {}
+
+/** A follower: the leader alone writes the application databag. */
+export class NotLeader extends Schema.TaggedError<NotLeader>()("NotLeader", {}) {}
+
+/** A hook tool that could not be run, failed, or answered something unexpected. */
+export class HookToolError extends Schema.TaggedError<HookToolError>()("HookToolError", {
+  tool: Schema.String,
+  reason: Schema.String,
+}) {
+  override get message() {
+    return `${this.tool}: ${this.reason}`
+  }
+}
+
+/** A file system operation on the scripts directory that failed. */
+export class ScriptStoreError extends Schema.TaggedError<ScriptStoreError>()("ScriptStoreError", {
+  operation: Schema.String,
+  path: Schema.String,
+  reason: Schema.String,
+}) {
+  override get message() {
+    return `cannot ${this.operation} ${this.path}: ${this.reason}`
+  }
+}
+
+/** The process was not started by Juju as a hook of this charm. */
+export class NotInJuju extends Schema.TaggedError<NotInJuju>()("NotInJuju", {
+  reason: Schema.String,
+}) {
+  override get message() {
+    return `not running as a Juju hook: ${this.reason}`
+  }
+}
+
+/** Configuration the operator has to fix: the unit is blocked until then. */
+export type ConfigFailure = MissingFileset | InvalidFileset | InvalidScript
+
+/** Outcomes that end reconcile early with a status, not with a failed hook. */
+export type ReconcileStop = ConfigFailure | RelationMissing | NotLeader
+
+/** Faults that fail the hook so that Juju retries it. */
+export type HookFault = HookToolError | ScriptStoreError | NotInJuju

@@ -1,0 +1,58 @@
+import { Context, Effect, Layer } from "effect"
+import { NotInJuju } from "../domain/failures.ts"
+import { jsonAscii } from "../domain/json-ascii.ts"
+
+/** Juju application names, as Juju validates them; the scripts path is built from one. */
+const unitNamePattern = /^([a-z][a-z0-9]*(?:-[a-z0-9]*[a-z][a-z0-9]*)*)\/\d+$/
+
+/**
+ * Replaces `/opt` as the root of the scripts directory. Juju never sets it: it lets the
+ * end-to-end tests run the packed charm unprivileged without changing what it does under Juju.
+ */
+export const optDirVariable = "BACKUP_INTEGRATOR_OPT_DIR"
+
+/** What Juju tells the hook through its environment. */
+export class JujuContext extends Context.Service<
+  JujuContext,
+  {
+    /** The event name, from `JUJU_DISPATCH_PATH` (`hooks/config-changed` → `config-changed`). */
+    readonly event: string
+    readonly unitName: string
+    /** The part of the unit name before `/`. */
+    readonly appName: string
+    /** `JUJU_RELATION_ID` on relation events (`backup:2`). */
+    readonly relationId: string | undefined
+    /** `/opt`, unless redirected by {@link optDirVariable}. */
+    readonly optDir: string
+  }
+>()("backup-integrator/layers/JujuContext") {
+  static readonly fromEnvironment = (env: Readonly<Record<string, string | undefined>>) =>
+    Layer.effect(
+      JujuContext,
+      Effect.gen(function* () {
+        const missing = ["JUJU_DISPATCH_PATH", "JUJU_UNIT_NAME"].filter((name) => !env[name])
+        if (missing.length > 0) {
+          return yield* new NotInJuju({ reason: `${missing.join(", ")} not set` })
+        }
+        const dispatchPath = env.JUJU_DISPATCH_PATH as string
+        const unitName = env.JUJU_UNIT_NAME as string
+        const appName = unitNamePattern.exec(unitName)?.[1]
+        if (appName === undefined) {
+          return yield* new NotInJuju({ reason: `JUJU_UNIT_NAME is not a unit name: ${jsonAscii(unitName)}` })
+        }
+        const optDir = env[optDirVariable] || "/opt"
+        if (!optDir.startsWith("/")) {
+          return yield* new NotInJuju({ reason: `${optDirVariable} is not an absolute path` })
+        }
+        return JujuContext.of({
+          event: dispatchPath.slice(dispatchPath.lastIndexOf("/") + 1),
+          unitName,
+          appName,
+          relationId: env.JUJU_RELATION_ID || undefined,
+          optDir: optDir.replace(/\/+$/, ""),
+        })
+      }),
+    )
+
+  static readonly layer = JujuContext.fromEnvironment(process.env)
+}

@@ -1,0 +1,14 @@
+import { Context, Effect, Layer } from "effect"
+import type { HookToolError } from "../domain/failures.ts"
+import { HookTools } from "./HookTools.ts"
+
+/** Whether this unit leads its application, and so owns the application databags. */
+export class Leadership extends Context.Service<
+  Leadership,
+  { readonly isLeader: Effect.Effect<boolean, HookToolError> }
+>()("backup-integrator/layers/Leadership") {
+  static readonly layer = Layer.effect(
+    Leadership,
+    Effect.map(HookTools, (tools) => Leadership.of({ isLeader: tools.isLeader() })),
+  )
+}

@@ -1,0 +1,30 @@
+import { Context, Effect, Layer } from "effect"
+import type { Databag } from "../domain/backup-spec.ts"
+import type { HookToolError } from "../domain/failures.ts"
+import { HookTools } from "./HookTools.ts"
+import { JujuContext } from "./JujuContext.ts"
+
+/** The relations of an endpoint and this application's databag in each. */
+export class Relations extends Context.Service<
+  Relations,
+  {
+    readonly ids: (endpoint: string) => Effect.Effect<ReadonlyArray<string>, HookToolError>
+    /** This application's databag (leader only). */
+    readonly appData: (id: string) => Effect.Effect<Databag, HookToolError>
+    /** Sets the given keys of this application's databag; `""` deletes a key. */
+    readonly updateAppData: (id: string, changes: Databag) => Effect.Effect<void, HookToolError>
+  }
+>()("backup-integrator/layers/Relations") {
+  static readonly layer = Layer.effect(
+    Relations,
+    Effect.gen(function* () {
+      const tools = yield* HookTools
+      const { appName } = yield* JujuContext
+      return Relations.of({
+        ids: (endpoint) => tools.relationIds(endpoint),
+        appData: (id) => tools.relationGet({ id, app: appName }),
+        updateAppData: (id, data) => tools.relationSet({ id, data }),
+      })
+    }),
+  )
+}

@@ -1,0 +1,137 @@
+import { NodeFileSystem } from "@effect/platform-node"
+import { Context, Effect, FileSystem, Layer } from "effect"
+import { ScriptStoreError } from "../domain/failures.ts"
+import type { ScriptOption } from "../domain/options.ts"
+import { appDirectory, scriptPath, scriptsDirectory } from "../domain/script-paths.ts"
+import type { Script } from "../domain/scripts.ts"
+import { JujuContext } from "./JujuContext.ts"
+
+/** Mode of the script files and of the directories that hold them. */
+const mode = 0o755
+
+/** A script installed on this machine, at the path the leader publishes. */
+export interface InstalledScript {
+  readonly option: ScriptOption
+  readonly path: string
+}
+
+/** The scripts of this application on the machine's disk. */
+export class ScriptStore extends Context.Service<
+  ScriptStore,
+  {
+    /**
+     * Makes the scripts directory hold exactly `scripts`, each file written atomically and
+     * only when its content differs; anything else in the directory is deleted.
+     */
+    readonly install: (
+      scripts: ReadonlyArray<Script>,
+    ) => Effect.Effect<ReadonlyArray<InstalledScript>, ScriptStoreError>
+    /** Deletes this application's directory and everything in it. */
+    readonly removeAll: Effect.Effect<void, ScriptStoreError>
+  }
+>()("backup-integrator/layers/ScriptStore") {
+  static readonly layerNoDeps = Layer.effect(
+    ScriptStore,
+    Effect.gen(function* () {
+      const fs = yield* FileSystem.FileSystem
+      const { optDir, appName } = yield* JujuContext
+      const directory = scriptsDirectory(optDir, appName)
+      const encoder = new TextEncoder()
+
+      const failed = (operation: string, path: string) =>
+        Effect.mapError(
+          (error: { readonly message: string }) =>
+            new ScriptStoreError({ operation, path, reason: error.message }),
+        )
+
+      /** Creates `path` if needed and gives it mode 0755; never follows a link planted there. */
+      const ensureDirectory = Effect.fnUntraced(function* (path: string) {
+        const info = yield* fs.lstat(path).pipe(
+          Effect.catchReason("PlatformError", "NotFound", () => Effect.succeed(undefined)),
+          failed("inspect", path),
+        )
+        if (info === undefined) {
+          yield* fs.makeDirectory(path, { mode }).pipe(failed("create directory", path))
+        } else if (info.type !== "Directory") {
+          return yield* new ScriptStoreError({ operation: "use", path, reason: "not a directory" })
+        } else if ((info.mode & 0o7777) === mode) {
+          return
+        }
+        // The umask may have narrowed a new directory's mode; a wider one lets others rewrite scripts.
+        yield* fs.chmod(path, mode).pipe(failed("chmod", path))
+      })
+
+      /** The current content of a regular file at `path`, if there is one. */
+      const currentContent = Effect.fnUntraced(function* (path: string) {
+        const info = yield* fs.lstat(path).pipe(
+          Effect.catchReason("PlatformError", "NotFound", () => Effect.succeed(undefined)),
+          failed("inspect", path),
+        )
+        if (info === undefined || info.type !== "File") return { info, content: undefined }
+        const content = yield* fs.readFile(path).pipe(failed("read", path))
+        return { info, content }
+      })
+
+      /** Temporary file beside the target, flushed, then renamed over it: never a partial script. */
+      const writeAtomically = Effect.fnUntraced(function* (path: string, data: Uint8Array) {
+        const temporary = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`
+        yield* Effect.gen(function* () {
+          yield* Effect.scoped(
+            Effect.gen(function* () {
+              const file = yield* fs.open(temporary, { flag: "wx", mode, noFollow: true })
+              yield* file.writeAll(data)
+              yield* file.sync
+            }),
+          ).pipe(failed("write", temporary))
+          yield* fs.chmod(temporary, mode).pipe(failed("chmod", temporary))
+          yield* fs.rename(temporary, path).pipe(failed("rename into", path))
+        }).pipe(Effect.onError(() => fs.remove(temporary, { force: true }).pipe(Effect.ignore)))
+      })
+
+      const installOne = Effect.fnUntraced(function* ({ option, content }: Script) {
+        const path = scriptPath(optDir, appName, option)
+        const data = encoder.encode(content)
+        const current = yield* currentContent(path)
+        if (current.content !== undefined && Buffer.compare(current.content, data) === 0) {
+          if ((current.info.mode & 0o7777) !== mode) {
+            yield* fs.chmod(path, mode).pipe(failed("chmod", path))
+          }
+        } else if (current.info?.type === "Directory") {
+          return yield* new ScriptStoreError({
+            operation: "write",
+            path,
+            reason: "a directory is in the way",
+          })
+        } else {
+          yield* writeAtomically(path, data)
+        }
+        return { option, path }
+      })
+
+      const install = Effect.fnUntraced(function* (scripts: ReadonlyArray<Script>) {
+        yield* fs.makeDirectory(optDir || "/", { recursive: true }).pipe(failed("create directory", optDir))
+        yield* ensureDirectory(`${optDir}/backup-integrator-charm`)
+        yield* ensureDirectory(appDirectory(optDir, appName))
+        yield* ensureDirectory(directory)
+        const installed = yield* Effect.forEach(scripts, installOne)
+        const wanted = new Set(installed.map(({ path }) => path.slice(directory.length + 1)))
+        const present = yield* fs.readDirectory(directory).pipe(failed("list", directory))
+        for (const name of present) {
+          if (wanted.has(name)) continue
+          const path = `${directory}/${name}`
+          yield* fs.remove(path, { recursive: true, force: true }).pipe(failed("delete", path))
+        }
+        return installed
+      })
+
+      const removeAll = Effect.suspend(() => {
+        const path = appDirectory(optDir, appName)
+        return fs.remove(path, { recursive: true, force: true }).pipe(failed("delete", path))
+      })
+
+      return ScriptStore.of({ install, removeAll })
+    }),
+  )
+
+  static readonly layer = ScriptStore.layerNoDeps.pipe(Layer.provide(NodeFileSystem.layer))
+}

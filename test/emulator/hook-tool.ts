@@ -1,0 +1,228 @@
+#!/usr/bin/env node
+// A stand-in for Juju's hook tools, strict about flags as the real ones are: each tool in
+// bin/ links here and acts on the state file named by HOOK_TOOL_EMULATOR_STATE.
+import { readFileSync } from "node:fs"
+import { basename } from "node:path"
+import { parse as parseYaml } from "yaml"
+import { type EmulatorState, readState, stateVariable, writeState } from "./state.ts"
+
+class ToolExit extends Error {
+  readonly code: number
+  readonly stderr: string
+  constructor(code: number, stderr: string) {
+    super(stderr)
+    this.code = code
+    this.stderr = stderr
+  }
+}
+
+const fail = (message: string, code = 1): never => {
+  throw new ToolExit(code, `ERROR ${message}\n`)
+}
+
+interface FlagSpec {
+  readonly names: ReadonlyArray<string>
+  readonly kind: "bool" | "value"
+}
+type Parsed = { flags: Map<string, string | boolean>; args: Array<string> }
+
+/** gnuflag-style parsing: `--name=value`, `--name value`, `-n value`, `--` ends flags. */
+const parseFlags = (argv: ReadonlyArray<string>, specs: Record<string, FlagSpec>): Parsed => {
+  const flags = new Map<string, string | boolean>()
+  const args: Array<string> = []
+  const byName = new Map<string, [string, FlagSpec]>()
+  for (const [key, spec] of Object.entries(specs))
+    for (const name of spec.names) byName.set(name, [key, spec])
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string
+    if (arg === "--") {
+      args.push(...argv.slice(i + 1))
+      break
+    }
+    if (!arg.startsWith("-") || arg === "-") {
+      args.push(arg)
+      continue
+    }
+    const [name, inline] = arg.includes("=")
+      ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
+      : [arg, undefined]
+    const found = byName.get(name)
+    if (found === undefined) return fail(`flag provided but not defined: ${name}`, 2)
+    const [key, spec] = found
+    if (spec.kind === "bool") {
+      if (inline === undefined) flags.set(key, true)
+      else if (/^(true|false)$/i.test(inline)) flags.set(key, inline.toLowerCase() === "true")
+      else return fail(`invalid boolean value "${inline}" for flag ${name}`, 2)
+    } else {
+      const value = inline ?? argv[++i]
+      if (value === undefined) return fail(`flag needs an argument: ${name}`, 2)
+      flags.set(key, value)
+    }
+  }
+  return { flags, args }
+}
+
+const format: FlagSpec = { names: ["--format"], kind: "value" }
+const relation: FlagSpec = { names: ["-r", "--relation"], kind: "value" }
+const app: FlagSpec = { names: ["--app"], kind: "bool" }
+
+const checkFormat = (parsed: Parsed) => {
+  const value = parsed.flags.get("format")
+  if (value !== undefined && !["json", "yaml", "smart"].includes(value as string)) {
+    fail(`invalid value "${value}" for flag --format: unknown format "${value}"`, 2)
+  }
+  if (value !== "json") fail("this emulator answers --format=json only", 2)
+}
+
+const noMoreArgs = (args: ReadonlyArray<string>, from: number) => {
+  if (args.length > from) fail(`unrecognized args: ["${args.slice(from).join('" "')}"]`, 2)
+}
+
+const unitName = () => process.env.JUJU_UNIT_NAME ?? fail("JUJU_UNIT_NAME not set")
+const appName = () => unitName().split("/")[0] as string
+
+const relationOf = (state: EmulatorState, parsed: Parsed) => {
+  const id = (parsed.flags.get("relation") as string | undefined) ?? process.env.JUJU_RELATION_ID
+  if (id === undefined) return fail("no relation id specified", 2)
+  const found = state.relations[id]
+  if (found === undefined) return fail(`invalid value "${id}" for option -r: relation not found`, 2)
+  return { id, relation: found }
+}
+
+type Tool = (argv: ReadonlyArray<string>, state: EmulatorState, stdin: () => string) => string
+
+const tools: Record<string, Tool> = {
+  "config-get": (argv, state) => {
+    const parsed = parseFlags(argv, { format, all: { names: ["-a", "--all"], kind: "bool" } })
+    checkFormat(parsed)
+    noMoreArgs(parsed.args, 1)
+    const key = parsed.args[0]
+    return JSON.stringify(key === undefined ? state.config : (state.config[key] ?? null))
+  },
+  "is-leader": (argv, state) => {
+    const parsed = parseFlags(argv, { format })
+    checkFormat(parsed)
+    noMoreArgs(parsed.args, 0)
+    return JSON.stringify(state.leader)
+  },
+  "relation-ids": (argv, state) => {
+    const parsed = parseFlags(argv, { format })
+    checkFormat(parsed)
+    noMoreArgs(parsed.args, 1)
+    const endpoint = parsed.args[0] ?? process.env.JUJU_RELATION ?? fail("no endpoint name specified", 2)
+    return JSON.stringify(
+      Object.entries(state.relations)
+        .filter(([, r]) => r.endpoint === endpoint)
+        .map(([id]) => id),
+    )
+  },
+  "relation-list": (argv, state) => {
+    const parsed = parseFlags(argv, { format, relation, app })
+    checkFormat(parsed)
+    noMoreArgs(parsed.args, 0)
+    const { relation: r } = relationOf(state, parsed)
+    return JSON.stringify(parsed.flags.get("app") ? r.remoteApp : r.remoteUnits)
+  },
+  "relation-get": (argv, state) => {
+    const parsed = parseFlags(argv, { format, relation, app })
+    checkFormat(parsed)
+    noMoreArgs(parsed.args, 2)
+    const { relation: r } = relationOf(state, parsed)
+    const key = parsed.args[0] ?? "-"
+    const target = parsed.args[1] ?? process.env.JUJU_REMOTE_UNIT ?? fail("no unit id specified", 2)
+    if (parsed.flags.get("app")) {
+      if (target !== appName() && target !== r.remoteApp)
+        fail(`invalid value "${target}": not an application of this relation`, 2)
+      if (target === appName() && !state.leader) fail("permission denied")
+    }
+    const bag = r.data[target] ?? {}
+    return JSON.stringify(key === "-" ? bag : (bag[key] ?? null))
+  },
+  "relation-set": (argv, state, stdin) => {
+    const parsed = parseFlags(argv, { format, relation, app, file: { names: ["--file"], kind: "value" } })
+    const { relation: r } = relationOf(state, parsed)
+    const changes: Record<string, unknown> = {}
+    const file = parsed.flags.get("file") as string | undefined
+    if (file !== undefined) {
+      const text = file === "-" ? stdin() : readFileSync(file, "utf8")
+      const mapping = parseYaml(text)
+      if (mapping === null || typeof mapping !== "object" || Array.isArray(mapping))
+        fail("expected a YAML map of settings")
+      Object.assign(changes, mapping)
+    }
+    for (const pair of parsed.args) {
+      const at = pair.indexOf("=")
+      if (at <= 0) fail(`expected "key=value", got "${pair}"`, 2)
+      changes[pair.slice(0, at)] = pair.slice(at + 1)
+    }
+    if (Object.values(changes).some((v) => typeof v !== "string")) fail("values must be strings")
+    const owner = parsed.flags.get("app") ? appName() : unitName()
+    if (parsed.flags.get("app") && !state.leader) fail("permission denied")
+    const bag = { ...(r.data[owner] ?? {}) }
+    for (const [k, v] of Object.entries(changes as Record<string, string>)) {
+      if (v === "") delete bag[k]
+      else bag[k] = v
+    }
+    r.data[owner] = bag
+    return ""
+  },
+  "status-set": (argv, state) => {
+    const parsed = parseFlags(argv, { application: { names: ["--application"], kind: "bool" } })
+    const [status, ...message] = parsed.args
+    if (!["maintenance", "blocked", "waiting", "active"].includes(status ?? "")) {
+      fail(`invalid status "${status}", expected one of [maintenance blocked waiting active]`, 2)
+    }
+    if (parsed.flags.get("application") && !state.leader) fail("this unit is not the leader")
+    state.status = { status: status as string, message: message.join(" ") }
+    return ""
+  },
+  "juju-log": (argv, state) => {
+    const parsed = parseFlags(argv, {
+      level: { names: ["-l", "--log-level"], kind: "value" },
+      debug: { names: ["--debug"], kind: "bool" },
+      format,
+    })
+    if (parsed.args.length === 0) fail("no message specified", 2)
+    const level =
+      (parsed.flags.get("level") as string | undefined) ?? (parsed.flags.get("debug") ? "DEBUG" : "INFO")
+    if (!["TRACE", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"].includes(level))
+      fail(`invalid log level "${level}"`, 2)
+    state.logs.push({ level, message: parsed.args.join(" ") })
+    return ""
+  },
+}
+
+const main = () => {
+  const name = basename(process.argv[1] ?? "")
+  const argv = process.argv.slice(2)
+  const stateFile = process.env[stateVariable]
+  const missing = [stateVariable, "JUJU_CONTEXT_ID"].find((variable) => !process.env[variable])
+  if (missing !== undefined || stateFile === undefined) {
+    process.stderr.write(`ERROR ${missing} not set\n`)
+    process.exitCode = 1
+    return
+  }
+  const state = readState(stateFile)
+  const tool = tools[name]
+  state.calls.push([name, ...argv])
+  const fault = state.faults[name]
+  try {
+    if (tool === undefined) fail(`unknown hook tool ${name}`)
+    if (fault !== undefined) {
+      writeState(stateFile, state)
+      if ("hang" in fault) return setInterval(() => {}, 1 << 30)
+      if ("stdout" in fault) return void process.stdout.write(fault.stdout)
+      throw new ToolExit(fault.exit, fault.stderr ?? "")
+    }
+    const output = (tool as Tool)(argv, state, () => readFileSync(0, "utf8"))
+    writeState(stateFile, state)
+    if (output !== "") process.stdout.write(`${output}\n`)
+  } catch (error) {
+    if (!(error instanceof ToolExit)) throw error
+    writeState(stateFile, state)
+    process.stderr.write(error.stderr)
+    process.exitCode = error.code
+  }
+}
+
+main()
