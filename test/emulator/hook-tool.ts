@@ -1,9 +1,7 @@
-#!/usr/bin/env node
 // A stand-in for Juju's hook tools, strict about flags as the real ones are: each tool in
 // bin/ links here and acts on the state file named by HOOK_TOOL_EMULATOR_STATE.
 import { readFileSync } from "node:fs"
 import { basename } from "node:path"
-import { parse as parseYaml } from "yaml"
 import { type EmulatorState, readState, stateVariable, writeState } from "./state.ts"
 
 class ToolExit extends Error {
@@ -89,7 +87,15 @@ const relationOf = (state: EmulatorState, parsed: Parsed) => {
   return { id, relation: found }
 }
 
-type Tool = (argv: ReadonlyArray<string>, state: EmulatorState, stdin: () => string) => string
+type Tool = (argv: ReadonlyArray<string>, state: EmulatorState, stdin: () => string) => string | Promise<string>
+
+const parseSettings = async (text: string): Promise<unknown> => {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return (await import("yaml")).parse(text)
+  }
+}
 
 const tools: Record<string, Tool> = {
   "config-get": (argv, state) => {
@@ -138,14 +144,15 @@ const tools: Record<string, Tool> = {
     const bag = r.data[target] ?? {}
     return JSON.stringify(key === "-" ? bag : (bag[key] ?? null))
   },
-  "relation-set": (argv, state, stdin) => {
+  "relation-set": async (argv, state, stdin) => {
     const parsed = parseFlags(argv, { format, relation, app, file: { names: ["--file"], kind: "value" } })
     const { relation: r } = relationOf(state, parsed)
     const changes: Record<string, unknown> = {}
     const file = parsed.flags.get("file") as string | undefined
     if (file !== undefined) {
       const text = file === "-" ? stdin() : readFileSync(file, "utf8")
-      const mapping = parseYaml(text)
+      // Juju reads YAML; JSON, which this charm sends, is YAML too and parses without loading a YAML library.
+      const mapping = await parseSettings(text)
       if (mapping === null || typeof mapping !== "object" || Array.isArray(mapping))
         fail("expected a YAML map of settings")
       Object.assign(changes, mapping)
@@ -192,7 +199,7 @@ const tools: Record<string, Tool> = {
   },
 }
 
-const main = () => {
+const main = async () => {
   const name = basename(process.argv[1] ?? "")
   const argv = process.argv.slice(2)
   const stateFile = process.env[stateVariable]
@@ -214,7 +221,7 @@ const main = () => {
       if ("stdout" in fault) return void process.stdout.write(fault.stdout)
       throw new ToolExit(fault.exit, fault.stderr ?? "")
     }
-    const output = (tool as Tool)(argv, state, () => readFileSync(0, "utf8"))
+    const output = await (tool as Tool)(argv, state, () => readFileSync(0, "utf8"))
     writeState(stateFile, state)
     if (output !== "") process.stdout.write(`${output}\n`)
   } catch (error) {
@@ -225,4 +232,4 @@ const main = () => {
   }
 }
 
-main()
+await main()

@@ -1,0 +1,213 @@
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from "node:fs"
+import { join } from "node:path"
+import { afterEach, assert, describe, it } from "vitest"
+import { backupRelation, CharmUnit, charmDir } from "../support/charm-unit.ts"
+
+const dump = "#!/bin/sh\nPGPASSWORD=s3cret pg_dump mydb > /var/backups/postgresql/dump.sql\n"
+const load = "#!/bin/sh\npsql mydb < /var/backups/postgresql/dump.sql\n"
+const config = { fileset: "/var/backups/postgresql, /etc/myapp", "run-before-backup": dump, "run-after-restore": load }
+
+const units: Array<CharmUnit> = []
+const unit = (...args: ConstructorParameters<typeof CharmUnit>) => {
+  const made = new CharmUnit(...args)
+  units.push(made)
+  return made
+}
+afterEach(() => {
+  for (const made of units.splice(0)) made.remove()
+})
+
+const mode = (path: string) => statSync(path).mode & 0o7777
+const published = (u: CharmUnit) => ({
+  fileset: "/var/backups/postgresql,/etc/myapp",
+  "run-before-backup": u.scriptPath("run-before-backup"),
+  "run-after-restore": u.scriptPath("run-after-restore"),
+})
+
+describe("the packed charm", () => {
+  it("has Juju's layout", () => {
+    for (const file of ["dispatch", "metadata.yaml", "config.yaml", "manifest.yaml", "dist/hook.mjs", "bin/node"]) {
+      assert.isTrue(existsSync(join(charmDir, file)), file)
+    }
+    assert.strictEqual(mode(join(charmDir, "dispatch")) & 0o111, 0o111)
+    assert.include(readFileSync(join(charmDir, "metadata.yaml"), "utf8"), "subordinate: true")
+  })
+})
+
+describe("config-changed", () => {
+  it("leader: installs the scripts 0755 at the published paths, publishes, logs, active", () => {
+    const u = unit({ config, relations: { "backup:3": backupRelation() } })
+    const result = u.hook("config-changed")
+    assert.strictEqual(result.code, 0, result.stderr)
+    assert.deepStrictEqual(result.state.status, { status: "active", message: "" })
+    const bag = result.state.relations["backup:3"]?.data["backup-integrator"]
+    assert.deepStrictEqual(bag, published(u))
+    for (const [option, content] of [
+      ["run-before-backup", dump],
+      ["run-after-restore", load],
+    ] as const) {
+      const path = bag?.[option] as string
+      assert.strictEqual(readFileSync(path, "utf8"), content)
+      assert.strictEqual(mode(path), 0o755)
+      assert.isTrue(lstatSync(path).isFile())
+    }
+    let dir = u.scriptPath("x")
+    for (let i = 0; i < 3; i++) {
+      dir = join(dir, "..")
+      assert.strictEqual(mode(dir), 0o755, dir)
+    }
+    assert.deepStrictEqual(readdirSync(join(u.scriptPath("x"), "..")).sort(), ["run-after-restore", "run-before-backup"])
+    assert.deepStrictEqual(
+      result.state.logs.map((l) => l.level),
+      ["INFO"],
+    )
+    assert.notInclude(JSON.stringify(result.state.logs), "s3cret")
+  })
+
+  it("leader steady state: at most 5 hook-tool calls, nothing rewritten", () => {
+    const u = unit({ config, relations: { "backup:3": backupRelation() } })
+    u.hook("config-changed")
+    const before = statSync(u.scriptPath("run-before-backup")).mtimeMs
+    const result = u.hook("config-changed")
+    assert.strictEqual(result.code, 0)
+    assert.deepStrictEqual(
+      result.state.calls.map(([tool]) => tool),
+      ["config-get", "relation-ids", "is-leader", "relation-get", "status-set"],
+    )
+    assert.strictEqual(statSync(u.scriptPath("run-before-backup")).mtimeMs, before)
+    assert.deepStrictEqual(result.state.logs, [])
+  })
+
+  it("follower: installs the same scripts, publishes nothing, active, 4 calls", () => {
+    const u = unit({ leader: false, config, relations: { "backup:3": backupRelation() } }, "backup-integrator/1")
+    const result = u.hook("config-changed")
+    assert.strictEqual(result.code, 0, result.stderr)
+    assert.deepStrictEqual(result.state.status, { status: "active", message: "" })
+    assert.deepStrictEqual(result.state.relations["backup:3"]?.data["backup-integrator"], {})
+    assert.strictEqual(readFileSync(u.scriptPath("run-after-restore"), "utf8"), load)
+    assert.strictEqual(result.state.calls.length, 4)
+  })
+
+  it("blocked: the exact message, and the last good spec stays", () => {
+    const u = unit({ config, relations: { "backup:3": backupRelation() } })
+    u.hook("config-changed")
+    u.update((s) => {
+      s.config = { ...config, fileset: "/ok,/etc/x y\n", "run-before-backup": "#!/bin/sh\nchanged\n" }
+    })
+    const result = u.hook("config-changed")
+    assert.strictEqual(result.code, 0)
+    assert.deepStrictEqual(result.state.status, {
+      status: "blocked",
+      message: 'invalid fileset: "/etc/x y": character \' \' is not allowed',
+    })
+    assert.deepStrictEqual(result.state.relations["backup:3"]?.data["backup-integrator"], published(u))
+    assert.strictEqual(readFileSync(u.scriptPath("run-before-backup"), "utf8"), dump)
+  })
+
+  it("waiting without a backup relation", () => {
+    const u = unit({ config })
+    const result = u.hook("install")
+    assert.strictEqual(result.code, 0)
+    assert.deepStrictEqual(result.state.status, { status: "waiting", message: "waiting for backup relation" })
+    assert.isTrue(existsSync(u.scriptPath("run-before-backup")))
+  })
+
+  it("an unset script is deleted and unpublished", () => {
+    const u = unit({ config, relations: { "backup:3": backupRelation() } })
+    u.hook("config-changed")
+    u.update((s) => {
+      const { "run-before-backup": _, ...rest } = config
+      s.config = rest
+    })
+    const result = u.hook("config-changed")
+    assert.isFalse(existsSync(u.scriptPath("run-before-backup")))
+    assert.deepStrictEqual(result.state.relations["backup:3"]?.data["backup-integrator"], {
+      fileset: "/var/backups/postgresql,/etc/myapp",
+      "run-after-restore": u.scriptPath("run-after-restore"),
+    })
+  })
+})
+
+describe("relations", () => {
+  it("every backup relation gets the spec; backup-relation-broken leaves the broken one out", () => {
+    const u = unit({ config, relations: { "backup:3": backupRelation(), "backup:5": backupRelation() } })
+    assert.strictEqual(u.hook("backup-relation-joined", "backup:5").code, 0)
+    assert.deepStrictEqual(u.state.relations["backup:5"]?.data["backup-integrator"], published(u))
+    assert.deepStrictEqual(u.state.relations["backup:3"]?.data["backup-integrator"], published(u))
+
+    u.update((s) => {
+      s.config = { fileset: "/srv" }
+    })
+    const broken = u.hook("backup-relation-broken", "backup:5")
+    assert.strictEqual(broken.code, 0, broken.stderr)
+    assert.deepStrictEqual(broken.state.relations["backup:3"]?.data["backup-integrator"], { fileset: "/srv" })
+    assert.deepStrictEqual(broken.state.relations["backup:5"]?.data["backup-integrator"], published(u))
+    assert.strictEqual(broken.state.status.status, "active")
+  })
+
+  it("the last backup relation broken: waiting", () => {
+    const u = unit({ config, relations: { "backup:3": backupRelation() } })
+    const result = u.hook("backup-relation-broken", "backup:3")
+    assert.strictEqual(result.code, 0)
+    assert.deepStrictEqual(result.state.status, { status: "waiting", message: "waiting for backup relation" })
+  })
+})
+
+describe("other events", () => {
+  it("remove deletes the application's directory and exits 0", () => {
+    const u = unit({ config, relations: { "backup:3": backupRelation() } })
+    u.hook("config-changed")
+    const result = u.hook("remove")
+    assert.strictEqual(result.code, 0, result.stderr)
+    assert.isFalse(existsSync(join(u.optDir, "backup-integrator-charm", "backup-integrator")))
+    assert.deepStrictEqual(result.state.calls, [])
+  })
+
+  it("any event name exits 0", () => {
+    const u = unit({ config, relations: { "backup:3": backupRelation() } })
+    for (const event of ["start", "update-status", "leader-elected", "secret-changed", "some-future-event"]) {
+      assert.strictEqual(u.hook(event).code, 0, event)
+    }
+  })
+})
+
+describe("faults", () => {
+  it("a failing relation-set: exit 1, one line naming the tool, logged at ERROR, no temporary file", () => {
+    const u = unit({
+      config,
+      relations: { "backup:3": backupRelation() },
+      faults: { "relation-set": { exit: 1, stderr: "ERROR cannot write relation settings\n" } },
+    })
+    const result = u.hook("config-changed")
+    assert.strictEqual(result.code, 1)
+    const lines = result.stderr.trimEnd().split("\n")
+    assert.strictEqual(lines.length, 1)
+    assert.match(lines[0] as string, /relation-set: exited with status 1: ERROR cannot write relation settings/)
+    assert.deepStrictEqual(
+      result.state.logs.map((l) => l.level),
+      ["ERROR"],
+    )
+    assert.deepStrictEqual(readdirSync(join(u.scriptPath("x"), "..")).sort(), ["run-after-restore", "run-before-backup"])
+
+    u.update((s) => {
+      s.faults = {}
+    })
+    const retried = u.hook("config-changed")
+    assert.strictEqual(retried.code, 0)
+    assert.deepStrictEqual(retried.state.relations["backup:3"]?.data["backup-integrator"], published(u))
+  })
+
+  it("a hook tool printing something unparseable fails the hook", () => {
+    const u = unit({ config, faults: { "config-get": { stdout: "{not json" } } })
+    const result = u.hook("config-changed")
+    assert.strictEqual(result.code, 1)
+    assert.match(result.stderr, /^backup-integrator: config-get: printed output that is not JSON\n$/)
+  })
+
+  it("outside Juju: exit 1 saying what is missing", () => {
+    const u = unit({ config })
+    const result = u.hook("install", undefined, { JUJU_DISPATCH_PATH: "", JUJU_UNIT_NAME: "" })
+    assert.strictEqual(result.code, 1)
+    assert.strictEqual(result.stderr, "backup-integrator: not running as a Juju hook: JUJU_DISPATCH_PATH, JUJU_UNIT_NAME not set\n")
+  })
+})

@@ -1,0 +1,11 @@
+import { Effect, Ref } from "effect"
+import { dispatch } from "../../src/programs/dispatch.ts"
+import { FakeState, type FakeModel, testLayer } from "./fake-juju.ts"
+
+/** Runs the event dispatch against a fake model: how it ended, and the model afterwards. */
+export const runDispatch = (initial: FakeModel) =>
+  Effect.gen(function* () {
+    const exit = yield* Effect.exit(dispatch)
+    const after = yield* Ref.get(yield* FakeState)
+    return { exit, model: after }
+  }).pipe(Effect.provide(testLayer(initial)))

@@ -1,0 +1,253 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Exit } from "effect"
+import { scriptPath } from "../../src/domain/script-paths.ts"
+import { appName, type FakeModel, model, optDir } from "../support/fake-juju.ts"
+import { runDispatch } from "../support/run-program.ts"
+
+const dump = "#!/bin/sh\npg_dump --password=s3cret mydb > /var/backups/pg/dump.sql\n"
+const load = "#!/bin/sh\npsql mydb < /var/backups/pg/dump.sql\n"
+const pathOf = (option: Parameters<typeof scriptPath>[2]) => scriptPath(optDir, appName, option)
+
+const goodConfig = { fileset: "/var/backups/pg, /etc/myapp", "run-before-backup": dump, "run-after-restore": load }
+const publishedBag = {
+  fileset: "/var/backups/pg,/etc/myapp",
+  "run-before-backup": pathOf("run-before-backup"),
+  "run-after-restore": pathOf("run-after-restore"),
+}
+
+/** Runs one hook and then a second one on the resulting model, as Juju would for the next event. */
+const twice = (initial: FakeModel, next: (m: FakeModel) => FakeModel = (m) => m) =>
+  Effect.gen(function* () {
+    const first = yield* runDispatch(initial)
+    const second = yield* runDispatch(next({ ...first.model, calls: [], logs: [] }))
+    return { first, second }
+  })
+
+describe("status table", () => {
+  it.effect("MissingFileset: blocked, nothing written, no relation looked at", () =>
+    Effect.gen(function* () {
+      for (const fileset of [undefined, "", " , ,, "]) {
+        const config = fileset === undefined ? {} : { fileset }
+        const { exit, model: after } = yield* runDispatch(
+          model({ config, relations: { "backup:1": { fileset: "/old" } } }),
+        )
+        assert.isTrue(Exit.isSuccess(exit))
+        assert.deepStrictEqual(after.status, { status: "blocked", message: "missing fileset config" })
+        assert.deepStrictEqual(after.calls, ["config-get", "status-set"])
+        assert.deepStrictEqual(after.relations, { "backup:1": { fileset: "/old" } })
+      }
+    }),
+  )
+
+  it.effect("InvalidFileset: blocked with the first offending path and the rule", () =>
+    Effect.gen(function* () {
+      const { model: after } = yield* runDispatch(model({ config: { fileset: "/ok, relative/path, /a b" } }))
+      assert.deepStrictEqual(after.status, {
+        status: "blocked",
+        message: 'invalid fileset: "relative/path": not an absolute path',
+      })
+    }),
+  )
+
+  it.effect("InvalidScript: blocked naming the option, never the script", () =>
+    Effect.gen(function* () {
+      const { model: after } = yield* runDispatch(
+        model({ config: { fileset: "/srv", "run-after-backup": "echo secret-token" } }),
+      )
+      assert.deepStrictEqual(after.status, {
+        status: "blocked",
+        message: "invalid run-after-backup: script must start with #!",
+      })
+      assert.deepStrictEqual(after.scripts, {})
+    }),
+  )
+
+  it.effect("fileset is checked before the scripts", () =>
+    Effect.gen(function* () {
+      const { model: after } = yield* runDispatch(model({ config: { "run-after-backup": "no shebang" } }))
+      assert.strictEqual(after.status?.message, "missing fileset config")
+    }),
+  )
+
+  it.effect("RelationMissing: waiting, but the scripts are installed", () =>
+    Effect.gen(function* () {
+      const { model: after } = yield* runDispatch(model({ config: goodConfig }))
+      assert.deepStrictEqual(after.status, { status: "waiting", message: "waiting for backup relation" })
+      assert.deepStrictEqual(after.scripts, { "run-before-backup": dump, "run-after-restore": load })
+      assert.deepStrictEqual(after.calls, ["config-get", "relation-ids", "status-set"])
+    }),
+  )
+
+  it.effect("blocked takes priority over waiting", () =>
+    Effect.gen(function* () {
+      const { model: after } = yield* runDispatch(model({ config: { fileset: "/a/../b" } }))
+      assert.deepStrictEqual(after.status, { status: "blocked", message: 'invalid fileset: "/a/../b": ".." segment' })
+    }),
+  )
+
+  it.effect("NotLeader: a follower installs the scripts, publishes nothing, and is active", () =>
+    Effect.gen(function* () {
+      const { exit, model: after } = yield* runDispatch(
+        model({ leader: false, config: goodConfig, relations: { "backup:1": {} } }),
+      )
+      assert.isTrue(Exit.isSuccess(exit))
+      assert.deepStrictEqual(after.status, { status: "active", message: "" })
+      assert.deepStrictEqual(after.scripts, { "run-before-backup": dump, "run-after-restore": load })
+      assert.deepStrictEqual(after.relations, { "backup:1": {} })
+      assert.deepStrictEqual(after.calls, ["config-get", "relation-ids", "is-leader", "status-set"])
+    }),
+  )
+
+  it.effect("HookToolError: the hook fails, no status is set, the fault names the tool", () =>
+    Effect.gen(function* () {
+      const { exit, model: after } = yield* runDispatch(
+        model({ config: goodConfig, relations: { "backup:1": {} }, failing: ["relation-set"] }),
+      )
+      assert.isTrue(Exit.isFailure(exit))
+      const error = Exit.isFailure(exit) ? exit.cause.toString() : ""
+      assert.include(error, "relation-set")
+      assert.isUndefined(after.status)
+      assert.notInclude(after.calls, "status-set")
+    }),
+  )
+
+  it.effect("ScriptStoreError: the hook fails before any relation is touched", () =>
+    Effect.gen(function* () {
+      const { exit, model: after } = yield* runDispatch(
+        model({ config: goodConfig, relations: { "backup:1": {} }, diskFull: true }),
+      )
+      assert.isTrue(Exit.isFailure(exit))
+      assert.deepStrictEqual(after.calls, ["config-get"])
+    }),
+  )
+})
+
+describe("the leader", () => {
+  it.effect("publishes exactly the spec, logs it once at INFO without script contents", () =>
+    Effect.gen(function* () {
+      const { exit, model: after } = yield* runDispatch(model({ config: goodConfig, relations: { "backup:1": {} } }))
+      assert.isTrue(Exit.isSuccess(exit))
+      assert.deepStrictEqual(after.relations["backup:1"], publishedBag)
+      assert.deepStrictEqual(after.status, { status: "active", message: "" })
+      assert.strictEqual(after.logs.length, 1)
+      const [log] = after.logs
+      assert.strictEqual(log?.level, "INFO")
+      assert.include(log?.message, "/var/backups/pg,/etc/myapp")
+      assert.include(log?.message, pathOf("run-before-backup"))
+      assert.notInclude(log?.message, "s3cret")
+    }),
+  )
+
+  it.effect("serves every backup relation", () =>
+    Effect.gen(function* () {
+      const { model: after } = yield* runDispatch(
+        model({ config: goodConfig, relations: { "backup:1": {}, "backup:7": { fileset: "/old" } } }),
+      )
+      assert.deepStrictEqual(after.relations, { "backup:1": publishedBag, "backup:7": publishedBag })
+      assert.strictEqual(after.logs.length, 1)
+    }),
+  )
+
+  it.effect("deletes keys that no longer apply, and only writes what differs", () =>
+    Effect.gen(function* () {
+      const stale = { ...publishedBag, "run-after-backup": "/old/path", legacy: "x" }
+      const { model: after } = yield* runDispatch(model({ config: goodConfig, relations: { "backup:1": stale } }))
+      assert.deepStrictEqual(after.relations["backup:1"], publishedBag)
+    }),
+  )
+
+  it.effect("an unset script is uninstalled and unpublished", () =>
+    Effect.gen(function* () {
+      const { second } = yield* twice(model({ config: goodConfig, relations: { "backup:1": {} } }), (m) => ({
+        ...m,
+        config: { ...goodConfig, "run-before-backup": "  \n" },
+      }))
+      assert.deepStrictEqual(second.model.scripts, { "run-after-restore": load })
+      assert.deepStrictEqual(second.model.relations["backup:1"], {
+        fileset: publishedBag.fileset,
+        "run-after-restore": publishedBag["run-after-restore"],
+      })
+    }),
+  )
+
+  it.effect("steady state: an unchanged bag is not rewritten, nothing is logged, 5 hook-tool calls", () =>
+    Effect.gen(function* () {
+      const { second } = yield* twice(model({ config: goodConfig, relations: { "backup:1": {} } }))
+      assert.deepStrictEqual(second.model.calls, [
+        "config-get",
+        "relation-ids",
+        "is-leader",
+        "relation-get",
+        "status-set",
+      ])
+      assert.deepStrictEqual(second.model.logs, [])
+    }),
+  )
+
+  it.effect("blocked keeps the last good spec: bag and scripts untouched", () =>
+    Effect.gen(function* () {
+      const { first, second } = yield* twice(model({ config: goodConfig, relations: { "backup:1": {} } }), (m) => ({
+        ...m,
+        config: { ...goodConfig, fileset: "/etc/{x}" },
+      }))
+      assert.strictEqual(second.model.status?.status, "blocked")
+      assert.deepStrictEqual(second.model.relations, first.model.relations)
+      assert.deepStrictEqual(second.model.scripts, first.model.scripts)
+    }),
+  )
+
+  it.effect("backup-relation-broken: the broken relation no longer counts", () =>
+    Effect.gen(function* () {
+      const alone = yield* runDispatch(
+        model({ event: "backup-relation-broken", relationId: "backup:1", config: goodConfig, relations: { "backup:1": {} } }),
+      )
+      assert.deepStrictEqual(alone.model.status, { status: "waiting", message: "waiting for backup relation" })
+      assert.deepStrictEqual(alone.model.relations, { "backup:1": {} })
+
+      const other = yield* runDispatch(
+        model({
+          event: "backup-relation-broken",
+          relationId: "backup:1",
+          config: goodConfig,
+          relations: { "backup:1": {}, "backup:2": {} },
+        }),
+      )
+      assert.deepStrictEqual(other.model.relations, { "backup:1": {}, "backup:2": publishedBag })
+      assert.strictEqual(other.model.status?.status, "active")
+    }),
+  )
+
+  it.effect("another endpoint's relation-broken does not drop a backup relation with the same number", () =>
+    Effect.gen(function* () {
+      const { model: after } = yield* runDispatch(
+        model({ event: "juju-info-relation-broken", relationId: "juju-info:1", config: goodConfig, relations: { "backup:1": {} } }),
+      )
+      assert.deepStrictEqual(after.relations["backup:1"], publishedBag)
+    }),
+  )
+})
+
+describe("events", () => {
+  it.effect("remove deletes the scripts and calls no hook tool", () =>
+    Effect.gen(function* () {
+      const { first, second } = yield* twice(model({ config: goodConfig, relations: { "backup:1": {} } }), (m) => ({
+        ...m,
+        event: "remove",
+      }))
+      assert.deepStrictEqual(first.model.scripts, { "run-before-backup": dump, "run-after-restore": load })
+      assert.isTrue(Exit.isSuccess(second.exit))
+      assert.deepStrictEqual(second.model.scripts, {})
+      assert.deepStrictEqual(second.model.calls, [])
+    }),
+  )
+
+  it.effect.each(["install", "start", "upgrade-charm", "leader-elected", "update-status", "stop", "no-such-event"])(
+    "%s reconciles",
+    (event) =>
+      Effect.gen(function* () {
+        const { exit, model: after } = yield* runDispatch(model({ event, config: goodConfig, relations: { "backup:1": {} } }))
+        assert.isTrue(Exit.isSuccess(exit))
+        assert.deepStrictEqual(after.relations["backup:1"], publishedBag)
+      }),
+  )
+})
