@@ -5,7 +5,11 @@ import { backupRelation, CharmUnit, charmDir } from "../support/charm-unit.ts"
 
 const dump = "#!/bin/sh\nPGPASSWORD=s3cret pg_dump mydb > /var/backups/postgresql/dump.sql\n"
 const load = "#!/bin/sh\npsql mydb < /var/backups/postgresql/dump.sql\n"
-const config = { fileset: "/var/backups/postgresql, /etc/myapp", "run-before-backup": dump, "run-after-restore": load }
+const config = {
+  fileset: "/var/backups/postgresql, /etc/myapp",
+  "run-before-backup": dump,
+  "run-after-restore": load,
+}
 
 const units: Array<CharmUnit> = []
 const unit = (...args: ConstructorParameters<typeof CharmUnit>) => {
@@ -26,7 +30,14 @@ const published = (u: CharmUnit) => ({
 
 describe("the packed charm", () => {
   it("has Juju's layout", () => {
-    for (const file of ["dispatch", "metadata.yaml", "config.yaml", "manifest.yaml", "dist/hook.mjs", "bin/node"]) {
+    for (const file of [
+      "dispatch",
+      "metadata.yaml",
+      "config.yaml",
+      "manifest.yaml",
+      "dist/hook.mjs",
+      "bin/node",
+    ]) {
       assert.isTrue(existsSync(join(charmDir, file)), file)
     }
     assert.strictEqual(mode(join(charmDir, "dispatch")) & 0o111, 0o111)
@@ -56,7 +67,10 @@ describe("config-changed", () => {
       dir = join(dir, "..")
       assert.strictEqual(mode(dir), 0o755, dir)
     }
-    assert.deepStrictEqual(readdirSync(join(u.scriptPath("x"), "..")).sort(), ["run-after-restore", "run-before-backup"])
+    assert.deepStrictEqual(readdirSync(join(u.scriptPath("x"), "..")).sort(), [
+      "run-after-restore",
+      "run-before-backup",
+    ])
     assert.deepStrictEqual(
       result.state.logs.map((l) => l.level),
       ["INFO"],
@@ -79,7 +93,10 @@ describe("config-changed", () => {
   })
 
   it("follower: installs the same scripts, publishes nothing, active, 4 calls", () => {
-    const u = unit({ leader: false, config, relations: { "backup:3": backupRelation() } }, "backup-integrator/1")
+    const u = unit(
+      { leader: false, config, relations: { "backup:3": backupRelation() } },
+      "backup-integrator/1",
+    )
     const result = u.hook("config-changed")
     assert.strictEqual(result.code, 0, result.stderr)
     assert.deepStrictEqual(result.state.status, { status: "active", message: "" })
@@ -98,7 +115,7 @@ describe("config-changed", () => {
     assert.strictEqual(result.code, 0)
     assert.deepStrictEqual(result.state.status, {
       status: "blocked",
-      message: 'invalid fileset: "/etc/x y": character \' \' is not allowed',
+      message: "invalid fileset: \"/etc/x y\": character ' ' is not allowed",
     })
     assert.deepStrictEqual(result.state.relations["backup:3"]?.data["backup-integrator"], published(u))
     assert.strictEqual(readFileSync(u.scriptPath("run-before-backup"), "utf8"), dump)
@@ -182,12 +199,18 @@ describe("faults", () => {
     assert.strictEqual(result.code, 1)
     const lines = result.stderr.trimEnd().split("\n")
     assert.strictEqual(lines.length, 1)
-    assert.match(lines[0] as string, /relation-set: exited with status 1: ERROR cannot write relation settings/)
+    assert.match(
+      lines[0] as string,
+      /relation-set: exited with status 1: ERROR cannot write relation settings/,
+    )
     assert.deepStrictEqual(
       result.state.logs.map((l) => l.level),
       ["ERROR"],
     )
-    assert.deepStrictEqual(readdirSync(join(u.scriptPath("x"), "..")).sort(), ["run-after-restore", "run-before-backup"])
+    assert.deepStrictEqual(readdirSync(join(u.scriptPath("x"), "..")).sort(), [
+      "run-after-restore",
+      "run-before-backup",
+    ])
 
     u.update((s) => {
       s.faults = {}
@@ -208,6 +231,9 @@ describe("faults", () => {
     const u = unit({ config })
     const result = u.hook("install", undefined, { JUJU_DISPATCH_PATH: "", JUJU_UNIT_NAME: "" })
     assert.strictEqual(result.code, 1)
-    assert.strictEqual(result.stderr, "backup-integrator: not running as a Juju hook: JUJU_DISPATCH_PATH, JUJU_UNIT_NAME not set\n")
+    assert.strictEqual(
+      result.stderr,
+      "backup-integrator: not running as a Juju hook: JUJU_DISPATCH_PATH, JUJU_UNIT_NAME not set\n",
+    )
   })
 })

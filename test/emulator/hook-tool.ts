@@ -87,7 +87,11 @@ const relationOf = (state: EmulatorState, parsed: Parsed) => {
   return { id, relation: found }
 }
 
-type Tool = (argv: ReadonlyArray<string>, state: EmulatorState, stdin: () => string) => string | Promise<string>
+type Tool = (
+  argv: ReadonlyArray<string>,
+  state: EmulatorState,
+  stdin: () => string,
+) => string | Promise<string>
 
 const parseSettings = async (text: string): Promise<unknown> => {
   try {

@@ -73,7 +73,12 @@ export class CharmUnit {
           }),
       ...extraEnv,
     }
-    const result = spawnSync(join(charmDir, "dispatch"), [], { cwd: charmDir, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })
+    const result = spawnSync(join(charmDir, "dispatch"), [], {
+      cwd: charmDir,
+      env,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    })
     return { code: result.status, stdout: result.stdout, stderr: result.stderr, state: this.state }
   }
 

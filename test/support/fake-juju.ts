@@ -65,7 +65,8 @@ const hookToolsTest = Layer.effect(
         const result = f(recorded)
         return result instanceof HookToolError ? [result, recorded] : result
       }).pipe(Effect.flatMap((r) => (r instanceof HookToolError ? Effect.fail(r) : Effect.succeed(r as A))))
-    const denied = (tool: string) => new HookToolError({ tool, reason: "exited with status 1: ERROR permission denied" })
+    const denied = (tool: string) =>
+      new HookToolError({ tool, reason: "exited with status 1: ERROR permission denied" })
 
     return HookTools.of({
       configGet: () => call("config-get", (m) => [m.config, m]),
@@ -94,7 +95,8 @@ const hookToolsTest = Layer.effect(
           return [undefined, { ...m, relations: { ...m.relations, [id]: bag } }]
         }),
       statusSet: (status) => call("status-set", (m) => [undefined, { ...m, status }]),
-      jujuLog: ({ level, message }) => call("juju-log", (m) => [undefined, { ...m, logs: [...m.logs, { level, message }] }]),
+      jujuLog: ({ level, message }) =>
+        call("juju-log", (m) => [undefined, { ...m, logs: [...m.logs, { level, message }] }]),
     })
   }),
 )
@@ -106,7 +108,9 @@ const scriptStoreTest = Layer.effect(
     const diskFull = (path: string) =>
       Effect.flatMap(Ref.get(state), (m) =>
         m.diskFull
-          ? Effect.fail(new ScriptStoreError({ operation: "write", path, reason: "ENOSPC: no space left on device" }))
+          ? Effect.fail(
+              new ScriptStoreError({ operation: "write", path, reason: "ENOSPC: no space left on device" }),
+            )
           : Effect.void,
       )
     return ScriptStore.of({

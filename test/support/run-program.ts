@@ -1,6 +1,6 @@
 import { Effect, Ref } from "effect"
 import { dispatch } from "../../src/programs/dispatch.ts"
-import { FakeState, type FakeModel, testLayer } from "./fake-juju.ts"
+import { type FakeModel, FakeState, testLayer } from "./fake-juju.ts"
 
 /** Runs the event dispatch against a fake model: how it ended, and the model afterwards. */
 export const runDispatch = (initial: FakeModel) =>

@@ -3,7 +3,12 @@ import { databagChanges, databagOf, describeSpec } from "../../src/domain/backup
 
 const spec = {
   fileset: ["/a", "/b"],
-  scripts: [{ option: "run-before-backup" as const, path: "/opt/backup-integrator-charm/app/scripts/run-before-backup" }],
+  scripts: [
+    {
+      option: "run-before-backup" as const,
+      path: "/opt/backup-integrator-charm/app/scripts/run-before-backup",
+    },
+  ],
 }
 
 describe("databag", () => {
@@ -14,7 +19,7 @@ describe("databag", () => {
     })
   })
 
-  it("changes: what differs, and \"\" for keys to delete; nothing when equal", () => {
+  it('changes: what differs, and "" for keys to delete; nothing when equal', () => {
     const desired = databagOf(spec)
     assert.deepStrictEqual(databagChanges(desired, desired), {})
     assert.deepStrictEqual(databagChanges({ fileset: "/a", "run-after-backup": "/x", other: "y" }, desired), {
@@ -30,7 +35,9 @@ describe("databag", () => {
       describeSpec(spec, ["backup:1", "backup:4"]),
       "published backup spec on backup:1, backup:4: fileset=/a,/b (2 paths) run-before-backup=/opt/backup-integrator-charm/app/scripts/run-before-backup",
     )
-    const huge = describeSpec({ fileset: Array.from({ length: 10_000 }, (_, i) => `/p${i}`), scripts: [] }, ["backup:1"])
+    const huge = describeSpec({ fileset: Array.from({ length: 10_000 }, (_, i) => `/p${i}`), scripts: [] }, [
+      "backup:1",
+    ])
     assert.isBelow(huge.length, 1200)
     assert.include(huge, "(10000 paths)")
   })

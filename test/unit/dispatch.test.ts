@@ -8,7 +8,11 @@ const dump = "#!/bin/sh\npg_dump --password=s3cret mydb > /var/backups/pg/dump.s
 const load = "#!/bin/sh\npsql mydb < /var/backups/pg/dump.sql\n"
 const pathOf = (option: Parameters<typeof scriptPath>[2]) => scriptPath(optDir, appName, option)
 
-const goodConfig = { fileset: "/var/backups/pg, /etc/myapp", "run-before-backup": dump, "run-after-restore": load }
+const goodConfig = {
+  fileset: "/var/backups/pg, /etc/myapp",
+  "run-before-backup": dump,
+  "run-after-restore": load,
+}
 const publishedBag = {
   fileset: "/var/backups/pg,/etc/myapp",
   "run-before-backup": pathOf("run-before-backup"),
@@ -81,7 +85,10 @@ describe("status table", () => {
   it.effect("blocked takes priority over waiting", () =>
     Effect.gen(function* () {
       const { model: after } = yield* runDispatch(model({ config: { fileset: "/a/../b" } }))
-      assert.deepStrictEqual(after.status, { status: "blocked", message: 'invalid fileset: "/a/../b": ".." segment' })
+      assert.deepStrictEqual(after.status, {
+        status: "blocked",
+        message: 'invalid fileset: "/a/../b": ".." segment',
+      })
     }),
   )
 
@@ -125,7 +132,9 @@ describe("status table", () => {
 describe("the leader", () => {
   it.effect("publishes exactly the spec, logs it once at INFO without script contents", () =>
     Effect.gen(function* () {
-      const { exit, model: after } = yield* runDispatch(model({ config: goodConfig, relations: { "backup:1": {} } }))
+      const { exit, model: after } = yield* runDispatch(
+        model({ config: goodConfig, relations: { "backup:1": {} } }),
+      )
       assert.isTrue(Exit.isSuccess(exit))
       assert.deepStrictEqual(after.relations["backup:1"], publishedBag)
       assert.deepStrictEqual(after.status, { status: "active", message: "" })
@@ -151,7 +160,9 @@ describe("the leader", () => {
   it.effect("deletes keys that no longer apply, and only writes what differs", () =>
     Effect.gen(function* () {
       const stale = { ...publishedBag, "run-after-backup": "/old/path", legacy: "x" }
-      const { model: after } = yield* runDispatch(model({ config: goodConfig, relations: { "backup:1": stale } }))
+      const { model: after } = yield* runDispatch(
+        model({ config: goodConfig, relations: { "backup:1": stale } }),
+      )
       assert.deepStrictEqual(after.relations["backup:1"], publishedBag)
     }),
   )
@@ -186,10 +197,13 @@ describe("the leader", () => {
 
   it.effect("blocked keeps the last good spec: bag and scripts untouched", () =>
     Effect.gen(function* () {
-      const { first, second } = yield* twice(model({ config: goodConfig, relations: { "backup:1": {} } }), (m) => ({
-        ...m,
-        config: { ...goodConfig, fileset: "/etc/{x}" },
-      }))
+      const { first, second } = yield* twice(
+        model({ config: goodConfig, relations: { "backup:1": {} } }),
+        (m) => ({
+          ...m,
+          config: { ...goodConfig, fileset: "/etc/{x}" },
+        }),
+      )
       assert.strictEqual(second.model.status?.status, "blocked")
       assert.deepStrictEqual(second.model.relations, first.model.relations)
       assert.deepStrictEqual(second.model.scripts, first.model.scripts)
@@ -199,9 +213,17 @@ describe("the leader", () => {
   it.effect("backup-relation-broken: the broken relation no longer counts", () =>
     Effect.gen(function* () {
       const alone = yield* runDispatch(
-        model({ event: "backup-relation-broken", relationId: "backup:1", config: goodConfig, relations: { "backup:1": {} } }),
+        model({
+          event: "backup-relation-broken",
+          relationId: "backup:1",
+          config: goodConfig,
+          relations: { "backup:1": {} },
+        }),
       )
-      assert.deepStrictEqual(alone.model.status, { status: "waiting", message: "waiting for backup relation" })
+      assert.deepStrictEqual(alone.model.status, {
+        status: "waiting",
+        message: "waiting for backup relation",
+      })
       assert.deepStrictEqual(alone.model.relations, { "backup:1": {} })
 
       const other = yield* runDispatch(
@@ -220,7 +242,12 @@ describe("the leader", () => {
   it.effect("another endpoint's relation-broken does not drop a backup relation with the same number", () =>
     Effect.gen(function* () {
       const { model: after } = yield* runDispatch(
-        model({ event: "juju-info-relation-broken", relationId: "juju-info:1", config: goodConfig, relations: { "backup:1": {} } }),
+        model({
+          event: "juju-info-relation-broken",
+          relationId: "juju-info:1",
+          config: goodConfig,
+          relations: { "backup:1": {} },
+        }),
       )
       assert.deepStrictEqual(after.relations["backup:1"], publishedBag)
     }),
@@ -230,10 +257,13 @@ describe("the leader", () => {
 describe("events", () => {
   it.effect("remove deletes the scripts and calls no hook tool", () =>
     Effect.gen(function* () {
-      const { first, second } = yield* twice(model({ config: goodConfig, relations: { "backup:1": {} } }), (m) => ({
-        ...m,
-        event: "remove",
-      }))
+      const { first, second } = yield* twice(
+        model({ config: goodConfig, relations: { "backup:1": {} } }),
+        (m) => ({
+          ...m,
+          event: "remove",
+        }),
+      )
       assert.deepStrictEqual(first.model.scripts, { "run-before-backup": dump, "run-after-restore": load })
       assert.isTrue(Exit.isSuccess(second.exit))
       assert.deepStrictEqual(second.model.scripts, {})
@@ -241,13 +271,21 @@ describe("events", () => {
     }),
   )
 
-  it.effect.each(["install", "start", "upgrade-charm", "leader-elected", "update-status", "stop", "no-such-event"])(
-    "%s reconciles",
-    (event) =>
-      Effect.gen(function* () {
-        const { exit, model: after } = yield* runDispatch(model({ event, config: goodConfig, relations: { "backup:1": {} } }))
-        assert.isTrue(Exit.isSuccess(exit))
-        assert.deepStrictEqual(after.relations["backup:1"], publishedBag)
-      }),
+  it.effect.each([
+    "install",
+    "start",
+    "upgrade-charm",
+    "leader-elected",
+    "update-status",
+    "stop",
+    "no-such-event",
+  ])("%s reconciles", (event) =>
+    Effect.gen(function* () {
+      const { exit, model: after } = yield* runDispatch(
+        model({ event, config: goodConfig, relations: { "backup:1": {} } }),
+      )
+      assert.isTrue(Exit.isSuccess(exit))
+      assert.deepStrictEqual(after.relations["backup:1"], publishedBag)
+    }),
   )
 })

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import fc from "fast-check"
 import { Result } from "effect"
+import fc from "fast-check"
 import { maxPathBytes, parseFileset, pathViolation, splitFileset } from "../../src/domain/fileset.ts"
 
 /** What bacula-server can take unquoted, written independently of the implementation. */
@@ -87,13 +87,26 @@ describe("parseFileset", () => {
     "//",
     "/",
   )
-  const pathish = fc.array(fc.oneof(hostile, fc.string({ maxLength: 6 }), fc.constantFrom("var", "backups")), {
-    maxLength: 12,
-  })
+  const pathish = fc.array(
+    fc.oneof(hostile, fc.string({ maxLength: 6 }), fc.constantFrom("var", "backups")),
+    {
+      maxLength: 12,
+    },
+  )
   const fileset = fc.oneof(
     fc.string({ unit: "binary", maxLength: 200 }),
-    fc.array(pathish.map((parts) => parts.join("")), { maxLength: 8 }).map((paths) => paths.join(",")),
-    fc.array(pathish.map((parts) => `/${parts.join("")}`), { maxLength: 8 }).map((paths) => paths.join(" , ")),
+    fc
+      .array(
+        pathish.map((parts) => parts.join("")),
+        { maxLength: 8 },
+      )
+      .map((paths) => paths.join(",")),
+    fc
+      .array(
+        pathish.map((parts) => `/${parts.join("")}`),
+        { maxLength: 8 },
+      )
+      .map((paths) => paths.join(" , ")),
   )
 
   it("for any input: paths that obey the allowlist, or a typed failure, never a throw", () => {
@@ -117,11 +130,14 @@ describe("parseFileset", () => {
       .stringMatching(/^[\p{L}\p{Nd}._\-+@%~:]{1,12}$/u)
       .filter((s) => s !== "." && s !== "..")
     fc.assert(
-      fc.property(fc.array(fc.array(segment, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 5 }), (paths) => {
-        const wanted = [...new Set(paths.map((segments) => `/${segments.join("/")}`))]
-        const result = parseFileset(wanted.join(", "))
-        assert.deepStrictEqual(Result.isSuccess(result) ? result.success : result.failure, wanted)
-      }),
+      fc.property(
+        fc.array(fc.array(segment, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 5 }),
+        (paths) => {
+          const wanted = [...new Set(paths.map((segments) => `/${segments.join("/")}`))]
+          const result = parseFileset(wanted.join(", "))
+          assert.deepStrictEqual(Result.isSuccess(result) ? result.success : result.failure, wanted)
+        },
+      ),
       { seed: 20261124, numRuns: 2000 },
     )
   })

@@ -28,7 +28,10 @@ describe("JujuContext", () => {
   it.effect("says what is missing outside Juju, and refuses a unit name that is not one", () =>
     Effect.gen(function* () {
       const missing = yield* read({})
-      assert.include(String(Exit.isFailure(missing) && missing.cause), "JUJU_DISPATCH_PATH, JUJU_UNIT_NAME not set")
+      assert.include(
+        String(Exit.isFailure(missing) && missing.cause),
+        "JUJU_DISPATCH_PATH, JUJU_UNIT_NAME not set",
+      )
       for (const unit of ["../../etc/0", "app", "App/0", "app/x", "a/0/1"]) {
         const exit = yield* read({ JUJU_DISPATCH_PATH: "hooks/install", JUJU_UNIT_NAME: unit })
         assert.isTrue(Exit.isFailure(exit), unit)

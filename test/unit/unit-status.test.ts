@@ -1,15 +1,24 @@
 import { assert, describe, it } from "@effect/vitest"
-import fc from "fast-check"
 import { Result } from "effect"
+import fc from "fast-check"
 import { desiredStateOf } from "../../src/domain/desired-state.ts"
-import { InvalidFileset, InvalidScript, MissingFileset, NotLeader, RelationMissing } from "../../src/domain/failures.ts"
+import {
+  InvalidFileset,
+  InvalidScript,
+  MissingFileset,
+  NotLeader,
+  RelationMissing,
+} from "../../src/domain/failures.ts"
 import { jsonAscii } from "../../src/domain/json-ascii.ts"
 import { scriptOptions } from "../../src/domain/options.ts"
 import { maxMessageLength, statusOf } from "../../src/domain/unit-status.ts"
 
 describe("statusOf", () => {
   it("maps each stop to the spec's status and message", () => {
-    assert.deepStrictEqual(statusOf(new MissingFileset()), { status: "blocked", message: "missing fileset config" })
+    assert.deepStrictEqual(statusOf(new MissingFileset()), {
+      status: "blocked",
+      message: "missing fileset config",
+    })
     assert.deepStrictEqual(statusOf(new InvalidFileset({ path: "a\nb", reason: "not an absolute path" })), {
       status: "blocked",
       message: 'invalid fileset: "a\\nb": not an absolute path',
@@ -18,7 +27,10 @@ describe("statusOf", () => {
       status: "blocked",
       message: "invalid run-before-restore: script must start with #!",
     })
-    assert.deepStrictEqual(statusOf(new RelationMissing()), { status: "waiting", message: "waiting for backup relation" })
+    assert.deepStrictEqual(statusOf(new RelationMissing()), {
+      status: "waiting",
+      message: "waiting for backup relation",
+    })
     assert.deepStrictEqual(statusOf(new NotLeader()), { status: "active", message: "" })
   })
 
@@ -49,10 +61,9 @@ describe("for any configuration", () => {
     fc.string({ maxLength: 30 }).map((s) => `#!${s}`),
     fc.array(fc.string({ unit: "binary", maxLength: 60 })).map((parts) => parts.join(",")),
   )
-  const config = fc.record(
-    Object.fromEntries(["fileset", ...scriptOptions].map((key) => [key, value])),
-    { requiredKeys: [] },
-  )
+  const config = fc.record(Object.fromEntries(["fileset", ...scriptOptions].map((key) => [key, value])), {
+    requiredKeys: [],
+  })
 
   it("the status is one line of at most 120 printable ASCII characters, never a script's content", () => {
     fc.assert(

@@ -1,0 +1,163 @@
+// The live ScriptStore on a real (temporary) disk: atomic writes, modes, links, clean-up.
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Exit, Layer } from "effect"
+import type { Script } from "../../src/domain/scripts.ts"
+import { JujuContext } from "../../src/layers/JujuContext.ts"
+import { ScriptStore } from "../../src/layers/ScriptStore.ts"
+
+const app = "backup-integrator"
+
+/** Runs `f` with a ScriptStore rooted in a fresh temporary `/opt`. */
+const withStore = <A, E>(
+  f: (store: ScriptStore["Service"], opt: string, dir: string) => Effect.Effect<A, E>,
+) =>
+  Effect.gen(function* () {
+    const opt = mkdtempSync(join(tmpdir(), "script-store-"))
+    const context = Layer.succeed(
+      JujuContext,
+      JujuContext.of({
+        event: "config-changed",
+        unitName: `${app}/0`,
+        appName: app,
+        relationId: undefined,
+        optDir: opt,
+      }),
+    )
+    const store = yield* Effect.provide(ScriptStore, ScriptStore.layer.pipe(Layer.provide(context)))
+    return yield* f(store, opt, join(opt, "backup-integrator-charm", app, "scripts")).pipe(
+      Effect.ensuring(Effect.sync(() => rmSync(opt, { recursive: true, force: true }))),
+    )
+  })
+
+const scripts: ReadonlyArray<Script> = [
+  { option: "run-before-backup", content: "#!/bin/sh\necho before\n" },
+  { option: "run-after-restore", content: "#!/bin/sh\necho after\n" },
+]
+const mode = (path: string) => lstatSync(path).mode & 0o7777
+
+describe("ScriptStore (live)", () => {
+  it.effect("writes each script 0755 in 0755 directories, whatever the umask", () =>
+    withStore((store, opt, dir) =>
+      Effect.gen(function* () {
+        const umask = process.umask(0o077)
+        const installed = yield* store
+          .install(scripts)
+          .pipe(Effect.ensuring(Effect.sync(() => process.umask(umask))))
+        assert.deepStrictEqual(installed, [
+          { option: "run-before-backup", path: join(dir, "run-before-backup") },
+          { option: "run-after-restore", path: join(dir, "run-after-restore") },
+        ])
+        for (const { path } of installed) assert.strictEqual(mode(path), 0o755)
+        for (const d of [dir, join(dir, ".."), join(opt, "backup-integrator-charm")])
+          assert.strictEqual(mode(d), 0o755)
+        assert.strictEqual(readFileSync(join(dir, "run-after-restore"), "utf8"), "#!/bin/sh\necho after\n")
+      }),
+    ),
+  )
+
+  it.effect("leaves a file with the right content alone, and repairs only its mode", () =>
+    withStore((store, _opt, dir) =>
+      Effect.gen(function* () {
+        yield* store.install(scripts)
+        const path = join(dir, "run-before-backup")
+        chmodSync(path, 0o666)
+        const before = statSync(path)
+        yield* store.install(scripts)
+        const after = statSync(path)
+        assert.strictEqual(after.ino, before.ino)
+        assert.strictEqual(after.mtimeMs, before.mtimeMs)
+        assert.strictEqual(mode(path), 0o755)
+      }),
+    ),
+  )
+
+  it.effect(
+    "replaces changed content through a new file, deletes what is not wanted (leftover temporaries too)",
+    () =>
+      withStore((store, _opt, dir) =>
+        Effect.gen(function* () {
+          yield* store.install(scripts)
+          const path = join(dir, "run-before-backup")
+          const before = statSync(path).ino
+          writeFileSync(join(dir, "run-before-backup.tmp-123-abc"), "partial")
+          yield* store.install([{ option: "run-before-backup", content: "#!/bin/sh\necho new\n" }])
+          assert.notStrictEqual(statSync(path).ino, before)
+          assert.strictEqual(readFileSync(path, "utf8"), "#!/bin/sh\necho new\n")
+          assert.deepStrictEqual(readdirSync(dir), ["run-before-backup"])
+        }),
+      ),
+  )
+
+  it.effect("never writes through a link planted at a script path", () =>
+    withStore((store, opt, dir) =>
+      Effect.gen(function* () {
+        yield* store.install([])
+        const victim = join(opt, "victim")
+        writeFileSync(victim, "precious", { mode: 0o600 })
+        symlinkSync(victim, join(dir, "run-before-backup"))
+        yield* store.install(scripts)
+        assert.strictEqual(readFileSync(victim, "utf8"), "precious")
+        assert.strictEqual(mode(victim), 0o600)
+        assert.isTrue(lstatSync(join(dir, "run-before-backup")).isFile())
+      }),
+    ),
+  )
+
+  it.effect("refuses a scripts directory that is a link, and repairs one others could write to", () =>
+    withStore((store, opt, dir) =>
+      Effect.gen(function* () {
+        yield* store.install([])
+        chmodSync(dir, 0o777)
+        yield* store.install(scripts)
+        assert.strictEqual(mode(dir), 0o755)
+
+        const elsewhere = join(opt, "elsewhere")
+        mkdirSync(elsewhere)
+        rmSync(dir, { recursive: true })
+        symlinkSync(elsewhere, dir)
+        const exit = yield* Effect.exit(store.install(scripts))
+        assert.isTrue(Exit.isFailure(exit))
+        assert.deepStrictEqual(readdirSync(elsewhere), [])
+      }),
+    ),
+  )
+
+  it.effect("a directory where a script should be is a fault, and leaves no temporary file", () =>
+    withStore((store, _opt, dir) =>
+      Effect.gen(function* () {
+        yield* store.install([])
+        mkdirSync(join(dir, "run-before-backup"))
+        const exit = yield* Effect.exit(store.install(scripts))
+        assert.isTrue(Exit.isFailure(exit))
+        assert.include(String(Exit.isFailure(exit) && exit.cause), join(dir, "run-before-backup"))
+        assert.deepStrictEqual(readdirSync(dir), ["run-before-backup"])
+      }),
+    ),
+  )
+
+  it.effect("removeAll deletes the application's directory, and is fine when it is gone", () =>
+    withStore((store, opt) =>
+      Effect.gen(function* () {
+        yield* store.install(scripts)
+        yield* store.removeAll
+        assert.isFalse(existsSync(join(opt, "backup-integrator-charm", app)))
+        yield* store.removeAll
+      }),
+    ),
+  )
+})
