@@ -1,0 +1,41 @@
+// charmcraft.yaml against charmcraft's JSON schema (a copy in test/fixtures), and the
+// metadata the spec asks for.
+import { readFileSync } from "node:fs"
+import { Ajv } from "ajv"
+import { assert, describe, it } from "vitest"
+import { parse } from "yaml"
+import { scriptOptions } from "../../src/domain/options.ts"
+
+const charmcraft = parse(readFileSync("charmcraft.yaml", "utf8"))
+
+describe("charmcraft.yaml", () => {
+  it("is valid against charmcraft's schema", () => {
+    const schema = JSON.parse(readFileSync("test/fixtures/charmcraft.schema.json", "utf8"))
+    const validate = new Ajv({ strict: false, allErrors: true }).compile(schema)
+    assert.isTrue(validate(charmcraft), JSON.stringify(validate.errors, null, 1))
+  })
+
+  it("declares the subordinate charm of the spec", () => {
+    assert.strictEqual(charmcraft.name, "backup-integrator")
+    assert.strictEqual(charmcraft.subordinate, true)
+    assert.deepStrictEqual(charmcraft.requires, {
+      backup: { interface: "backup" },
+      "juju-info": { interface: "juju-info", scope: "container" },
+    })
+    assert.deepStrictEqual(Object.keys(charmcraft.platforms).sort(), [
+      "ubuntu@22.04:amd64",
+      "ubuntu@22.04:arm64",
+      "ubuntu@24.04:amd64",
+      "ubuntu@24.04:arm64",
+    ])
+  })
+
+  it("has the five string options, with no defaults", () => {
+    const options = charmcraft.config.options
+    assert.deepStrictEqual(Object.keys(options), ["fileset", ...scriptOptions])
+    for (const option of Object.values<Record<string, unknown>>(options)) {
+      assert.strictEqual(option.type, "string")
+      assert.notProperty(option, "default")
+    }
+  })
+})
