@@ -80,7 +80,12 @@ export class HookTools extends Context.Service<
         }).pipe(
           Effect.scoped,
           Effect.catchTag("PlatformError", (error) =>
-            Effect.fail(new HookToolError({ tool, reason: error.message })),
+            Effect.fail(
+              new HookToolError({
+                tool,
+                reason: error.reason._tag === "NotFound" ? "not found on PATH" : error.message,
+              }),
+            ),
           ),
           Effect.timeoutOrElse({
             duration: hookToolTimeout,

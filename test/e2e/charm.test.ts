@@ -237,3 +237,12 @@ describe("faults", () => {
     )
   })
 })
+
+describe("hook tools missing", () => {
+  it("a hook tool not on PATH: exit 1 naming it", () => {
+    const u = unit({ config })
+    const result = u.hook("install", undefined, { PATH: "/usr/bin:/bin" })
+    assert.strictEqual(result.code, 1)
+    assert.strictEqual(result.stderr, "backup-integrator: config-get: not found on PATH\n")
+  })
+})
