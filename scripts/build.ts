@@ -11,7 +11,7 @@ await mkdir(`${charmDir}/bin`, { recursive: true })
 
 await build({
   entryPoints: ["src/main.ts"],
-  outfile: `${charmDir}/dist/hook.mjs`,
+  outfile: `${charmDir}/dist/program.mjs`,
   bundle: true,
   platform: "node",
   format: "esm",
@@ -42,6 +42,7 @@ await writeFile(
   stringify({ "charmcraft-version": "npm run pack", bases: [{ ...base, architectures: [jujuArch] }] }),
 )
 
+await copyFile("src/hook.mjs", `${charmDir}/dist/hook.mjs`)
 await copyFile("dispatch", `${charmDir}/dispatch`)
 await chmod(`${charmDir}/dispatch`, 0o755)
 // The runtime of the npm `node` package pinned in package.json, for this architecture.

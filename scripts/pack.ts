@@ -3,13 +3,13 @@ import { createWriteStream } from "node:fs"
 import { readdir, stat } from "node:fs/promises"
 import { finished } from "node:stream/promises"
 import { ZipFile } from "yazl"
-import { base, charmDir, jujuArch } from "./charm-layout.ts"
+import { base, charmDir, compileCacheDir, jujuArch } from "./charm-layout.ts"
 
 const charmFile = `backup-integrator_${base.name}@${base.channel}-${jujuArch}.charm`
 const zip = new ZipFile()
 for (const entry of await readdir(charmDir, { recursive: true, withFileTypes: true })) {
-  if (!entry.isFile()) continue
   const path = `${entry.parentPath}/${entry.name}`
+  if (!entry.isFile() || path.startsWith(`${charmDir}/${compileCacheDir}/`)) continue
   // Keep the mode bits: Juju must find dispatch and the runtime executable.
   zip.addFile(path, path.slice(charmDir.length + 1), { mode: (await stat(path)).mode })
 }

@@ -1,4 +1,5 @@
-import { Effect, Layer } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { CharmConfig } from "./layers/CharmConfig.ts"
 import { HookTools } from "./layers/HookTools.ts"
 import { JujuContext } from "./layers/JujuContext.ts"

@@ -1,4 +1,4 @@
-import { Result } from "effect"
+import * as Result from "effect/Result"
 import type { ConfigFailure } from "./failures.ts"
 import { parseFileset } from "./fileset.ts"
 import type { CharmConfigValues } from "./options.ts"

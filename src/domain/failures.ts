@@ -1,4 +1,4 @@
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { ScriptOption } from "./options.ts"
 
 /** The fileset option is unset, or holds no path once split and trimmed. */

@@ -1,4 +1,4 @@
-import { Result } from "effect"
+import * as Result from "effect/Result"
 import { InvalidFileset, MissingFileset } from "./failures.ts"
 import { jsonAscii } from "./json-ascii.ts"
 

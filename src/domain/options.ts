@@ -1,4 +1,4 @@
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 /** The options that name a script, in the order they are validated and published. */
 export const ScriptOption = Schema.Literals([

@@ -1,4 +1,4 @@
-import { Result } from "effect"
+import * as Result from "effect/Result"
 import { InvalidScript } from "./failures.ts"
 import { type CharmConfigValues, type ScriptOption, scriptOptions } from "./options.ts"
 

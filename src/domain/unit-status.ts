@@ -1,4 +1,4 @@
-import { Match } from "effect"
+import * as Match from "effect/Match"
 import type { InvalidFileset, ReconcileStop } from "./failures.ts"
 import { jsonAscii } from "./json-ascii.ts"
 

@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { active, statusOf } from "../domain/unit-status.ts"
 import { JujuContext } from "../layers/JujuContext.ts"
 import { ScriptStore } from "../layers/ScriptStore.ts"

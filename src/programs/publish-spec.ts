@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { type BackupSpec, databagChanges, databagOf, describeSpec } from "../domain/backup-spec.ts"
 import { JujuLog } from "../layers/JujuLog.ts"
 import { Relations } from "../layers/Relations.ts"

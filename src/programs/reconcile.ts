@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { desiredStateOf } from "../domain/desired-state.ts"
 import { NotLeader, RelationMissing } from "../domain/failures.ts"
 import { CharmConfig } from "../layers/CharmConfig.ts"

@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type { HookFault } from "../domain/failures.ts"
 import { JujuLog } from "../layers/JujuLog.ts"
 

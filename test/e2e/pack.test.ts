@@ -42,6 +42,7 @@ describe("npm run pack", () => {
       "config.yaml",
       "dispatch",
       "dist/hook.mjs",
+      "dist/program.mjs",
       "manifest.yaml",
       "metadata.yaml",
     ])
