@@ -12,9 +12,7 @@ import * as Stream from "effect/Stream"
 import { Databag } from "../domain/backup-spec.ts"
 import { HookToolError } from "../domain/failures.ts"
 import type { UnitStatus } from "../domain/unit-status.ts"
-
-/** How long a hook tool may take before the hook gives up on it and fails. */
-export const hookToolTimeout = Duration.seconds(60)
+import { JujuContext } from "./JujuContext.ts"
 
 /** `backup:2`: checked before it is passed back to a tool, so it can never read as a flag. */
 export const RelationId = Schema.String.check(Schema.isPattern(/^[a-z][a-z0-9-]*:\d+$/))
@@ -58,6 +56,7 @@ export class HookTools extends Context.Service<
     HookTools,
     Effect.gen(function* () {
       const spawner = yield* ChildProcessSpawner.ChildProcessSpawner
+      const { hookToolTimeout } = yield* JujuContext
       const encoder = new TextEncoder()
 
       const collect = (stream: Stream.Stream<Uint8Array, PlatformError.PlatformError>) =>
@@ -125,6 +124,16 @@ export class HookTools extends Context.Service<
           ),
         )
 
+      /** Runs a tool that prints nothing when it works: anything on stdout means it did not. */
+      const runQuiet = (tool: string, args: ReadonlyArray<string>, input?: string) =>
+        run(tool, args, input).pipe(
+          Effect.flatMap((stdout) =>
+            stdout.trim() === ""
+              ? Effect.void
+              : Effect.fail(new HookToolError({ tool, reason: "printed output where none was expected" })),
+          ),
+        )
+
       return HookTools.of({
         configGet: () => runJson("config-get", ["--format=json"], JsonObject, "an object"),
         isLeader: () => runJson("is-leader", ["--format=json"], Schema.Boolean, "a boolean"),
@@ -143,11 +152,10 @@ export class HookTools extends Context.Service<
             "an object of strings",
           ),
         relationSet: ({ id, data }) =>
-          run("relation-set", ["-r", id, "--app", "--file", "-"], JSON.stringify(data)).pipe(Effect.asVoid),
+          runQuiet("relation-set", ["-r", id, "--app", "--file", "-"], JSON.stringify(data)),
         statusSet: ({ status, message }) =>
-          run("status-set", ["--application=False", status, "--", message]).pipe(Effect.asVoid),
-        jujuLog: ({ level, message }) =>
-          run("juju-log", ["--log-level", level, "--", message]).pipe(Effect.asVoid),
+          runQuiet("status-set", ["--application=False", status, "--", message]),
+        jujuLog: ({ level, message }) => runQuiet("juju-log", ["--log-level", level, "--", message]),
       })
     }),
   )

@@ -1,4 +1,5 @@
 import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { NotInJuju } from "../domain/failures.ts"
@@ -13,6 +14,12 @@ const unitNamePattern = /^([a-z][a-z0-9]*(?:-[a-z0-9]*[a-z][a-z0-9]*)*)\/\d+$/
  */
 export const optDirVariable = "BACKUP_INTEGRATOR_OPT_DIR"
 
+/**
+ * How long a hook tool may take, in seconds, before the hook gives up on it (60 by default).
+ * Juju never sets it either: the fault tests shorten it to see a hanging tool handled.
+ */
+export const hookToolTimeoutVariable = "BACKUP_INTEGRATOR_HOOK_TOOL_TIMEOUT"
+
 /** What Juju tells the hook through its environment. */
 export class JujuContext extends Context.Service<
   JujuContext,
@@ -26,6 +33,8 @@ export class JujuContext extends Context.Service<
     readonly relationId: string | undefined
     /** `/opt`, unless redirected by {@link optDirVariable}. */
     readonly optDir: string
+    /** 60 s, unless shortened by {@link hookToolTimeoutVariable}. */
+    readonly hookToolTimeout: Duration.Duration
   }
 >()("backup-integrator/layers/JujuContext") {
   static readonly fromEnvironment = (env: Readonly<Record<string, string | undefined>>) =>
@@ -46,12 +55,17 @@ export class JujuContext extends Context.Service<
         if (!optDir.startsWith("/")) {
           return yield* new NotInJuju({ reason: `${optDirVariable} is not an absolute path` })
         }
+        const timeout = Number(env[hookToolTimeoutVariable] || 60)
+        if (!(timeout > 0 && Number.isFinite(timeout))) {
+          return yield* new NotInJuju({ reason: `${hookToolTimeoutVariable} is not a number of seconds` })
+        }
         return JujuContext.of({
           event: dispatchPath.slice(dispatchPath.lastIndexOf("/") + 1),
           unitName,
           appName,
           relationId: env.JUJU_RELATION_ID || undefined,
           optDir: optDir.replace(/\/+$/, ""),
+          hookToolTimeout: Duration.seconds(timeout),
         })
       }),
     )

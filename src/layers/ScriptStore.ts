@@ -3,6 +3,8 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type * as PlatformError from "effect/PlatformError"
 import { ScriptStoreError } from "../domain/failures.ts"
 import type { ScriptOption } from "../domain/options.ts"
 import { appDirectory, scriptPath, scriptsDirectory } from "../domain/script-paths.ts"
@@ -41,35 +43,55 @@ export class ScriptStore extends Context.Service<
       const directory = scriptsDirectory(optDir, appName)
       const encoder = new TextEncoder()
 
+      // Node's own words ("ENOSPC: no space left on device, write") say best what went wrong.
       const failed = (operation: string, path: string) =>
         Effect.mapError(
-          (error: { readonly message: string }) =>
-            new ScriptStoreError({ operation, path, reason: error.message }),
+          (error: PlatformError.PlatformError) =>
+            new ScriptStoreError({
+              operation,
+              path,
+              reason:
+                error.reason.cause instanceof Error
+                  ? error.reason.cause.message.replace(/, \w+ '[^']*'$/, "")
+                  : error.message,
+            }),
         )
-
-      /** Creates `path` if needed and gives it mode 0755; never follows a link planted there. */
-      const ensureDirectory = Effect.fnUntraced(function* (path: string) {
-        const info = yield* fs.lstat(path).pipe(
+      const uid = process.getuid?.() ?? 0
+      const gid = process.getgid?.() ?? 0
+      const ownedByOthers = (info: FileSystem.File.Info) => Option.getOrElse(info.uid, () => uid) !== uid
+      const lstatIfAny = (path: string) =>
+        fs.lstat(path).pipe(
           Effect.catchReason("PlatformError", "NotFound", () => Effect.succeed(undefined)),
           failed("inspect", path),
         )
+
+      /**
+       * Creates `path` if needed, owned by this user with mode 0755. A link planted there is
+       * refused, never followed; an existing directory others could write to is repaired.
+       */
+      const ensureDirectory = Effect.fnUntraced(function* (path: string) {
+        const info = yield* lstatIfAny(path)
         if (info === undefined) {
           yield* fs.makeDirectory(path, { mode }).pipe(failed("create directory", path))
         } else if (info.type !== "Directory") {
-          return yield* new ScriptStoreError({ operation: "use", path, reason: "not a directory" })
-        } else if ((info.mode & 0o7777) === mode) {
+          const what = info.type === "SymbolicLink" ? "a symbolic link" : "not a directory"
+          return yield* new ScriptStoreError({
+            operation: "use",
+            path,
+            reason: `${what}: refusing to follow it`,
+          })
+        } else if ((info.mode & 0o7777) === mode && !ownedByOthers(info)) {
           return
         }
+        if (info !== undefined && ownedByOthers(info))
+          yield* fs.chown(path, uid, gid).pipe(failed("chown", path))
         // The umask may have narrowed a new directory's mode; a wider one lets others rewrite scripts.
         yield* fs.chmod(path, mode).pipe(failed("chmod", path))
       })
 
       /** The current content of a regular file at `path`, if there is one. */
       const currentContent = Effect.fnUntraced(function* (path: string) {
-        const info = yield* fs.lstat(path).pipe(
-          Effect.catchReason("PlatformError", "NotFound", () => Effect.succeed(undefined)),
-          failed("inspect", path),
-        )
+        const info = yield* lstatIfAny(path)
         if (info === undefined || info.type !== "File") return { info, content: undefined }
         const content = yield* fs.readFile(path).pipe(failed("read", path))
         return { info, content }
@@ -89,13 +111,18 @@ export class ScriptStore extends Context.Service<
           yield* fs.chmod(temporary, mode).pipe(failed("chmod", temporary))
           yield* fs.rename(temporary, path).pipe(failed("rename into", path))
         }).pipe(Effect.onError(() => fs.remove(temporary, { force: true }).pipe(Effect.ignore)))
+        // The rename is durable once the directory is flushed too.
+        yield* Effect.scoped(Effect.flatMap(fs.open(directory, { flag: "r" }), (dir) => dir.sync)).pipe(
+          failed("flush", directory),
+        )
       })
 
       const installOne = Effect.fnUntraced(function* ({ option, content }: Script) {
         const path = scriptPath(optDir, appName, option)
         const data = encoder.encode(content)
         const current = yield* currentContent(path)
-        if (current.content !== undefined && Buffer.compare(current.content, data) === 0) {
+        const same = current.content !== undefined && Buffer.compare(current.content, data) === 0
+        if (same && !ownedByOthers(current.info)) {
           if ((current.info.mode & 0o7777) !== mode) {
             yield* fs.chmod(path, mode).pipe(failed("chmod", path))
           }

@@ -15,7 +15,7 @@ import {
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Layer } from "effect"
+import { Duration, Effect, Exit, Layer } from "effect"
 import type { Script } from "../../src/domain/scripts.ts"
 import { JujuContext } from "../../src/layers/JujuContext.ts"
 import { ScriptStore } from "../../src/layers/ScriptStore.ts"
@@ -36,6 +36,7 @@ const withStore = <A, E>(
         appName: app,
         relationId: undefined,
         optDir: opt,
+        hookToolTimeout: Duration.seconds(60),
       }),
     )
     const store = yield* Effect.provide(ScriptStore, ScriptStore.layer.pipe(Layer.provide(context)))

@@ -1,5 +1,5 @@
 // Runs the packed charm's dispatch as Juju does, against the hook-tool emulator.
-import { spawnSync } from "node:child_process"
+import { spawn, spawnSync } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
@@ -42,14 +42,10 @@ export class CharmUnit {
     return `${this.optDir}/backup-integrator-charm/${this.unitName.split("/")[0]}/scripts/${option}`
   }
 
-  /** Runs one event; relation events get Juju's relation variables. Clears the call log first. */
-  hook(event: string, relationId?: string, extraEnv: Record<string, string> = {}): HookResult {
-    this.update((state) => {
-      state.calls = []
-      state.logs = []
-    })
+  /** Juju's environment for one event; relation events get the relation's variables. */
+  env(event: string, relationId?: string, extraEnv: Record<string, string> = {}): Record<string, string> {
     const relation = relationId === undefined ? undefined : this.state.relations[relationId]
-    const env: Record<string, string> = {
+    return {
       PATH: `${emulatorBin}:${dirname(process.execPath)}:/usr/bin:/bin`,
       [stateVariable]: this.stateFile,
       BACKUP_INTEGRATOR_OPT_DIR: this.optDir,
@@ -73,13 +69,78 @@ export class CharmUnit {
           }),
       ...extraEnv,
     }
+  }
+
+  private clearLogs(): void {
+    this.update((state) => {
+      state.calls = []
+      state.logs = []
+    })
+  }
+
+  /** Runs one event as Juju does. Clears the call log first. */
+  hook(event: string, relationId?: string, extraEnv: Record<string, string> = {}): HookResult {
+    this.clearLogs()
     const result = spawnSync(join(charmDir, "dispatch"), [], {
       cwd: charmDir,
-      env,
+      env: this.env(event, relationId, extraEnv),
       encoding: "utf8",
       stdio: ["ignore", "pipe", "pipe"],
     })
     return { code: result.status, stdout: result.stdout, stderr: result.stderr, state: this.state }
+  }
+
+  /**
+   * Runs one event in a private mount namespace (root only) where `setup`, a shell snippet
+   * with `$OPT` set, has mounted what it likes over this unit's `/opt`. Afterwards, still
+   * inside, every path below `$OPT` is listed on stdout as `<mode> <type> <path>`.
+   */
+  hookInNamespace(
+    event: string,
+    setup: string,
+    extraEnv: Record<string, string> = {},
+  ): HookResult & { files: Array<string> } {
+    this.clearLogs()
+    const script = `set -e; ${setup}; set +e; "$DISPATCH"; rc=$?; find "$OPT" -mindepth 1 -printf '%m %y %P\\n' | sort; exit $rc`
+    const result = spawnSync("unshare", ["-m", "--propagation", "private", "sh", "-c", script], {
+      cwd: charmDir,
+      env: {
+        ...this.env(event, undefined, extraEnv),
+        OPT: this.optDir,
+        DISPATCH: join(charmDir, "dispatch"),
+      },
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    })
+    const files = result.stdout.split("\n").filter((line) => line !== "")
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr, state: this.state, files }
+  }
+
+  /** Starts an event and kills it, hook tools and all, with SIGKILL after `delayMs`. */
+  async hookKilledAfter(event: string, delayMs: number): Promise<void> {
+    this.clearLogs()
+    const child = spawn(join(charmDir, "dispatch"), [], {
+      cwd: charmDir,
+      env: this.env(event),
+      stdio: "ignore",
+      detached: true,
+    })
+    const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()))
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-(child.pid as number), "SIGKILL")
+      } catch {
+        // Already gone: the hook finished before its time was up.
+      }
+    }, delayMs)
+    await exited
+    clearTimeout(timer)
+    // Hook tools outlive a killed hook only until the group kill reaches them.
+    try {
+      process.kill(-(child.pid as number), "SIGKILL")
+    } catch {
+      // The group is gone.
+    }
   }
 
   remove(): void {

@@ -1,6 +1,6 @@
 // Test layers: an in-memory Juju model behind HookTools, and an in-memory ScriptStore.
 // With them the programs run with no process and no disk.
-import { Context, Effect, Layer, Ref } from "effect"
+import { Context, Duration, Effect, Layer, Ref } from "effect"
 import type { Databag } from "../../src/domain/backup-spec.ts"
 import { HookToolError, ScriptStoreError } from "../../src/domain/failures.ts"
 import type { ScriptOption } from "../../src/domain/options.ts"
@@ -132,7 +132,14 @@ const scriptStoreTest = Layer.effect(
 const jujuContextTest = Layer.effect(
   JujuContext,
   Effect.map(Effect.flatMap(FakeState, Ref.get), ({ event, relationId }) =>
-    JujuContext.of({ event, unitName: `${appName}/0`, appName, relationId, optDir }),
+    JujuContext.of({
+      event,
+      unitName: `${appName}/0`,
+      appName,
+      relationId,
+      optDir,
+      hookToolTimeout: Duration.seconds(60),
+    }),
   ),
 )
 
