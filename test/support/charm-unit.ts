@@ -116,8 +116,11 @@ export class CharmUnit {
     return { code: result.status, stdout: result.stdout, stderr: result.stderr, state: this.state, files }
   }
 
-  /** Starts an event and kills it, hook tools and all, with SIGKILL after `delayMs`. */
-  async hookKilledAfter(event: string, delayMs: number): Promise<void> {
+  /**
+   * Starts an event and kills it, hook tools and all, with SIGKILL when `arm` calls the kill
+   * function it is given (at once if the hook has ended). `arm` returns its own clean-up.
+   */
+  async hookKilled(event: string, arm: (kill: () => void) => () => void): Promise<void> {
     this.clearLogs()
     const child = spawn(join(charmDir, "dispatch"), [], {
       cwd: charmDir,
@@ -125,22 +128,19 @@ export class CharmUnit {
       stdio: "ignore",
       detached: true,
     })
-    const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()))
-    const timer = setTimeout(() => {
+    const killGroup = () => {
       try {
         process.kill(-(child.pid as number), "SIGKILL")
       } catch {
-        // Already gone: the hook finished before its time was up.
+        // The group is gone: the hook finished first.
       }
-    }, delayMs)
-    await exited
-    clearTimeout(timer)
-    // Hook tools outlive a killed hook only until the group kill reaches them.
-    try {
-      process.kill(-(child.pid as number), "SIGKILL")
-    } catch {
-      // The group is gone.
     }
+    const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()))
+    const disarm = arm(killGroup)
+    await exited
+    disarm()
+    // Hook tools outlive a killed hook until the group kill reaches them.
+    killGroup()
   }
 
   remove(): void {

@@ -1,0 +1,105 @@
+// Hostile and odd configuration through the packed charm: refused with a safe one-line
+// status while the last good spec stays published; very large input works.
+import { readFileSync } from "node:fs"
+import { afterAll, assert, describe, it } from "vitest"
+import { backupRelation, CharmUnit } from "../support/charm-unit.ts"
+
+const good = { fileset: "/srv/data", "run-before-backup": "#!/bin/sh\necho dump\n" }
+const u = new CharmUnit({ config: good, relations: { "backup:3": backupRelation() } })
+afterAll(() => u.remove())
+
+const samples: ReadonlyArray<[string, Record<string, string>, string]> = [
+  [
+    "a newline and braces that would rewrite the Director's configuration",
+    { fileset: "/etc/x\n}\nFileSet {\n  Name = evil" },
+    String.raw`invalid fileset: "/etc/x\n}\nFileSet {\n  Name = evil": character '\n' is not allowed`,
+  ],
+  ["a quote", { fileset: '/ok,/a"b' }, String.raw`invalid fileset: "/a\"b": character '"' is not allowed`],
+  ["a comment sign", { fileset: "/srv/x#y" }, `invalid fileset: "/srv/x#y": character '#' is not allowed`],
+  [
+    "a backslash",
+    { fileset: "/srv/a\\b" },
+    String.raw`invalid fileset: "/srv/a\\b": character '\' is not allowed`,
+  ],
+  ["a glob", { fileset: "/srv/*" }, `invalid fileset: "/srv/*": character '*' is not allowed`],
+  [
+    "a bidirectional override",
+    { fileset: "/srv/\u202etxt.exe" },
+    String.raw`invalid fileset: "/srv/\u202etxt.exe": character '\u202e' is not allowed`,
+  ],
+  [
+    "a zero-width space",
+    { fileset: "/srv/a\u200bb" },
+    String.raw`invalid fileset: "/srv/a\u200bb": character '\u200b' is not allowed`,
+  ],
+  [
+    "a NUL",
+    { fileset: "/srv/\u0000" },
+    String.raw`invalid fileset: "/srv/\u0000": character '\u0000' is not allowed`,
+  ],
+  ["a traversal", { fileset: "/srv/../etc/shadow" }, `invalid fileset: "/srv/../etc/shadow": ".." segment`],
+  ["only commas", { fileset: ",".repeat(10_000) }, "missing fileset config"],
+  [
+    "a path longer than 4096 bytes",
+    { fileset: `/${"a".repeat(5000)}` },
+    // 120 characters exactly: the path is cut to what leaves room for the reason.
+    `invalid fileset: "/${"a".repeat(120 - 47)}...": longer than 4096 bytes`,
+  ],
+  [
+    "a script without #!",
+    { ...good, "run-after-restore": "\n#!/bin/sh\necho late shebang" },
+    "invalid run-after-restore: script must start with #!",
+  ],
+]
+
+describe("hostile configuration is refused, the last good spec stays", () => {
+  it("publishes the good spec first", () => {
+    assert.strictEqual(u.hook("config-changed").code, 0)
+  })
+  for (const [what, config, message] of samples) {
+    it(what, () => {
+      u.update((s) => {
+        s.config = config
+      })
+      const result = u.hook("config-changed")
+      assert.strictEqual(result.code, 0, result.stderr)
+      assert.deepStrictEqual(result.state.status, { status: "blocked", message })
+      assert.isAtMost(message.length, 120)
+      assert.match(message, /^[\x20-\x7e]+$/)
+      assert.deepStrictEqual(result.state.relations["backup:3"]?.data["backup-integrator"], {
+        fileset: "/srv/data",
+        "run-before-backup": u.scriptPath("run-before-backup"),
+      })
+      assert.strictEqual(readFileSync(u.scriptPath("run-before-backup"), "utf8"), good["run-before-backup"])
+    })
+  }
+})
+
+describe("size", () => {
+  it("a 10,000-path fileset and a 1 MiB script complete normally", () => {
+    const paths = Array.from({ length: 10_000 }, (_, i) => `/srv/data/tenant-${i}/dumps`)
+    const script = `#!/bin/sh\n# ${"x".repeat(1 << 20)}\n`
+    u.update((s) => {
+      s.config = { fileset: paths.join(", "), "run-before-backup": script }
+    })
+    const start = performance.now()
+    const result = u.hook("config-changed")
+    const first = performance.now() - start
+    const again = performance.now()
+    const steady = u.hook("config-changed")
+    const second = performance.now() - again
+    assert.strictEqual(result.code, 0, result.stderr)
+    assert.strictEqual(steady.code, 0, steady.stderr)
+    assert.deepStrictEqual(steady.state.status, { status: "active", message: "" })
+    assert.strictEqual(
+      steady.state.relations["backup:3"]?.data["backup-integrator"]?.fileset,
+      paths.join(","),
+    )
+    assert.strictEqual(readFileSync(u.scriptPath("run-before-backup"), "utf8"), script)
+    assert.isBelow(result.state.logs[0]?.message.length ?? 0, 1200)
+    // A figure to read, not a timed assertion.
+    console.log(
+      `size: 10,000 paths + 1 MiB script: first hook ${first.toFixed(0)} ms, steady hook ${second.toFixed(0)} ms`,
+    )
+  })
+})

@@ -1,0 +1,72 @@
+// Hostile configuration through the whole program (test layers): whatever the operator
+// types, the unit ends in a status of the spec, says so in one safe line, and publishes no
+// path that bacula-server could misread.
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Exit } from "effect"
+import fc from "fast-check"
+import { scriptOptions } from "../../src/domain/options.ts"
+import { maxMessageLength } from "../../src/domain/unit-status.ts"
+import { model } from "../support/fake-juju.ts"
+import { runDispatch } from "../support/run-program.ts"
+
+const nasty = fc.constantFrom(
+  ..."\u0000\n\r\t \"'{}#\\*?[],;$`|&<>()!\u202e\u2066\u200b\u200d\u2028\ufeff\u00a0é日/.-_+@%~:".split(""),
+  "..",
+  "//",
+  "#!",
+  ",,,",
+)
+const value = fc.oneof(
+  fc.string({ unit: "binary", maxLength: 80 }),
+  fc.array(fc.oneof(nasty, fc.string({ maxLength: 5 })), { maxLength: 30 }).map((parts) => parts.join("")),
+  fc
+    .array(fc.oneof(nasty, fc.stringMatching(/^[a-z]{1,8}$/)), { maxLength: 12 })
+    .map((parts) => `/${parts.join("/")}`),
+  fc.string({ maxLength: 40 }).map((s) => `#!/bin/sh\n${s}`),
+  fc.constant(`/${"a".repeat(5000)}`),
+  fc.constant(Array.from({ length: 300 }, (_, i) => `/srv/p${i}`).join(",")),
+)
+const config = fc.record(Object.fromEntries(["fileset", ...scriptOptions].map((key) => [key, value])), {
+  requiredKeys: [],
+})
+
+const allowed = /^\/[\p{L}\p{Nd}/._\-+@%~:]*$/u
+const specStatuses = new Set([
+  "active",
+  "blocked:missing fileset config",
+  "waiting:waiting for backup relation",
+])
+
+describe("any configuration, through the program", () => {
+  it.effect("a spec status in one safe line, only safe paths published, no script content shown", () =>
+    Effect.promise(() =>
+      fc.assert(
+        fc.asyncProperty(config, fc.boolean(), async (raw, withRelation) => {
+          const { exit, model: after } = await Effect.runPromise(
+            runDispatch(model({ config: raw, relations: withRelation ? { "backup:1": {} } : {} })),
+          )
+          assert.isTrue(Exit.isSuccess(exit))
+          const { status, message } = after.status ?? { status: "none", message: "" }
+          assert.isAtMost(message.length, maxMessageLength)
+          assert.match(message, /^[\x20-\x7e]*$/)
+          const known =
+            specStatuses.has(status === "active" ? "active" : `${status}:${message}`) ||
+            (status === "blocked" &&
+              /^invalid (fileset: ".*": .+|run-[a-z-]+: script must start with #!)$/.test(message))
+          assert.isTrue(known, `${status}: ${message}`)
+          const bag = after.relations["backup:1"] ?? {}
+          for (const path of (bag.fileset ?? "").split(",").filter((p) => p !== "")) {
+            assert.match(path, allowed)
+            assert.notMatch(path, /\/\/|(^|\/)\.\.?(\/|$)/)
+          }
+          const shown = JSON.stringify([after.status, after.logs])
+          for (const option of scriptOptions) {
+            const script = raw[option]
+            if (script !== undefined && script.trim().length > 8) assert.notInclude(shown, script)
+          }
+        }),
+        { seed: 20261124, numRuns: 1500 },
+      ),
+    ),
+  )
+})
