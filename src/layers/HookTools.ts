@@ -1,14 +1,9 @@
-import * as NodeChildProcessSpawner from "@effect/platform-node/NodeChildProcessSpawner"
-import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
-import * as NodePath from "@effect/platform-node/NodePath"
+import { execFile } from "node:child_process"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import type * as PlatformError from "effect/PlatformError"
-import { ChildProcess, ChildProcessSpawner } from "effect/process"
 import * as Schema from "effect/Schema"
-import * as Stream from "effect/Stream"
 import { Databag } from "../domain/backup-spec.ts"
 import { HookToolError } from "../domain/failures.ts"
 import type { UnitStatus } from "../domain/unit-status.ts"
@@ -52,56 +47,42 @@ export class HookTools extends Context.Service<
     }) => Effect.Effect<void, HookToolError>
   }
 >()("backup-integrator/layers/HookTools") {
-  static readonly layerNoDeps = Layer.effect(
+  static readonly layer = Layer.effect(
     HookTools,
     Effect.gen(function* () {
-      const spawner = yield* ChildProcessSpawner.ChildProcessSpawner
       const { hookToolTimeout } = yield* JujuContext
-      const encoder = new TextEncoder()
+      const timeoutMs = Duration.toMillis(hookToolTimeout)
 
-      const collect = (stream: Stream.Stream<Uint8Array, PlatformError.PlatformError>) =>
-        stream.pipe(Stream.decodeText(), Stream.mkString)
-
-      /** Runs a tool to completion: its stdout, or why it failed (without echoing input). */
-      const run = (tool: string, args: ReadonlyArray<string>, input?: string) =>
-        Effect.gen(function* () {
-          const handle = yield* spawner.spawn(
-            ChildProcess.make(tool, args, {
-              stdin: input === undefined ? "ignore" : Stream.succeed(encoder.encode(input)),
-              detached: false,
-              forceKillAfter: Duration.seconds(1),
-            }),
+      /**
+       * Runs a tool to completion: its stdout, or why it failed (without echoing its input).
+       * Hook tools are run directly, no shell; a tool still running after the time limit is
+       * killed, and so is one whose hook is interrupted.
+       */
+      const run = (tool: string, args: ReadonlyArray<string>, input = "") =>
+        Effect.callback<string, HookToolError>((resume) => {
+          const child = execFile(
+            tool,
+            args,
+            { encoding: "utf8", maxBuffer: 1 << 30, timeout: timeoutMs, killSignal: "SIGKILL" },
+            (error, stdout, stderr) => {
+              if (error === null) return resume(Effect.succeed(stdout))
+              const detail = stderr.trim().split("\n").at(-1)?.slice(0, 300)
+              const reason =
+                error.code === "ENOENT"
+                  ? "not found on PATH"
+                  : error.killed
+                    ? `no answer after ${Duration.format(hookToolTimeout)}`
+                    : typeof error.code === "number"
+                      ? `exited with status ${error.code}${detail ? `: ${detail}` : ""}`
+                      : `${error.signal ? `killed by ${error.signal}` : error.message}`
+              resume(Effect.fail(new HookToolError({ tool, reason })))
+            },
           )
-          const [stdout, stderr, exitCode] = yield* Effect.all(
-            [collect(handle.stdout), collect(handle.stderr), handle.exitCode],
-            { concurrency: "unbounded" },
-          )
-          if (exitCode !== 0) {
-            const detail = stderr.trim().split("\n").at(-1)?.slice(0, 300)
-            return yield* new HookToolError({
-              tool,
-              reason: `exited with status ${exitCode}${detail ? `: ${detail}` : ""}`,
-            })
-          }
-          return stdout
-        }).pipe(
-          Effect.scoped,
-          Effect.catchTag("PlatformError", (error) =>
-            Effect.fail(
-              new HookToolError({
-                tool,
-                reason: error.reason._tag === "NotFound" ? "not found on PATH" : error.message,
-              }),
-            ),
-          ),
-          Effect.timeoutOrElse({
-            duration: hookToolTimeout,
-            orElse: () =>
-              Effect.fail(
-                new HookToolError({ tool, reason: `no answer after ${Duration.format(hookToolTimeout)}` }),
-              ),
-          }),
-        )
+          // A tool that exits without reading its input is not a second fault.
+          child.stdin?.on("error", () => {})
+          child.stdin?.end(input)
+          return Effect.sync(() => child.kill("SIGKILL"))
+        })
 
       /** Runs a tool whose `--format=json` output must match `schema`. */
       const runJson = <S extends Schema.Top & { readonly DecodingServices: never }>(
@@ -158,10 +139,5 @@ export class HookTools extends Context.Service<
         jujuLog: ({ level, message }) => runQuiet("juju-log", ["--log-level", level, "--", message]),
       })
     }),
-  )
-
-  static readonly layer = HookTools.layerNoDeps.pipe(
-    Layer.provide(NodeChildProcessSpawner.layer),
-    Layer.provide([NodeFileSystem.layer, NodePath.layer]),
   )
 }
