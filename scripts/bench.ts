@@ -2,6 +2,8 @@
 //   A: the packed dispatch, steady-state config-changed on the leader (four scripts set),
 //   B: a shell script making exactly A's hook-tool calls (the floor: the calls alone),
 //   C: the bundled Node runtime starting and exiting,
+//   D: the same calls as A from a plain Node script with the bundled runtime (no Effect, no
+//      checks): what any Node charm pays for them, a reference for the (A - B) / C target,
 // all against the project's hook-tool emulator, and prints medians, (A - B) / C, hook-tool
 // calls per event, the cold first hook, and the hook process's peak RSS.
 import { execFileSync, spawnSync } from "node:child_process"
@@ -90,14 +92,26 @@ try {
     `#!/bin/sh\nset -e\n${steadyCalls.map((call) => `${call.map(quote).join(" ")} >/dev/null`).join("\n")}\n`,
   )
   chmodSync(floor, 0o755)
+  const plain = join(work, "plain-node.mjs")
+  writeFileSync(
+    plain,
+    `import { execFileSync } from "node:child_process"\n${steadyCalls
+      .map(
+        ([tool, ...args]) =>
+          `execFileSync(${JSON.stringify(tool)}, ${JSON.stringify(args)}, { encoding: "utf8" })`,
+      )
+      .join("\n")}\n`,
+  )
 
   const a: Array<number> = []
   const b: Array<number> = []
   const c: Array<number> = []
+  const d: Array<number> = []
   for (let round = 0; round < rounds; round++) {
     a.push(timed(dispatch, [], leader))
     b.push(timed(floor, [], leader))
     c.push(timed(runtime, ["-e", "0"], leader))
+    d.push(timed(runtime, [plain], leader))
   }
 
   // Peak RSS: the hook tools are shell stand-ins printing what the emulator answered, so that
@@ -122,18 +136,23 @@ try {
   const sa = stats(a)
   const sb = stats(b)
   const sc = stats(c)
-  console.log(`backup-integrator hook benchmark: ${rounds} interleaved rounds (A B C ...)`)
+  const sd = stats(d)
+  console.log(`backup-integrator hook benchmark: ${rounds} interleaved rounds (A B C D ...)`)
   console.log(`                                          median       min       max`)
   for (const [name, s] of [
     ["A  dispatch, steady config-changed (leader)", sa],
     ["B  the same hook-tool calls from sh", sb],
     ["C  bundled node -e 0", sc],
+    ["D  same calls from plain Node (reference)", sd],
   ] as const) {
     console.log(`${name.padEnd(44)}${fmt(s.median)}${fmt(s.min)}${fmt(s.max)}`)
   }
   console.log(`A - B (the charm's own time)              ${fmt(sa.median - sb.median)}`)
   console.log(
     `(A - B) / C                               ${((sa.median - sb.median) / sc.median).toFixed(2).padStart(10)}   target <= 1.30`,
+  )
+  console.log(
+    `(D - B) / C, plain Node for reference     ${((sd.median - sb.median) / sc.median).toFixed(2).padStart(10)}`,
   )
   console.log(
     `cold first hook after the build           ${fmt(cold)}   (warm median ${fmt(sa.median).trim()})`,
