@@ -40,5 +40,6 @@ export const describeSpec = (spec: BackupSpec, relationIds: ReadonlyArray<string
   const fileset = spec.fileset.join(",")
   const shown = fileset.length > 1000 ? `${fileset.slice(0, 1000)}...` : fileset
   const scripts = spec.scripts.map(({ option, path }) => ` ${option}=${path}`).join("")
-  return `published backup spec on ${relationIds.join(", ")}: fileset=${shown} (${spec.fileset.length} paths)${scripts}`
+  const count = `${spec.fileset.length} path${spec.fileset.length === 1 ? "" : "s"}`
+  return `published backup spec on ${relationIds.join(", ")}: fileset=${shown} (${count})${scripts}`
 }
