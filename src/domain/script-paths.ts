@@ -5,8 +5,10 @@ import type { ScriptOption } from "./options.ts"
  * The path holds the application name, never the unit name: the leader publishes one
  * path for every machine, so every unit must install its scripts at that same path.
  */
+export const charmDirectory = (optDir: string): string => `${optDir}/backup-integrator-charm`
+
 export const appDirectory = (optDir: string, appName: string): string =>
-  `${optDir}/backup-integrator-charm/${appName}`
+  `${charmDirectory(optDir)}/${appName}`
 
 export const scriptsDirectory = (optDir: string, appName: string): string =>
   `${appDirectory(optDir, appName)}/scripts`

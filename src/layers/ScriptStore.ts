@@ -7,7 +7,7 @@ import * as Option from "effect/Option"
 import type * as PlatformError from "effect/PlatformError"
 import { ScriptStoreError } from "../domain/failures.ts"
 import type { ScriptOption } from "../domain/options.ts"
-import { appDirectory, scriptPath, scriptsDirectory } from "../domain/script-paths.ts"
+import { appDirectory, charmDirectory, scriptPath, scriptsDirectory } from "../domain/script-paths.ts"
 import type { Script } from "../domain/scripts.ts"
 import { JujuContext } from "./JujuContext.ts"
 
@@ -140,7 +140,7 @@ export class ScriptStore extends Context.Service<
 
       const install = Effect.fnUntraced(function* (scripts: ReadonlyArray<Script>) {
         yield* fs.makeDirectory(optDir || "/", { recursive: true }).pipe(failed("create directory", optDir))
-        yield* ensureDirectory(`${optDir}/backup-integrator-charm`)
+        yield* ensureDirectory(charmDirectory(optDir))
         yield* ensureDirectory(appDirectory(optDir, appName))
         yield* ensureDirectory(directory)
         const installed = yield* Effect.forEach(scripts, installOne)
@@ -154,10 +154,10 @@ export class ScriptStore extends Context.Service<
         return installed
       })
 
-      const removeAll = Effect.suspend(() => {
-        const path = appDirectory(optDir, appName)
-        return fs.remove(path, { recursive: true, force: true }).pipe(failed("delete", path))
-      })
+      const ownDirectory = appDirectory(optDir, appName)
+      const removeAll = fs
+        .remove(ownDirectory, { recursive: true, force: true })
+        .pipe(failed("delete", ownDirectory))
 
       return ScriptStore.of({ install, removeAll })
     }),
