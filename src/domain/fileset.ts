@@ -23,10 +23,10 @@ export const pathViolation = (path: string): string | undefined => {
   for (const char of path) {
     if (!allowedChar.test(char)) return `character ${describeChar(char)} is not allowed`
   }
-  if (path.includes("//")) return '"//" (empty segment)'
   for (const segment of path.split("/")) {
     if (segment === "." || segment === "..") return `"${segment}" segment`
   }
+  if (path.includes("//")) return '"//" (empty segment)'
   if (Buffer.byteLength(path, "utf8") > maxPathBytes) return `longer than ${maxPathBytes} bytes`
   return undefined
 }

@@ -18,6 +18,10 @@ export class CharmConfig extends Context.Service<
       const decode = Schema.decodeUnknownEffect(CharmConfigValues)
       return CharmConfig.of({
         get: tools.configGet().pipe(
+          // An unset option is absent, or null the way `config-get --all` shows it.
+          Effect.map((values) =>
+            Object.fromEntries(Object.entries(values).filter(([, value]) => value !== null)),
+          ),
           Effect.flatMap((values) =>
             // The values may hold credentials: the error names the problem, not the content.
             decode(values).pipe(

@@ -66,6 +66,29 @@ describe("status table", () => {
     }),
   )
 
+  it.effect("an option reported as null is unset", () =>
+    Effect.gen(function* () {
+      const { model: after } = yield* runDispatch(
+        model({ config: { fileset: "/srv", "run-after-backup": null }, relations: { "backup:1": {} } }),
+      )
+      assert.deepStrictEqual(after.relations["backup:1"], { fileset: "/srv" })
+      const unset = yield* runDispatch(model({ config: { fileset: null } }))
+      assert.strictEqual(unset.model.status?.message, "missing fileset config")
+    }),
+  )
+
+  it.effect("an option that is not a string fails the hook, without echoing the value", () =>
+    Effect.gen(function* () {
+      const { exit } = yield* runDispatch(
+        model({ config: { fileset: "/srv", "run-after-backup": ["s3cret"] } }),
+      )
+      assert.isTrue(Exit.isFailure(exit))
+      const cause = Exit.isFailure(exit) ? exit.cause.toString() : ""
+      assert.include(cause, "config-get: printed an option that is not a string")
+      assert.notInclude(cause, "s3cret")
+    }),
+  )
+
   it.effect("fileset is checked before the scripts", () =>
     Effect.gen(function* () {
       const { model: after } = yield* runDispatch(model({ config: { "run-after-backup": "no shebang" } }))

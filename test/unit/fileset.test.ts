@@ -54,6 +54,7 @@ describe("pathViolation names the rule", () => {
     ["/a/../b", '".." segment'],
     ["/..", '".." segment'],
     ["/a/..b/...", undefined],
+    ["/a//../b", '".." segment'],
     [`/${"a".repeat(maxPathBytes - 1)}`, undefined],
     [`/${"a".repeat(maxPathBytes)}`, `longer than ${maxPathBytes} bytes`],
     [`/${"é".repeat(2048)}`, `longer than ${maxPathBytes} bytes`],
