@@ -25,8 +25,6 @@ export interface FakeModel {
   readonly config: Readonly<Record<string, unknown>>
   /** This application's databag in each relation, by relation id. */
   readonly relations: Readonly<Record<string, Databag>>
-  /** Relations of other endpoints, which the charm must leave alone. */
-  readonly otherRelations?: Readonly<Record<string, string>>
   readonly status?: UnitStatus
   readonly logs: ReadonlyArray<{ readonly level: string; readonly message: string }>
   /** Hook tools called, in order. */
@@ -72,14 +70,7 @@ const hookToolsTest = Layer.effect(
       configGet: () => call("config-get", (m) => [m.config, m]),
       isLeader: () => call("is-leader", (m) => [m.leader, m]),
       relationIds: (endpoint) =>
-        call("relation-ids", (m) => [
-          endpoint === "backup"
-            ? Object.keys(m.relations)
-            : Object.entries(m.otherRelations ?? {})
-                .filter(([, e]) => e === endpoint)
-                .map(([id]) => id),
-          m,
-        ]),
+        call("relation-ids", (m) => [endpoint === "backup" ? Object.keys(m.relations) : [], m]),
       relationGet: ({ id, app }) =>
         call("relation-get", (m) =>
           !m.leader || app !== appName ? denied("relation-get") : [m.relations[id] ?? {}, m],
