@@ -4,7 +4,7 @@ import { jsonAscii } from "./json-ascii.ts"
 
 /** A unit status as `status-set` takes it. */
 export interface UnitStatus {
-  readonly status: "active" | "blocked" | "waiting" | "maintenance"
+  readonly status: "active" | "blocked" | "waiting"
   readonly message: string
 }
 

@@ -26,8 +26,7 @@ export class JujuContext extends Context.Service<
   {
     /** The event name, from `JUJU_DISPATCH_PATH` (`hooks/config-changed` → `config-changed`). */
     readonly event: string
-    readonly unitName: string
-    /** The part of the unit name before `/`. */
+    /** The part of `JUJU_UNIT_NAME` before `/`. */
     readonly appName: string
     /** `JUJU_RELATION_ID` on relation events (`backup:2`). */
     readonly relationId: string | undefined
@@ -61,7 +60,6 @@ export class JujuContext extends Context.Service<
         }
         return JujuContext.of({
           event: dispatchPath.slice(dispatchPath.lastIndexOf("/") + 1),
-          unitName,
           appName,
           relationId: env.JUJU_RELATION_ID || undefined,
           optDir: optDir.replace(/\/+$/, ""),

@@ -172,7 +172,7 @@ describe("file system", () => {
     assertConverges(u)
   })
 
-  it("a scripts directory others can write to is repaired before anything is published", () => {
+  it("a scripts directory others can write to, or owned by another user, is repaired", () => {
     const u = publishedThenChanged()
     chmodSync(scriptsDir(u), 0o777)
     chmodSync(join(scriptsDir(u), ".."), 0o775)

@@ -32,7 +32,6 @@ const withStore = <A, E>(
       JujuContext,
       JujuContext.of({
         event: "config-changed",
-        unitName: `${app}/0`,
         appName: app,
         relationId: undefined,
         optDir: opt,

@@ -125,7 +125,6 @@ const jujuContextTest = Layer.effect(
   Effect.map(Effect.flatMap(FakeState, Ref.get), ({ event, relationId }) =>
     JujuContext.of({
       event,
-      unitName: `${appName}/0`,
       appName,
       relationId,
       optDir,
