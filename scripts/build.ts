@@ -9,9 +9,14 @@ const charmcraft = parse(await readFile("charmcraft.yaml", "utf8"))
 await rm(charmDir, { recursive: true, force: true })
 await mkdir(`${charmDir}/bin`, { recursive: true })
 
+// The entry (src/hook.ts) loads the program with import(): splitting keeps that a file of its
+// own, so that the entry's first hook-tool call starts before the program is read.
 await build({
-  entryPoints: ["src/main.ts"],
-  outfile: `${charmDir}/dist/program.mjs`,
+  entryPoints: ["src/hook.ts"],
+  outdir: `${charmDir}/dist`,
+  outExtension: { ".js": ".mjs" },
+  chunkNames: "[name]",
+  splitting: true,
   bundle: true,
   platform: "node",
   format: "esm",
@@ -42,7 +47,6 @@ await writeFile(
   stringify({ "charmcraft-version": "npm run pack", bases: [{ ...base, architectures: [jujuArch] }] }),
 )
 
-await copyFile("src/hook.mjs", `${charmDir}/dist/hook.mjs`)
 await copyFile("dispatch", `${charmDir}/dispatch`)
 await chmod(`${charmDir}/dispatch`, 0o755)
 // The runtime of the npm `node` package pinned in package.json, for this architecture.

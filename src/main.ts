@@ -2,6 +2,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { CharmConfig } from "./layers/CharmConfig.ts"
 import { HookTools } from "./layers/HookTools.ts"
+import type { ToolProcess } from "./layers/hook-tool-process.ts"
 import { JujuContext } from "./layers/JujuContext.ts"
 import { JujuLog } from "./layers/JujuLog.ts"
 import { Leadership } from "./layers/Leadership.ts"
@@ -11,14 +12,15 @@ import { StatusReporter } from "./layers/StatusReporter.ts"
 import { dispatch } from "./programs/dispatch.ts"
 import { faultLine, logFault } from "./programs/report-fault.ts"
 
-const live = Layer.mergeAll(
-  CharmConfig.layer,
-  Leadership.layer,
-  Relations.layer,
-  StatusReporter.layer,
-  JujuLog.layer,
-  ScriptStore.layer,
-).pipe(Layer.provideMerge(HookTools.layer), Layer.provideMerge(JujuContext.layer))
+const live = (startedConfigGet: ToolProcess | undefined) =>
+  Layer.mergeAll(
+    CharmConfig.layer,
+    Leadership.layer,
+    Relations.layer,
+    StatusReporter.layer,
+    JujuLog.layer,
+    ScriptStore.layer,
+  ).pipe(Layer.provideMerge(HookTools.layer(startedConfigGet)), Layer.provideMerge(JujuContext.layer))
 
 const fail = (line: string) =>
   Effect.sync(() => {
@@ -26,14 +28,20 @@ const fail = (line: string) =>
     process.exitCode = 1
   })
 
-// Exit 0 commits the hook; a fault exits 1 with one line, so that Juju retries the hook.
-Effect.runFork(
-  dispatch.pipe(
-    Effect.tapError(logFault),
-    Effect.provide(live),
-    Effect.catch((fault) => fail(faultLine(fault))),
-    Effect.catchDefect((defect) =>
-      fail(`backup-integrator: internal error: ${String(defect).split("\n")[0]}`),
+/**
+ * Runs the program for this event. Exit 0 commits the hook; a fault exits 1 with one line,
+ * so that Juju retries the hook. A `config-get` started by the entry and never taken over
+ * (the program failed first) is stopped rather than waited for.
+ */
+export const main = (startedConfigGet: ToolProcess | undefined) =>
+  Effect.runFork(
+    dispatch.pipe(
+      Effect.tapError(logFault),
+      Effect.provide(live(startedConfigGet)),
+      Effect.catch((fault) => fail(faultLine(fault))),
+      Effect.catchDefect((defect) =>
+        fail(`backup-integrator: internal error: ${String(defect).split("\n")[0]}`),
+      ),
+      Effect.ensuring(Effect.sync(() => startedConfigGet?.kill())),
     ),
-  ),
-)
+  )

@@ -1,4 +1,3 @@
-import { execFile } from "node:child_process"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -7,6 +6,7 @@ import * as Schema from "effect/Schema"
 import { Databag } from "../domain/backup-spec.ts"
 import { HookToolError } from "../domain/failures.ts"
 import type { UnitStatus } from "../domain/unit-status.ts"
+import { startTool, type ToolProcess } from "./hook-tool-process.ts"
 import { JujuContext } from "./JujuContext.ts"
 
 /** `backup:2`: checked before it is passed back to a tool, so it can never read as a flag. */
@@ -47,97 +47,115 @@ export class HookTools extends Context.Service<
     }) => Effect.Effect<void, HookToolError>
   }
 >()("backup-integrator/layers/HookTools") {
-  static readonly layer = Layer.effect(
-    HookTools,
-    Effect.gen(function* () {
-      const { hookToolTimeout } = yield* JujuContext
-      const timeoutMs = Duration.toMillis(hookToolTimeout)
+  /**
+   * The live layer. `started` is a `config-get --format=json` the hook's entry may have
+   * started before the program was loaded: the first `configGet` takes it over instead of
+   * starting another one.
+   */
+  static readonly layer = (started?: ToolProcess) =>
+    Layer.effect(
+      HookTools,
+      Effect.gen(function* () {
+        const { hookToolTimeout } = yield* JujuContext
+        let startedConfigGet = started
 
-      /**
-       * Runs a tool to completion: its stdout, or why it failed (without echoing its input).
-       * Hook tools are run directly, no shell; a tool still running after the time limit is
-       * killed, and so is one whose hook is interrupted.
-       */
-      const run = (tool: string, args: ReadonlyArray<string>, input = "") =>
-        Effect.callback<string, HookToolError>((resume) => {
-          const child = execFile(
-            tool,
-            args,
-            { encoding: "utf8", maxBuffer: 1 << 30, timeout: timeoutMs, killSignal: "SIGKILL" },
-            (error, stdout, stderr) => {
-              if (error === null) return resume(Effect.succeed(stdout))
-              const detail = stderr.trim().split("\n").at(-1)?.slice(0, 300)
-              const reason =
-                error.code === "ENOENT"
-                  ? "not found on PATH"
-                  : error.killed
-                    ? `no answer after ${Duration.format(hookToolTimeout)}`
-                    : typeof error.code === "number"
-                      ? `exited with status ${error.code}${detail ? `: ${detail}` : ""}`
-                      : `${error.signal ? `killed by ${error.signal}` : error.message}`
-              resume(Effect.fail(new HookToolError({ tool, reason })))
-            },
-          )
-          // A tool that exits without reading its input is not a second fault.
-          child.stdin?.on("error", () => {})
-          child.stdin?.end(input)
-          return Effect.sync(() => child.kill("SIGKILL"))
-        })
-
-      /** Runs a tool whose `--format=json` output must match `schema`. */
-      const runJson = <S extends Schema.Top & { readonly DecodingServices: never }>(
-        tool: string,
-        args: ReadonlyArray<string>,
-        schema: S,
-        shape: string,
-      ) =>
-        run(tool, args).pipe(
-          Effect.flatMap((stdout) =>
-            Effect.try({
-              try: () => JSON.parse(stdout) as unknown,
-              catch: () => new HookToolError({ tool, reason: "printed output that is not JSON" }),
+        /**
+         * Waits for a started tool: its stdout, or why it failed (without echoing its input).
+         * A tool still running after the time limit is killed, and so is one whose hook is
+         * interrupted.
+         */
+        const finish = (tool: string, child: ToolProcess) =>
+          Effect.callback<string, HookToolError>((resume) => {
+            child.outcome.then((outcome) =>
+              resume(
+                outcome._tag === "Printed"
+                  ? Effect.succeed(outcome.stdout)
+                  : Effect.fail(new HookToolError({ tool, reason: outcome.reason })),
+              ),
+            )
+            return Effect.sync(child.kill)
+          }).pipe(
+            Effect.timeoutOrElse({
+              duration: hookToolTimeout,
+              orElse: () =>
+                Effect.fail(
+                  new HookToolError({ tool, reason: `no answer after ${Duration.format(hookToolTimeout)}` }),
+                ),
             }),
-          ),
-          Effect.flatMap((json) =>
-            Schema.decodeUnknownEffect(schema)(json).pipe(
-              Effect.mapError(() => new HookToolError({ tool, reason: `printed JSON that is not ${shape}` })),
+          )
+
+        const run = (tool: string, args: ReadonlyArray<string>, input?: string) =>
+          Effect.suspend(() => finish(tool, startTool(tool, args, input)))
+
+        /** A tool's `--format=json` output, which must match `schema`. */
+        const decodeJson = <S extends Schema.Top & { readonly DecodingServices: never }>(
+          tool: string,
+          stdout: Effect.Effect<string, HookToolError>,
+          schema: S,
+          shape: string,
+        ) =>
+          stdout.pipe(
+            Effect.flatMap((text) =>
+              Effect.try({
+                try: () => JSON.parse(text) as unknown,
+                catch: () => new HookToolError({ tool, reason: "printed output that is not JSON" }),
+              }),
             ),
-          ),
-        )
+            Effect.flatMap((json) =>
+              Schema.decodeUnknownEffect(schema)(json).pipe(
+                Effect.mapError(
+                  () => new HookToolError({ tool, reason: `printed JSON that is not ${shape}` }),
+                ),
+              ),
+            ),
+          )
 
-      /** Runs a tool that prints nothing when it works: anything on stdout means it did not. */
-      const runQuiet = (tool: string, args: ReadonlyArray<string>, input?: string) =>
-        run(tool, args, input).pipe(
-          Effect.flatMap((stdout) =>
-            stdout.trim() === ""
-              ? Effect.void
-              : Effect.fail(new HookToolError({ tool, reason: "printed output where none was expected" })),
-          ),
-        )
+        const runJson = <S extends Schema.Top & { readonly DecodingServices: never }>(
+          tool: string,
+          args: ReadonlyArray<string>,
+          schema: S,
+          shape: string,
+        ) => decodeJson(tool, run(tool, args), schema, shape)
 
-      return HookTools.of({
-        configGet: () => runJson("config-get", ["--format=json"], JsonObject, "an object"),
-        isLeader: () => runJson("is-leader", ["--format=json"], Schema.Boolean, "a boolean"),
-        relationIds: (endpoint) =>
-          runJson(
-            "relation-ids",
-            [endpoint, "--format=json"],
-            Schema.Array(RelationId),
-            "a list of relation ids",
-          ),
-        relationGet: ({ id, app }) =>
-          runJson(
-            "relation-get",
-            ["--format=json", "-r", id, "--app", "-", app],
-            Databag,
-            "an object of strings",
-          ),
-        relationSet: ({ id, data }) =>
-          runQuiet("relation-set", ["-r", id, "--app", "--file", "-"], JSON.stringify(data)),
-        statusSet: ({ status, message }) =>
-          runQuiet("status-set", ["--application=False", status, "--", message]),
-        jujuLog: ({ level, message }) => runQuiet("juju-log", ["--log-level", level, "--", message]),
-      })
-    }),
-  )
+        /** Runs a tool that prints nothing when it works: anything on stdout means it did not. */
+        const runQuiet = (tool: string, args: ReadonlyArray<string>, input?: string) =>
+          run(tool, args, input).pipe(
+            Effect.flatMap((stdout) =>
+              stdout.trim() === ""
+                ? Effect.void
+                : Effect.fail(new HookToolError({ tool, reason: "printed output where none was expected" })),
+            ),
+          )
+
+        return HookTools.of({
+          configGet: () =>
+            Effect.suspend(() => {
+              const early = startedConfigGet
+              startedConfigGet = undefined
+              const stdout = early ? finish("config-get", early) : run("config-get", ["--format=json"])
+              return decodeJson("config-get", stdout, JsonObject, "an object")
+            }),
+          isLeader: () => runJson("is-leader", ["--format=json"], Schema.Boolean, "a boolean"),
+          relationIds: (endpoint) =>
+            runJson(
+              "relation-ids",
+              [endpoint, "--format=json"],
+              Schema.Array(RelationId),
+              "a list of relation ids",
+            ),
+          relationGet: ({ id, app }) =>
+            runJson(
+              "relation-get",
+              ["--format=json", "-r", id, "--app", "-", app],
+              Databag,
+              "an object of strings",
+            ),
+          relationSet: ({ id, data }) =>
+            runQuiet("relation-set", ["-r", id, "--app", "--file", "-"], JSON.stringify(data)),
+          statusSet: ({ status, message }) =>
+            runQuiet("status-set", ["--application=False", status, "--", message]),
+          jujuLog: ({ level, message }) => runQuiet("juju-log", ["--log-level", level, "--", message]),
+        })
+      }),
+    )
 }

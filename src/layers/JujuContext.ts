@@ -2,6 +2,7 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import { eventOf } from "../domain/events.ts"
 import { NotInJuju } from "../domain/failures.ts"
 import { jsonAscii } from "../domain/json-ascii.ts"
 
@@ -59,7 +60,7 @@ export class JujuContext extends Context.Service<
           return yield* new NotInJuju({ reason: `${hookToolTimeoutVariable} is not a number of seconds` })
         }
         return JujuContext.of({
-          event: dispatchPath.slice(dispatchPath.lastIndexOf("/") + 1),
+          event: eventOf(dispatchPath),
           appName,
           relationId: env.JUJU_RELATION_ID || undefined,
           optDir: optDir.replace(/\/+$/, ""),

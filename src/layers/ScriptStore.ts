@@ -1,10 +1,22 @@
-import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  constants,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  type Stats,
+  writeSync,
+} from "node:fs"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
-import type * as PlatformError from "effect/PlatformError"
 import { ScriptStoreError } from "../domain/failures.ts"
 import type { ScriptOption } from "../domain/options.ts"
 import { appDirectory, charmDirectory, scriptPath, scriptsDirectory } from "../domain/script-paths.ts"
@@ -20,7 +32,27 @@ export interface InstalledScript {
   readonly path: string
 }
 
-/** The scripts of this application on the machine's disk. */
+/**
+ * One file-system step. Node's own words ("ENOSPC: no space left on device, write") say best
+ * what went wrong; the path is dropped from them, the error names it already.
+ */
+const step = <A>(operation: string, path: string, f: () => A) =>
+  Effect.try({
+    try: f,
+    catch: (error) =>
+      new ScriptStoreError({
+        operation,
+        path,
+        reason:
+          error instanceof Error ? error.message.replace(/, \w+ '[^']*'( -> '[^']*')?$/, "") : String(error),
+      }),
+  })
+
+/**
+ * The scripts of this application on the machine's disk. Built on node:fs directly, with its
+ * synchronous calls: a dozen small steps, each quicker than a trip through the thread pool,
+ * and @effect/platform-node's FileSystem would cost every hook about 20 ms to load.
+ */
 export class ScriptStore extends Context.Service<
   ScriptStore,
   {
@@ -35,35 +67,16 @@ export class ScriptStore extends Context.Service<
     readonly removeAll: Effect.Effect<void, ScriptStoreError>
   }
 >()("backup-integrator/layers/ScriptStore") {
-  static readonly layerNoDeps = Layer.effect(
+  static readonly layer = Layer.effect(
     ScriptStore,
     Effect.gen(function* () {
-      const fs = yield* FileSystem.FileSystem
       const { optDir, appName } = yield* JujuContext
       const directory = scriptsDirectory(optDir, appName)
-      const encoder = new TextEncoder()
-
-      // Node's own words ("ENOSPC: no space left on device, write") say best what went wrong.
-      const failed = (operation: string, path: string) =>
-        Effect.mapError(
-          (error: PlatformError.PlatformError) =>
-            new ScriptStoreError({
-              operation,
-              path,
-              reason:
-                error.reason.cause instanceof Error
-                  ? error.reason.cause.message.replace(/, \w+ '[^']*'$/, "")
-                  : error.message,
-            }),
-        )
       const uid = process.getuid?.() ?? 0
       const gid = process.getgid?.() ?? 0
-      const ownedByOthers = (info: FileSystem.File.Info) => Option.getOrElse(info.uid, () => uid) !== uid
+      const ownedByOthers = (info: Stats) => info.uid !== uid
       const lstatIfAny = (path: string) =>
-        fs.lstat(path).pipe(
-          Effect.catchReason("PlatformError", "NotFound", () => Effect.succeed(undefined)),
-          failed("inspect", path),
-        )
+        step("inspect", path, () => lstatSync(path, { throwIfNoEntry: false }))
 
       /**
        * Creates `path` if needed, owned by this user with mode 0755. A link planted there is
@@ -72,9 +85,9 @@ export class ScriptStore extends Context.Service<
       const ensureDirectory = Effect.fnUntraced(function* (path: string) {
         const info = yield* lstatIfAny(path)
         if (info === undefined) {
-          yield* fs.makeDirectory(path, { mode }).pipe(failed("create directory", path))
-        } else if (info.type !== "Directory") {
-          const what = info.type === "SymbolicLink" ? "a symbolic link" : "not a directory"
+          yield* step("create directory", path, () => mkdirSync(path, { mode }))
+        } else if (!info.isDirectory()) {
+          const what = info.isSymbolicLink() ? "a symbolic link" : "not a directory"
           return yield* new ScriptStoreError({
             operation: "use",
             path,
@@ -84,49 +97,53 @@ export class ScriptStore extends Context.Service<
           return
         }
         if (info !== undefined && ownedByOthers(info))
-          yield* fs.chown(path, uid, gid).pipe(failed("chown", path))
+          yield* step("chown", path, () => chownSync(path, uid, gid))
         // The umask may have narrowed a new directory's mode; a wider one lets others rewrite scripts.
-        yield* fs.chmod(path, mode).pipe(failed("chmod", path))
-      })
-
-      /** The current content of a regular file at `path`, if there is one. */
-      const currentContent = Effect.fnUntraced(function* (path: string) {
-        const info = yield* lstatIfAny(path)
-        if (info === undefined || info.type !== "File") return { info, content: undefined }
-        const content = yield* fs.readFile(path).pipe(failed("read", path))
-        return { info, content }
+        yield* step("chmod", path, () => chmodSync(path, mode))
       })
 
       /** Temporary file beside the target, flushed, then renamed over it: never a partial script. */
-      const writeAtomically = Effect.fnUntraced(function* (path: string, data: Uint8Array) {
+      const writeAtomically = Effect.fnUntraced(function* (path: string, data: Buffer) {
         const temporary = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`
         yield* Effect.gen(function* () {
-          yield* Effect.scoped(
-            Effect.gen(function* () {
-              const file = yield* fs.open(temporary, { flag: "wx", mode, noFollow: true })
-              yield* file.writeAll(data)
-              yield* file.sync
-            }),
-          ).pipe(failed("write", temporary))
-          yield* fs.chmod(temporary, mode).pipe(failed("chmod", temporary))
-          yield* fs.rename(temporary, path).pipe(failed("rename into", path))
-        }).pipe(Effect.onError(() => fs.remove(temporary, { force: true }).pipe(Effect.ignore)))
-        // The rename is durable once the directory is flushed too.
-        yield* Effect.scoped(Effect.flatMap(fs.open(directory, { flag: "r" }), (dir) => dir.sync)).pipe(
-          failed("flush", directory),
+          const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW
+          const fd = yield* step("write", temporary, () => openSync(temporary, flags, mode))
+          yield* step("write", temporary, () => {
+            try {
+              for (let written = 0; written < data.length; ) {
+                written += writeSync(fd, data, written, data.length - written)
+              }
+              fsyncSync(fd)
+            } finally {
+              closeSync(fd)
+            }
+          })
+          yield* step("chmod", temporary, () => chmodSync(temporary, mode))
+          yield* step("rename into", path, () => renameSync(temporary, path))
+        }).pipe(
+          Effect.onError(() =>
+            Effect.ignore(step("delete", temporary, () => rmSync(temporary, { force: true }))),
+          ),
         )
+        // The rename is durable once the directory is flushed too.
+        yield* step("flush", directory, () => {
+          const fd = openSync(directory, constants.O_RDONLY)
+          try {
+            fsyncSync(fd)
+          } finally {
+            closeSync(fd)
+          }
+        })
       })
 
       const installOne = Effect.fnUntraced(function* ({ option, content }: Script) {
         const path = scriptPath(optDir, appName, option)
-        const data = encoder.encode(content)
-        const current = yield* currentContent(path)
-        const same = current.content !== undefined && Buffer.compare(current.content, data) === 0
-        if (same && !ownedByOthers(current.info)) {
-          if ((current.info.mode & 0o7777) !== mode) {
-            yield* fs.chmod(path, mode).pipe(failed("chmod", path))
-          }
-        } else if (current.info?.type === "Directory") {
+        const data = Buffer.from(content, "utf8")
+        const info = yield* lstatIfAny(path)
+        const current = info?.isFile() ? yield* step("read", path, () => readFileSync(path)) : undefined
+        if (info && current?.equals(data) && !ownedByOthers(info)) {
+          if ((info.mode & 0o7777) !== mode) yield* step("chmod", path, () => chmodSync(path, mode))
+        } else if (info?.isDirectory()) {
           return yield* new ScriptStoreError({
             operation: "write",
             path,
@@ -139,29 +156,27 @@ export class ScriptStore extends Context.Service<
       })
 
       const install = Effect.fnUntraced(function* (scripts: ReadonlyArray<Script>) {
-        yield* fs.makeDirectory(optDir || "/", { recursive: true }).pipe(failed("create directory", optDir))
+        yield* step("create directory", optDir, () => mkdirSync(optDir || "/", { recursive: true }))
         yield* ensureDirectory(charmDirectory(optDir))
         yield* ensureDirectory(appDirectory(optDir, appName))
         yield* ensureDirectory(directory)
         const installed = yield* Effect.forEach(scripts, installOne)
         const wanted = new Set(installed.map(({ path }) => path.slice(directory.length + 1)))
-        const present = yield* fs.readDirectory(directory).pipe(failed("list", directory))
+        const present = yield* step("list", directory, () => readdirSync(directory))
         for (const name of present) {
           if (wanted.has(name)) continue
           const path = `${directory}/${name}`
-          yield* fs.remove(path, { recursive: true, force: true }).pipe(failed("delete", path))
+          yield* step("delete", path, () => rmSync(path, { recursive: true, force: true }))
         }
         return installed
       })
 
       const ownDirectory = appDirectory(optDir, appName)
-      const removeAll = fs
-        .remove(ownDirectory, { recursive: true, force: true })
-        .pipe(failed("delete", ownDirectory))
+      const removeAll = step("delete", ownDirectory, () =>
+        rmSync(ownDirectory, { recursive: true, force: true }),
+      )
 
       return ScriptStore.of({ install, removeAll })
     }),
   )
-
-  static readonly layer = ScriptStore.layerNoDeps.pipe(Layer.provide(NodeFileSystem.layer))
 }

@@ -1,4 +1,5 @@
 import * as Effect from "effect/Effect"
+import { removeEvent } from "../domain/events.ts"
 import { active, statusOf } from "../domain/unit-status.ts"
 import { JujuContext } from "../layers/JujuContext.ts"
 import { ScriptStore } from "../layers/ScriptStore.ts"
@@ -12,7 +13,7 @@ import { reconcile } from "./reconcile.ts"
  */
 export const dispatch = Effect.gen(function* () {
   const { event } = yield* JujuContext
-  if (event === "remove") return yield* (yield* ScriptStore).removeAll
+  if (event === removeEvent) return yield* (yield* ScriptStore).removeAll
   const status = yield* reconcile.pipe(
     Effect.as(active),
     Effect.catchTag(

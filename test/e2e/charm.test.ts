@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process"
 import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from "node:fs"
 import { join } from "node:path"
 import { afterEach, assert, describe, it } from "vitest"
@@ -234,6 +235,22 @@ describe("faults", () => {
     assert.strictEqual(
       result.stderr,
       "backup-integrator: not running as a Juju hook: JUJU_DISPATCH_PATH, JUJU_UNIT_NAME not set\n",
+    )
+  })
+
+  it("the config-get the entry starts early is stopped, not waited for, when the program fails first", () => {
+    const u = unit({ config, faults: { "config-get": { hang: true } } })
+    const result = spawnSync(join(charmDir, "dispatch"), [], {
+      cwd: charmDir,
+      env: u.env("config-changed", undefined, { JUJU_UNIT_NAME: "not-a-unit-name" }),
+      encoding: "utf8",
+      timeout: 20_000,
+    })
+    assert.isNull(result.signal, "the hook waited for the hanging config-get")
+    assert.strictEqual(result.status, 1)
+    assert.match(
+      result.stderr,
+      /^backup-integrator: not running as a Juju hook: JUJU_UNIT_NAME is not a unit name/,
     )
   })
 })

@@ -41,8 +41,9 @@ describe("npm run pack", () => {
       "bin/node",
       "config.yaml",
       "dispatch",
+      "dist/chunk.mjs",
       "dist/hook.mjs",
-      "dist/program.mjs",
+      "dist/main.mjs",
       "manifest.yaml",
       "metadata.yaml",
     ])

@@ -141,13 +141,41 @@ describe("status table", () => {
     }),
   )
 
-  it.effect("ScriptStoreError: the hook fails before any relation is touched", () =>
+  it.effect(
+    "ScriptStoreError: the hook fails having only listed the relations (read while the disk was written)",
+    () =>
+      Effect.gen(function* () {
+        const { exit, model: after } = yield* runDispatch(
+          model({ config: goodConfig, relations: { "backup:1": {} }, diskFull: true }),
+        )
+        assert.include(Exit.isFailure(exit) ? exit.cause.toString() : "", "ScriptStoreError")
+        assert.deepStrictEqual(after.calls, ["config-get", "relation-ids"])
+      }),
+  )
+
+  it.effect("the disk fault is the one reported when relation-ids fails at the same time", () =>
+    Effect.gen(function* () {
+      const { exit } = yield* runDispatch(
+        model({
+          config: goodConfig,
+          relations: { "backup:1": {} },
+          diskFull: true,
+          failing: ["relation-ids"],
+        }),
+      )
+      const error = Exit.isFailure(exit) ? exit.cause.toString() : ""
+      assert.include(error, "ScriptStoreError")
+      assert.notInclude(error, "relation-ids")
+    }),
+  )
+
+  it.effect("relation-ids failing alone is the fault reported, after the scripts are installed", () =>
     Effect.gen(function* () {
       const { exit, model: after } = yield* runDispatch(
-        model({ config: goodConfig, relations: { "backup:1": {} }, diskFull: true }),
+        model({ config: goodConfig, relations: { "backup:1": {} }, failing: ["relation-ids"] }),
       )
-      assert.isTrue(Exit.isFailure(exit))
-      assert.deepStrictEqual(after.calls, ["config-get"])
+      assert.include(Exit.isFailure(exit) ? exit.cause.toString() : "", "relation-ids")
+      assert.strictEqual(after.scripts["run-before-backup"], goodConfig["run-before-backup"])
     }),
   )
 })

@@ -1,0 +1,19 @@
+// The hook's entry point: Juju starts a process for every event, so what matters is how soon
+// the work starts. Two things happen before the program is even loaded:
+// - V8's compile cache is turned on, kept in the charm's own directory, so that compiling the
+//   program is mostly a read (a cache that cannot be written is skipped, not an error;
+//   scripts/charm-layout.ts names the directory too: the packer leaves it out);
+// - every event but `remove` begins with `config-get`: it is started now and runs while the
+//   program loads, and HookTools takes it over.
+import { enableCompileCache } from "node:module"
+import { eventOf, removeEvent } from "./domain/events.ts"
+import { startTool } from "./layers/hook-tool-process.ts"
+
+enableCompileCache({ directory: new URL("../compile-cache", import.meta.url).pathname, portable: true })
+const dispatchPath = process.env.JUJU_DISPATCH_PATH
+const startedConfigGet =
+  dispatchPath && eventOf(dispatchPath) !== removeEvent
+    ? startTool("config-get", ["--format=json"])
+    : undefined
+const { main } = await import("./main.ts")
+main(startedConfigGet)
