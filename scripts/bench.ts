@@ -84,12 +84,13 @@ try {
   timed(dispatch, [], follower)
   const followerCalls = readState(follower.stateFile).calls
 
-  // B replays A's calls, argv for argv.
+  // B replays A's calls, argv for argv, and reads what each prints as A must (a pipe, not
+  // /dev/null: a tool writing to a pipe costs a few ms more, and that is part of the call).
   const floor = join(work, "floor.sh")
   const quote = (arg: string) => `'${arg.replaceAll("'", `'\\''`)}'`
   writeFileSync(
     floor,
-    `#!/bin/sh\nset -e\n${steadyCalls.map((call) => `${call.map(quote).join(" ")} >/dev/null`).join("\n")}\n`,
+    `#!/bin/sh\nset -e\n${steadyCalls.map((call, n) => `out${n}=$(${call.map(quote).join(" ")})`).join("\n")}\n`,
   )
   chmodSync(floor, 0o755)
   const plain = join(work, "plain-node.mjs")
