@@ -1,6 +1,6 @@
 // A stand-in for Juju's hook tools, strict about flags as the real ones are: each tool in
 // bin/ links here and acts on the state file named by HOOK_TOOL_EMULATOR_STATE.
-import { readFileSync } from "node:fs"
+import { readFileSync, rmSync, writeFileSync } from "node:fs"
 import { basename } from "node:path"
 import { type EmulatorState, readState, stateVariable, writeState } from "./state.ts"
 
@@ -203,6 +203,33 @@ const tools: Record<string, Tool> = {
   },
 }
 
+/**
+ * A charm must make its hook-tool calls one after another (see docs/explanation.md): a call
+ * made while another of the same unit is still running fails, so that every end-to-end test
+ * checks it. The lock names the running call's process; a killed call's lock is taken over.
+ * Returns the pid of the call still running, if any.
+ */
+const takeTurn = (lock: string): number | undefined => {
+  try {
+    writeFileSync(lock, String(process.pid), { flag: "wx" })
+  } catch {
+    const holder = Number(readFileSync(lock, "utf8"))
+    if (isRunning(holder)) return holder
+    writeFileSync(lock, String(process.pid))
+  }
+  process.on("exit", () => rmSync(lock, { force: true }))
+  return undefined
+}
+
+const isRunning = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
 const main = async () => {
   const name = basename(process.argv[1] ?? "")
   const argv = process.argv.slice(2)
@@ -210,6 +237,12 @@ const main = async () => {
   const missing = [stateVariable, "JUJU_CONTEXT_ID"].find((variable) => !process.env[variable])
   if (missing !== undefined || stateFile === undefined) {
     process.stderr.write(`ERROR ${missing} not set\n`)
+    process.exitCode = 1
+    return
+  }
+  const running = takeTurn(`${stateFile}.lock`)
+  if (running !== undefined) {
+    process.stderr.write(`ERROR hook tool called while another (pid ${running}) is still running\n`)
     process.exitCode = 1
     return
   }
