@@ -73,7 +73,7 @@ export class HookTools extends Context.Service<
                   : Effect.fail(new HookToolError({ tool, reason: outcome.reason })),
               ),
             )
-            return Effect.sync(child.kill)
+            return Effect.promise(child.kill)
           }).pipe(
             Effect.timeoutOrElse({
               duration: hookToolTimeout,

@@ -8,7 +8,8 @@ export type ToolOutcome =
 /** A hook tool started as a process of its own, running until it exits or is killed. */
 export interface ToolProcess {
   readonly outcome: Promise<ToolOutcome>
-  readonly kill: () => void
+  /** Kills the tool (if still running); settles once the process is gone, so no hook outlives its tools. */
+  readonly kill: () => Promise<void>
 }
 
 /**
@@ -17,7 +18,7 @@ export interface ToolProcess {
  * src/hook.ts). Time limits are the caller's: HookTools applies them.
  */
 export const startTool = (tool: string, args: ReadonlyArray<string>, input = ""): ToolProcess => {
-  let kill = () => {}
+  let kill = () => Promise.resolve()
   const outcome = new Promise<ToolOutcome>((resolve) => {
     const child = execFile(tool, args, { encoding: "utf8", maxBuffer: 1 << 30 }, (error, stdout, stderr) => {
       if (error === null) return resolve({ _tag: "Printed", stdout })
@@ -37,7 +38,15 @@ export const startTool = (tool: string, args: ReadonlyArray<string>, input = "")
     // A tool that exits without reading its input is not a second fault.
     child.stdin?.on("error", () => {})
     child.stdin?.end(input)
-    kill = () => child.kill("SIGKILL")
+    // "exit" when the process is gone, or "error" when it never started.
+    const gone = new Promise<void>((done) => {
+      child.once("exit", () => done())
+      child.once("error", () => done())
+    })
+    kill = () => {
+      child.kill("SIGKILL")
+      return gone
+    }
   })
   return { outcome, kill }
 }
