@@ -1,4 +1,5 @@
-import { execFile } from "node:child_process"
+import { type ChildProcess, execFile } from "node:child_process"
+import { jsonAscii } from "../domain/json-ascii.ts"
 
 /** How a hook-tool process ended: what it printed, or why it failed in words for the status line. */
 export type ToolOutcome =
@@ -13,16 +14,27 @@ export interface ToolProcess {
 }
 
 /**
+ * The last line a failed tool wrote on stderr. It goes into the fault line and into a
+ * `juju-log` argument: anything but printable ASCII is shown escaped, never raw.
+ */
+const lastLine = (stderr: string) => {
+  const line = stderr.trim().split("\n").at(-1)?.slice(0, 300) ?? ""
+  return /^[\x20-\x7e]*$/.test(line) ? line : jsonAscii(line)
+}
+
+/**
  * Starts `tool args…` directly (no shell), `input` on its stdin. Plain Node and no Effect:
  * the hook's entry starts its first call with it before loading the program (see
- * src/hook.ts). Time limits are the caller's: HookTools applies them.
+ * src/hook.ts). Time limits are the caller's: HookTools applies them. Never throws: a tool
+ * that cannot be started is a failed outcome like any other.
  */
 export const startTool = (tool: string, args: ReadonlyArray<string>, input = ""): ToolProcess => {
-  let kill = () => Promise.resolve()
-  const outcome = new Promise<ToolOutcome>((resolve) => {
-    const child = execFile(tool, args, { encoding: "utf8", maxBuffer: 1 << 30 }, (error, stdout, stderr) => {
+  const { promise: outcome, resolve } = Promise.withResolvers<ToolOutcome>()
+  let child: ChildProcess
+  try {
+    child = execFile(tool, args, { encoding: "utf8", maxBuffer: 1 << 30 }, (error, stdout, stderr) => {
       if (error === null) return resolve({ _tag: "Printed", stdout })
-      const detail = stderr.trim().split("\n").at(-1)?.slice(0, 300)
+      const detail = lastLine(stderr)
       resolve({
         _tag: "Failed",
         reason:
@@ -35,18 +47,24 @@ export const startTool = (tool: string, args: ReadonlyArray<string>, input = "")
                 : error.message,
       })
     })
-    // A tool that exits without reading its input is not a second fault.
-    child.stdin?.on("error", () => {})
-    child.stdin?.end(input)
-    // "exit" when the process is gone, or "error" when it never started.
-    const gone = new Promise<void>((done) => {
-      child.once("exit", () => done())
-      child.once("error", () => done())
-    })
-    kill = () => {
-      child.kill("SIGKILL")
-      return gone
-    }
+  } catch (error) {
+    // Node refuses some arguments (a NUL byte) before any process exists. Its message
+    // quotes the argument: only the code is kept, so no input is echoed.
+    const code = (error as NodeJS.ErrnoException).code ?? "unknown error"
+    resolve({ _tag: "Failed", reason: `could not be started: ${code}` })
+    return { outcome, kill: () => Promise.resolve() }
+  }
+  // A tool that exits without reading its input is not a second fault.
+  child.stdin?.on("error", () => {})
+  child.stdin?.end(input)
+  // "exit" when the process is gone, or "error" when it never started.
+  const gone = new Promise<void>((done) => {
+    child.once("exit", () => done())
+    child.once("error", () => done())
   })
+  const kill = () => {
+    child.kill("SIGKILL")
+    return gone
+  }
   return { outcome, kill }
 }

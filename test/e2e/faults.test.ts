@@ -94,6 +94,12 @@ describe("hook tools", () => {
       /exited with status 1: ERROR connection refused$/,
     ],
     [
+      // Shown escaped, never raw: it ends up in a hook-tool argument and in Juju's log.
+      "exits non-zero, saying something hostile",
+      () => ({ exit: 1, stderr: "ERROR \u0000\u001b[2J\u202egone\n" }),
+      /exited with status 1: "ERROR \\u0000\\u001b\[2J\\u202egone"$/,
+    ],
+    [
       "prints garbage",
       () => ({ stdout: "\u0000\u00ff{{not json" }),
       /printed (output that is not JSON|output where none was expected)$/,
