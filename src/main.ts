@@ -1,26 +1,18 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { CharmConfig } from "./layers/CharmConfig.ts"
 import { HookTools } from "./layers/HookTools.ts"
 import type { ToolProcess } from "./layers/hook-tool-process.ts"
+import { hookToolServices } from "./layers/hook-tool-services.ts"
 import { JujuContext } from "./layers/JujuContext.ts"
-import { JujuLog } from "./layers/JujuLog.ts"
-import { Leadership } from "./layers/Leadership.ts"
-import { Relations } from "./layers/Relations.ts"
 import { ScriptStore } from "./layers/ScriptStore.ts"
-import { StatusReporter } from "./layers/StatusReporter.ts"
 import { dispatch } from "./programs/dispatch.ts"
 import { faultLine, logFault } from "./programs/report-fault.ts"
 
 const live = (startedConfigGet: ToolProcess | undefined) =>
-  Layer.mergeAll(
-    CharmConfig.layer,
-    Leadership.layer,
-    Relations.layer,
-    StatusReporter.layer,
-    JujuLog.layer,
-    ScriptStore.layer,
-  ).pipe(Layer.provideMerge(HookTools.layer(startedConfigGet)), Layer.provideMerge(JujuContext.layer))
+  Layer.mergeAll(hookToolServices, ScriptStore.layer).pipe(
+    Layer.provideMerge(HookTools.layer(startedConfigGet)),
+    Layer.provideMerge(JujuContext.layer),
+  )
 
 const fail = (line: string) =>
   Effect.sync(() => {

@@ -6,14 +6,10 @@ import { HookToolError, ScriptStoreError } from "../../src/domain/failures.ts"
 import type { ScriptOption } from "../../src/domain/options.ts"
 import { scriptPath } from "../../src/domain/script-paths.ts"
 import type { UnitStatus } from "../../src/domain/unit-status.ts"
-import { CharmConfig } from "../../src/layers/CharmConfig.ts"
 import { HookTools } from "../../src/layers/HookTools.ts"
+import { hookToolServices } from "../../src/layers/hook-tool-services.ts"
 import { JujuContext } from "../../src/layers/JujuContext.ts"
-import { JujuLog } from "../../src/layers/JujuLog.ts"
-import { Leadership } from "../../src/layers/Leadership.ts"
-import { Relations } from "../../src/layers/Relations.ts"
 import { ScriptStore } from "../../src/layers/ScriptStore.ts"
-import { StatusReporter } from "../../src/layers/StatusReporter.ts"
 
 export const optDir = "/opt"
 export const appName = "backup-integrator"
@@ -135,14 +131,7 @@ const jujuContextTest = Layer.effect(
 
 /** The program's services over the fake model; `FakeState` stays reachable for assertions. */
 export const testLayer = (initial: FakeModel) =>
-  Layer.mergeAll(
-    CharmConfig.layer,
-    Leadership.layer,
-    Relations.layer,
-    StatusReporter.layer,
-    JujuLog.layer,
-    scriptStoreTest,
-  ).pipe(
+  Layer.mergeAll(hookToolServices, scriptStoreTest).pipe(
     Layer.provideMerge(hookToolsTest),
     Layer.provideMerge(jujuContextTest),
     Layer.provideMerge(Layer.effect(FakeState, Ref.make(initial))),

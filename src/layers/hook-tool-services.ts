@@ -1,0 +1,18 @@
+import * as Layer from "effect/Layer"
+import { CharmConfig } from "./CharmConfig.ts"
+import { JujuLog } from "./JujuLog.ts"
+import { Leadership } from "./Leadership.ts"
+import { Relations } from "./Relations.ts"
+import { StatusReporter } from "./StatusReporter.ts"
+
+/**
+ * The services that are views over HookTools. The hook and the tests build them alike;
+ * tests swap what lies underneath (HookTools, JujuContext) and the ScriptStore beside them.
+ */
+export const hookToolServices = Layer.mergeAll(
+  CharmConfig.layer,
+  Leadership.layer,
+  Relations.layer,
+  StatusReporter.layer,
+  JujuLog.layer,
+)
