@@ -7,13 +7,10 @@
 //   program loads, and HookTools takes it over.
 import { enableCompileCache } from "node:module"
 import { eventOf, removeEvent } from "./domain/events.ts"
-import { startTool } from "./layers/hook-tool-process.ts"
+import { startConfigGet } from "./layers/hook-tool-process.ts"
 
 enableCompileCache({ directory: new URL("../compile-cache", import.meta.url).pathname, portable: true })
 const dispatchPath = process.env.JUJU_DISPATCH_PATH
-const startedConfigGet =
-  dispatchPath && eventOf(dispatchPath) !== removeEvent
-    ? startTool("config-get", ["--format=json"])
-    : undefined
+const startedConfigGet = dispatchPath && eventOf(dispatchPath) !== removeEvent ? startConfigGet() : undefined
 const { main } = await import("./main.ts")
 main(startedConfigGet)

@@ -6,7 +6,7 @@ import * as Schema from "effect/Schema"
 import { Databag } from "../domain/backup-spec.ts"
 import { HookToolError } from "../domain/failures.ts"
 import type { UnitStatus } from "../domain/unit-status.ts"
-import { startTool, type ToolProcess } from "./hook-tool-process.ts"
+import { startConfigGet, startTool, type ToolProcess } from "./hook-tool-process.ts"
 import { JujuContext } from "./JujuContext.ts"
 
 /** `backup:2`: checked before it is passed back to a tool, so it can never read as a flag. */
@@ -130,10 +130,9 @@ export class HookTools extends Context.Service<
         return HookTools.of({
           configGet: () =>
             Effect.suspend(() => {
-              const early = startedConfigGet
+              const child = startedConfigGet ?? startConfigGet()
               startedConfigGet = undefined
-              const stdout = early ? finish("config-get", early) : run("config-get", ["--format=json"])
-              return decodeJson("config-get", stdout, JsonObject, "an object")
+              return decodeJson("config-get", finish("config-get", child), JsonObject, "an object")
             }),
           isLeader: () => runJson("is-leader", ["--format=json"], Schema.Boolean, "a boolean"),
           relationIds: (endpoint) =>

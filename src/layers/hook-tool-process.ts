@@ -68,3 +68,6 @@ export const startTool = (tool: string, args: ReadonlyArray<string>, input = "")
   }
   return { outcome, kill }
 }
+
+/** `config-get --format=json`: the first call of every event but `remove`, which the entry may start early. */
+export const startConfigGet = () => startTool("config-get", ["--format=json"])
