@@ -5,10 +5,12 @@
 //   scripts/charm-layout.ts names the directory too: the packer leaves it out);
 // - every event but `remove` begins with `config-get`: it is started now and runs while the
 //   program loads, and HookTools takes it over.
-import { enableCompileCache } from "node:module"
 import { eventOf, removeEvent } from "./domain/events.ts"
 import { startConfigGet } from "./layers/hook-tool-process.ts"
 
+// Taken with getBuiltinModule, as every Node module on the hook's path: an ESM import of one
+// builds a namespace of all its exports, and for node:fs that alone costs milliseconds.
+const { enableCompileCache } = process.getBuiltinModule("node:module")
 enableCompileCache({ directory: new URL("../compile-cache", import.meta.url).pathname, portable: true })
 const dispatchPath = process.env.JUJU_DISPATCH_PATH
 const startedConfigGet = dispatchPath && eventOf(dispatchPath) !== removeEvent ? startConfigGet() : undefined

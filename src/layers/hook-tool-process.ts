@@ -1,5 +1,9 @@
-import { type ChildProcess, execFile } from "node:child_process"
+import type { ChildProcess } from "node:child_process"
 import { jsonAscii } from "../domain/json-ascii.ts"
+
+// Taken with getBuiltinModule rather than imported, as node:fs in ScriptStore: an ESM import
+// of a Node module builds a namespace of all its exports, time the hook spends for nothing.
+const { execFile } = process.getBuiltinModule("node:child_process")
 
 /** How a hook-tool process ended: what it printed, or why it failed in words for the status line. */
 export type ToolOutcome =

@@ -44,6 +44,26 @@ describe("the packed charm", () => {
     assert.strictEqual(mode(join(charmDir, "dispatch")) & 0o111, 0o111)
     assert.include(readFileSync(join(charmDir, "metadata.yaml"), "utf8"), "subordinate: true")
   })
+
+  it("a steady-state hook loads none of Node's HTTP, crypto, fs/promises or readline modules", () => {
+    // Each was once on the hook's path and cost every hook time: Effect's barrel (HTTP), the
+    // platform file system (crypto), an ESM import of node:fs (fs/promises and readline).
+    const u = unit({ config, relations: { "backup:3": backupRelation() } })
+    u.hook("config-changed")
+    const list = join(u.dir, "modules")
+    const probe = `process.on("exit", () => process.getBuiltinModule("node:fs").writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join("\\n")))`
+    const result = u.hook("config-changed", undefined, {
+      NODE_OPTIONS: `--import=data:text/javascript,${encodeURIComponent(probe)}`,
+    })
+    assert.strictEqual(result.code, 0, result.stderr)
+    const loaded = readFileSync(list, "utf8").split("\n")
+    assert.include(loaded, "NativeModule child_process")
+    const unwanted = /^NativeModule (https?|_http_\w+|crypto|internal\/fs\/promises|internal\/readline\/\w+)$/
+    assert.deepStrictEqual(
+      loaded.filter((name) => unwanted.test(name)),
+      [],
+    )
+  })
 })
 
 describe("config-changed", () => {
