@@ -3,16 +3,14 @@
 // - V8's compile cache is turned on, kept in the charm's own directory, so that compiling the
 //   program is mostly a read (a cache that cannot be written is skipped, not an error;
 //   scripts/charm-layout.ts names the directory too: the packer leaves it out);
-// - every event but `remove` begins with `config-get`: it is started now and runs while the
-//   program loads, and HookTools takes it over.
-import { eventOf, removeEvent } from "./domain/events.ts"
-import { startConfigGet } from "./layers/hook-tool-process.ts"
+// - the `config-get` that `dispatch` started before Node (it says so with this argument) is
+//   read from stdin as it comes; HookTools takes it over.
+import { configGetFromDispatch } from "./layers/hook-tool-process.ts"
 
 // Taken with getBuiltinModule, as every Node module on the hook's path: an ESM import of one
 // builds a namespace of all its exports, and for node:fs that alone costs milliseconds.
 const { enableCompileCache } = process.getBuiltinModule("node:module")
 enableCompileCache({ directory: new URL("../compile-cache", import.meta.url).pathname, portable: true })
-const dispatchPath = process.env.JUJU_DISPATCH_PATH
-const startedConfigGet = dispatchPath && eventOf(dispatchPath) !== removeEvent ? startConfigGet() : undefined
+const startedConfigGet = process.argv[2] === "--config-get-on-stdin" ? configGetFromDispatch() : undefined
 const { main } = await import("./main.ts")
 main(startedConfigGet)

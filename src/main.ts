@@ -22,7 +22,7 @@ const fail = (line: string) =>
 
 /**
  * Runs the program for this event. Exit 0 commits the hook; a fault exits 1 with one line,
- * so that Juju retries the hook. A `config-get` started by the entry and never taken over
+ * so that Juju retries the hook. A `config-get` started by `dispatch` and never taken over
  * (the program failed first) is stopped rather than waited for. The process ends as soon
  * as the program does: Node's own teardown of the heap costs a hook several milliseconds
  * and does nothing for it (stderr is written synchronously, the compile cache still saved).

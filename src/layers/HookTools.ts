@@ -6,7 +6,7 @@ import * as Schema from "effect/Schema"
 import { Databag } from "../domain/backup-spec.ts"
 import { HookToolError } from "../domain/failures.ts"
 import type { UnitStatus } from "../domain/unit-status.ts"
-import { startConfigGet, startTool, type ToolProcess } from "./hook-tool-process.ts"
+import { startTool, type ToolProcess } from "./hook-tool-process.ts"
 import { JujuContext } from "./JujuContext.ts"
 
 /** `backup:2`: checked before it is passed back to a tool, so it can never read as a flag. */
@@ -48,9 +48,9 @@ export class HookTools extends Context.Service<
   }
 >()("backup-integrator/layers/HookTools") {
   /**
-   * The live layer. `started` is a `config-get --format=json` the hook's entry may have
-   * started before the program was loaded: the first `configGet` takes it over instead of
-   * starting another one.
+   * The live layer. `started` is a `config-get --format=json` that `dispatch` may have
+   * started before Node: the first `configGet` takes it over instead of starting another
+   * one, and it runs under the same time limit as any call.
    */
   static readonly layer = (started?: ToolProcess) =>
     Layer.effect(
@@ -130,7 +130,7 @@ export class HookTools extends Context.Service<
         return HookTools.of({
           configGet: () =>
             Effect.suspend(() => {
-              const child = startedConfigGet ?? startConfigGet()
+              const child = startedConfigGet ?? startTool("config-get", ["--format=json"])
               startedConfigGet = undefined
               return decodeJson("config-get", finish("config-get", child), JsonObject, "an object")
             }),

@@ -221,10 +221,11 @@ const takeTurn = (lock: string): number | undefined => {
   return undefined
 }
 
+/** Alive and not a zombie: a killed call stays one until its new parent reaps it, not always at once. */
 const isRunning = (pid: number) => {
   try {
-    process.kill(pid, 0)
-    return true
+    const stat = readFileSync(`/proc/${pid}/stat`, "latin1")
+    return stat[stat.lastIndexOf(")") + 2] !== "Z"
   } catch {
     return false
   }
