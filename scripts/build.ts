@@ -10,7 +10,8 @@ await rm(charmDir, { recursive: true, force: true })
 await mkdir(`${charmDir}/bin`, { recursive: true })
 
 // The entry (src/hook.ts) loads the program with import(): splitting keeps that a file of its
-// own, so that the entry's first hook-tool call starts before the program is read.
+// own, so that the entry reads the config-get dispatch started (a full pipe would stall the
+// tool) before the program is read.
 await build({
   entryPoints: ["src/hook.ts"],
   outdir: `${charmDir}/dist`,
