@@ -17,11 +17,11 @@ copyFileSync(resolve(import.meta.dirname, "../../dispatch"), join(charm, "dispat
 writeFileSync(join(charm, "bin", "node"), '#!/bin/sh\nshift\necho "$@" >&2\nexec cat\n', { mode: 0o755 })
 
 /** Runs dispatch for `event` with `config-get` being the shell script `tool`. */
-const dispatch = (event: string, tool: string) => {
+const dispatch = (event: string, tool: string, env: Record<string, string> = {}) => {
   const tools = mkdtempSync(join(root, "tools-"))
   writeFileSync(join(tools, "config-get"), `#!/bin/sh\necho "$$" > ${tools}/pid\n${tool}`, { mode: 0o755 })
   const result = spawnSync(join(charm, "dispatch"), {
-    env: { PATH: `${tools}:/usr/bin:/bin`, JUJU_DISPATCH_PATH: `hooks/${event}` },
+    env: { ...env, PATH: `${tools}:/usr/bin:/bin`, JUJU_DISPATCH_PATH: `hooks/${event}` },
   })
   const pid = () => readFileSync(join(tools, "pid"), "utf8").trim()
   return { frame: result.stdout, args: result.stderr.toString().trim(), pid }
@@ -41,6 +41,18 @@ describe("dispatch's config-get", () => {
       "printf '{}\\000%s\\000\\n' 0; printf 'first\\nERROR a\\000b\\n' >&2; exit 3",
     )
     assert.deepStrictEqual(frameOutcome(frame), { _tag: "Failed", reason: "exited with status 3: ERROR ab" })
+  })
+
+  it("neither functions nor a BASH_ENV from the environment change what dispatch writes", () => {
+    // Without privileged mode bash would take both: a forged pid (1, for the kill) and status.
+    const bashEnv = join(root, "bash-env")
+    writeFileSync(bashEnv, "echo() { builtin echo 1; }\n")
+    const { frame, pid } = dispatch("config-changed", "exit 3", {
+      "BASH_FUNC_printf%%": "() { builtin printf '\\0%s\\0' 0; }",
+      BASH_ENV: bashEnv,
+    })
+    assert.strictEqual(frame.toString("latin1", 0, frame.indexOf(10)), pid())
+    assert.deepStrictEqual(frameOutcome(frame), { _tag: "Failed", reason: "exited with status 3" })
   })
 
   it("a config-get not on PATH: status 127 and the shell's words", () => {
