@@ -30,6 +30,12 @@ const lastLine = (stderr: string) => {
   return /^[\x20-\x7e]*$/.test(line) ? line : jsonAscii(line)
 }
 
+/** A tool that exited non-zero, in words: its status and the last line it wrote on stderr. */
+const exited = (status: number | string, stderr: string): ToolOutcome => {
+  const detail = lastLine(stderr)
+  return { _tag: "Failed", reason: `exited with status ${status}${detail ? `: ${detail}` : ""}` }
+}
+
 /**
  * Starts `tool args…` directly (no shell), `input` on its stdin. Time limits are the
  * caller's: HookTools applies them. Never throws: a tool that cannot be started is a failed
@@ -41,17 +47,15 @@ export const startTool = (tool: string, args: ReadonlyArray<string>, input = "")
   try {
     child = execFile(tool, args, { encoding: "utf8", maxBuffer: 1 << 30 }, (error, stdout, stderr) => {
       if (error === null) return resolve({ _tag: "Printed", stdout })
-      const detail = lastLine(stderr)
+      if (typeof error.code === "number") return resolve(exited(error.code, stderr))
       resolve({
         _tag: "Failed",
         reason:
           error.code === "ENOENT"
             ? "not found on PATH"
-            : typeof error.code === "number"
-              ? `exited with status ${error.code}${detail ? `: ${detail}` : ""}`
-              : error.signal
-                ? `killed by ${error.signal}`
-                : error.message,
+            : error.signal
+              ? `killed by ${error.signal}`
+              : error.message,
       })
     })
   } catch (error) {
@@ -91,8 +95,7 @@ export const frameOutcome = (frame: Buffer): ToolOutcome => {
   }
   const status = frame.toString("latin1", statusStart + 1, statusEnd)
   if (status === "0") return { _tag: "Printed", stdout: frame.toString("utf8", stdoutStart, statusStart) }
-  const detail = lastLine(frame.toString("utf8", statusEnd + 1))
-  return { _tag: "Failed", reason: `exited with status ${status}${detail ? `: ${detail}` : ""}` }
+  return exited(status, frame.toString("utf8", statusEnd + 1))
 }
 
 /**
