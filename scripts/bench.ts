@@ -76,7 +76,7 @@ try {
   const leader = unitEnv("leader", true)
   const follower = unitEnv("follower", false)
 
-  // Cold: the first hook after the build (no compile cache yet, scripts not yet written).
+  // Cold: the first hook after the build (no code cache yet, scripts not yet written).
   const cold = timed(dispatch, [], leader)
   timed(dispatch, [], leader)
   const steadyCalls = readState(leader.stateFile).calls

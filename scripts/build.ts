@@ -9,22 +9,22 @@ const charmcraft = parse(await readFile("charmcraft.yaml", "utf8"))
 await rm(charmDir, { recursive: true, force: true })
 await mkdir(`${charmDir}/bin`, { recursive: true })
 
-// The entry (src/hook.ts) loads the program with import(): splitting keeps that a file of its
-// own, so that the entry reads the config-get dispatch started (a full pipe would stall the
-// tool) before the program is read.
-await build({
-  entryPoints: ["src/hook.ts"],
-  outdir: `${charmDir}/dist`,
-  outExtension: { ".js": ".mjs" },
-  chunkNames: "[name]",
-  splitting: true,
+// Two files: the entry (src/hook.ts), and the program it loads with V8's code cache
+// (src/code-cache.ts), which has to be a script for that: CommonJS, run inside a function.
+const common = {
   bundle: true,
   platform: "node",
-  format: "esm",
   target: "node24",
   minify: true,
   legalComments: "none",
   logLevel: "warning",
+} as const
+await build({ ...common, entryPoints: ["src/hook.ts"], outfile: `${charmDir}/dist/hook.mjs`, format: "esm" })
+await build({
+  ...common,
+  entryPoints: ["src/main.ts"],
+  outfile: `${charmDir}/dist/program.cjs`,
+  format: "cjs",
 })
 
 // What charmcraft writes from charmcraft.yaml: metadata, config, and the manifest's bases.

@@ -9,5 +9,5 @@ export const jujuArch = ({ x64: "amd64", arm64: "arm64" } as Record<string, stri
 /** The base `npm run pack` builds for; charmcraft builds every platform of charmcraft.yaml. */
 export const base = { name: "ubuntu", channel: "24.04" }
 
-/** Written by the hook at run time (V8's compile cache, see src/hook.ts): never packed. */
+/** Written by the hook at run time (V8's code cache, see src/code-cache.ts): never packed. */
 export const compileCacheDir = "compile-cache"

@@ -1,16 +1,21 @@
 // The hook's entry point: Juju starts a process for every event, so what matters is how soon
-// the work starts. Two things happen before the program is even loaded:
-// - V8's compile cache is turned on, kept in the charm's own directory, so that compiling the
-//   program is mostly a read (a cache that cannot be written is skipped, not an error;
-//   scripts/charm-layout.ts names the directory too: the packer leaves it out);
+// the work starts. Before the program is loaded:
 // - the `config-get` that `dispatch` started before Node (it says so with this argument) is
-//   read from stdin as it comes; HookTools takes it over.
-import { configGetFromDispatch } from "./layers/hook-tool-process.ts"
+//   read from stdin as it comes; HookTools takes it over;
+// - the program is loaded with V8's code cache, kept in the charm's own directory
+//   (scripts/charm-layout.ts names it too: the packer leaves it out), see src/code-cache.ts.
+import { loadWithCodeCache } from "./code-cache.ts"
+import { configGetFromDispatch } from "./layers/started-config-get.ts"
+import type * as Program from "./main.ts"
 
-// Taken with getBuiltinModule, as every Node module on the hook's path: an ESM import of one
-// builds a namespace of all its exports, and for node:fs that alone costs milliseconds.
-const { enableCompileCache } = process.getBuiltinModule("node:module")
-enableCompileCache({ directory: new URL("../compile-cache", import.meta.url).pathname, portable: true })
 const startedConfigGet = process.argv[2] === "--config-get-on-stdin" ? configGetFromDispatch() : undefined
-const { main } = await import("./main.ts")
-main(startedConfigGet)
+const charm = new URL("..", import.meta.url).pathname
+const program = loadWithCodeCache<typeof Program>(
+  `${charm}dist/program.cjs`,
+  `${charm}compile-cache/program.v8`,
+)
+const { exitCode, hookToolCalls } = await program.exports.main(startedConfigGet)
+program.save(hookToolCalls)
+// The process ends as soon as the program does: Node's own teardown of the heap costs a
+// hook several milliseconds and does nothing for it (stderr is written synchronously).
+process.exit(exitCode)

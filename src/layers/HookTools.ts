@@ -6,8 +6,9 @@ import * as Schema from "effect/Schema"
 import { Databag } from "../domain/backup-spec.ts"
 import { HookToolError } from "../domain/failures.ts"
 import type { UnitStatus } from "../domain/unit-status.ts"
-import { startTool, type ToolProcess } from "./hook-tool-process.ts"
+import type { RunTool, ToolOutcome } from "./hook-tool-process.ts"
 import { JujuContext } from "./JujuContext.ts"
+import type { ToolProcess } from "./started-config-get.ts"
 
 /** `backup:2`: checked before it is passed back to a tool, so it can never read as a flag. */
 export const RelationId = Schema.String.check(Schema.isPattern(/^[a-z][a-z0-9-]*:\d+$/))
@@ -48,44 +49,49 @@ export class HookTools extends Context.Service<
   }
 >()("backup-integrator/layers/HookTools") {
   /**
-   * The live layer. `started` is a `config-get --format=json` that `dispatch` may have
-   * started before Node: the first `configGet` takes it over instead of starting another
-   * one, and it runs under the same time limit as any call.
+   * The live layer, running each tool with `run` (src/main.ts passes runTool). `started` is
+   * a `config-get --format=json` that `dispatch` may have started before Node: the first
+   * `configGet` takes it over instead of running another one, under the same time limit.
    */
-  static readonly layer = (started?: ToolProcess) =>
+  static readonly layer = (run: RunTool, started?: ToolProcess) =>
     Layer.effect(
       HookTools,
       Effect.gen(function* () {
         const { hookToolTimeout } = yield* JujuContext
         let startedConfigGet = started
 
+        const noAnswer = (tool: string) =>
+          new HookToolError({ tool, reason: `no answer after ${Duration.format(hookToolTimeout)}` })
+
+        /** A tool's stdout, or why it failed (without echoing its input). */
+        const printed = (tool: string, outcome: ToolOutcome) =>
+          outcome._tag === "Printed"
+            ? Effect.succeed(outcome.stdout)
+            : Effect.fail(
+                outcome._tag === "TimedOut"
+                  ? noAnswer(tool)
+                  : new HookToolError({ tool, reason: outcome.reason }),
+              )
+
         /**
-         * Waits for a started tool: its stdout, or why it failed (without echoing its input).
-         * A tool still running after the time limit is killed, and so is one whose hook is
-         * interrupted.
+         * Waits for the `config-get` dispatch started. Still running after the time limit,
+         * or when the hook is interrupted, it is killed.
          */
-        const finish = (tool: string, child: ToolProcess) =>
+        const finish = (child: ToolProcess) =>
           Effect.callback<string, HookToolError>((resume) => {
-            child.outcome.then((outcome) =>
-              resume(
-                outcome._tag === "Printed"
-                  ? Effect.succeed(outcome.stdout)
-                  : Effect.fail(new HookToolError({ tool, reason: outcome.reason })),
-              ),
-            )
+            child.outcome.then((outcome) => resume(printed("config-get", outcome)))
             return Effect.promise(child.kill)
           }).pipe(
             Effect.timeoutOrElse({
               duration: hookToolTimeout,
-              orElse: () =>
-                Effect.fail(
-                  new HookToolError({ tool, reason: `no answer after ${Duration.format(hookToolTimeout)}` }),
-                ),
+              orElse: () => Effect.fail(noAnswer("config-get")),
             }),
           )
 
-        const run = (tool: string, args: ReadonlyArray<string>, input?: string) =>
-          Effect.suspend(() => finish(tool, startTool(tool, args, input)))
+        const runToEnd = (tool: string, args: ReadonlyArray<string>, input?: string) =>
+          Effect.suspend(() =>
+            printed(tool, run(tool, args, { input, timeout: Duration.toMillis(hookToolTimeout) })),
+          )
 
         /** A tool's `--format=json` output, which must match `schema`. */
         const decodeJson = <S extends Schema.Top & { readonly DecodingServices: never }>(
@@ -115,11 +121,11 @@ export class HookTools extends Context.Service<
           args: ReadonlyArray<string>,
           schema: S,
           shape: string,
-        ) => decodeJson(tool, run(tool, args), schema, shape)
+        ) => decodeJson(tool, runToEnd(tool, args), schema, shape)
 
         /** Runs a tool that prints nothing when it works: anything on stdout means it did not. */
         const runQuiet = (tool: string, args: ReadonlyArray<string>, input?: string) =>
-          run(tool, args, input).pipe(
+          runToEnd(tool, args, input).pipe(
             Effect.flatMap((stdout) =>
               stdout.trim() === ""
                 ? Effect.void
@@ -130,9 +136,10 @@ export class HookTools extends Context.Service<
         return HookTools.of({
           configGet: () =>
             Effect.suspend(() => {
-              const child = startedConfigGet ?? startTool("config-get", ["--format=json"])
+              const child = startedConfigGet
               startedConfigGet = undefined
-              return decodeJson("config-get", finish("config-get", child), JsonObject, "an object")
+              const stdout = child ? finish(child) : runToEnd("config-get", ["--format=json"])
+              return decodeJson("config-get", stdout, JsonObject, "an object")
             }),
           isLeader: () => runJson("is-leader", ["--format=json"], Schema.Boolean, "a boolean"),
           relationIds: (endpoint) =>

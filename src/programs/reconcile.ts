@@ -28,14 +28,8 @@ export const reconcile = Effect.gen(function* () {
   const config = yield* (yield* CharmConfig).get
   const desired = yield* Effect.fromResult(desiredStateOf(config))
   // Every unit installs the scripts: the path the leader publishes is used on every machine.
-  // The disk work is done while relation-ids answers; both run to the end, and a failed
-  // install is the fault reported, as if it had come first.
-  const [ids, installed] = yield* Effect.all(
-    [liveBackupRelations, (yield* ScriptStore).install(desired.scripts)],
-    { concurrency: 2, mode: "result" },
-  )
-  const scripts = yield* Effect.fromResult(installed)
-  const relationIds = yield* Effect.fromResult(ids)
+  const scripts = yield* (yield* ScriptStore).install(desired.scripts)
+  const relationIds = yield* liveBackupRelations
   if (relationIds.length === 0) return yield* new RelationMissing()
   if (!(yield* (yield* Leadership).isLeader)) return yield* new NotLeader()
   yield* publishSpec(relationIds, { fileset: desired.fileset, scripts })

@@ -1,5 +1,17 @@
 import { spawnSync } from "node:child_process"
-import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from "node:fs"
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from "node:fs"
+import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterEach, assert, describe, it } from "vitest"
 import { backupRelation, CharmUnit, charmDir } from "../support/charm-unit.ts"
@@ -18,8 +30,10 @@ const unit = (...args: ConstructorParameters<typeof CharmUnit>) => {
   units.push(made)
   return made
 }
+const copies: Array<string> = []
 afterEach(() => {
   for (const made of units.splice(0)) made.remove()
+  for (const copy of copies.splice(0)) rmSync(copy, { recursive: true, force: true })
 })
 
 const mode = (path: string) => statSync(path).mode & 0o7777
@@ -37,6 +51,7 @@ describe("the packed charm", () => {
       "config.yaml",
       "manifest.yaml",
       "dist/hook.mjs",
+      "dist/program.cjs",
       "bin/node",
     ]) {
       assert.isTrue(existsSync(join(charmDir, file)), file)
@@ -63,6 +78,37 @@ describe("the packed charm", () => {
       loaded.filter((name) => unwanted.test(name)),
       [],
     )
+  })
+
+  it("the first hook writes the program's code cache; only a hook that ran further rewrites it", () => {
+    // A copy of the charm of its own (the runtime linked), whose cache no other test writes.
+    const charm = mkdtempSync(join(tmpdir(), "backup-integrator-charm-"))
+    copies.push(charm)
+    for (const entry of ["dispatch", "dist", "metadata.yaml"])
+      cpSync(join(charmDir, entry), join(charm, entry), { recursive: true })
+    mkdirSync(join(charm, "bin"))
+    symlinkSync(join(charmDir, "bin", "node"), join(charm, "bin", "node"))
+    const cache = join(charm, "compile-cache", "program.v8")
+    const written = () => ({
+      depth: readFileSync(cache, "latin1").split("\n")[0],
+      at: statSync(cache, { bigint: true }).mtimeNs,
+    })
+
+    const u = unit({ config }, "backup-integrator/0", charm)
+    assert.strictEqual(u.hook("install").state.status?.status, "waiting")
+    const waiting = written()
+    assert.strictEqual(u.hook("update-status").code, 0)
+    assert.deepStrictEqual(written(), waiting)
+
+    u.update((s) => {
+      s.relations = { "backup:3": backupRelation() }
+    })
+    const publishing = u.hook("backup-relation-joined", "backup:3")
+    assert.deepStrictEqual(publishing.state.status, { status: "active", message: "" })
+    const published = written()
+    assert.isAbove(Number(published.depth), Number(waiting.depth))
+    assert.strictEqual(u.hook("config-changed").code, 0)
+    assert.deepStrictEqual(written(), published)
   })
 })
 

@@ -41,9 +41,8 @@ describe("npm run pack", () => {
       "bin/node",
       "config.yaml",
       "dispatch",
-      "dist/chunk.mjs",
       "dist/hook.mjs",
-      "dist/main.mjs",
+      "dist/program.cjs",
       "manifest.yaml",
       "metadata.yaml",
     ])

@@ -5,7 +5,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { afterAll, assert, describe, it } from "@effect/vitest"
-import { frameOutcome } from "../../src/layers/hook-tool-process.ts"
+import { frameOutcome } from "../../src/layers/started-config-get.ts"
 
 const root = mkdtempSync(join(tmpdir(), "dispatch-frame-"))
 afterAll(() => rmSync(root, { recursive: true, force: true }))

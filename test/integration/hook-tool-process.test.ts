@@ -1,27 +1,52 @@
-// The live process runner under HookTools: what a tool that cannot start, or says something
-// hostile on the way out, becomes.
+// The live process runner under HookTools: what a tool that cannot start, never answers, or
+// says something hostile on the way out, becomes.
 import { assert, describe, it } from "@effect/vitest"
-import { startTool } from "../../src/layers/hook-tool-process.ts"
+import { runTool } from "../../src/layers/hook-tool-process.ts"
 
-describe("startTool", () => {
-  it("an argument Node refuses is a failed outcome naming no argument, not a throw", async () => {
-    const started = startTool("sh", ["-c", "exit 0", "a\u0000secret"])
-    assert.deepStrictEqual(await started.outcome, {
+const timeout = 10_000
+
+describe("runTool", () => {
+  it("gives the tool its input and returns what it printed", () => {
+    assert.deepStrictEqual(
+      runTool("sh", ["-c", 'read -r line; printf "%s|%s" "$1" "$line"', "sh", "--a b"], {
+        input: "databag\n",
+        timeout,
+      }),
+      { _tag: "Printed", stdout: "--a b|databag" },
+    )
+  })
+
+  it("an argument Node refuses is a failed outcome naming no argument, not a throw", () => {
+    assert.deepStrictEqual(runTool("sh", ["-c", "exit 0", "a\u0000secret"], { timeout }), {
       _tag: "Failed",
       reason: "could not be started: ERR_INVALID_ARG_VALUE",
     })
-    await started.kill()
   })
 
-  it("the last stderr line of a failed tool is kept when plain, escaped otherwise", async () => {
-    const plain = await startTool("sh", ["-c", "echo first >&2; echo 'ERROR no such unit' >&2; exit 2"])
-      .outcome
+  it("a tool that is not on PATH, or is killed, says so", () => {
+    assert.deepStrictEqual(runTool("backup-integrator-no-such-tool", [], { timeout }), {
+      _tag: "Failed",
+      reason: "not found on PATH",
+    })
+    assert.deepStrictEqual(runTool("sh", ["-c", "kill -TERM $$"], { timeout }), {
+      _tag: "Failed",
+      reason: "killed by SIGTERM",
+    })
+  })
+
+  it("the last stderr line of a failed tool is kept when plain, escaped otherwise", () => {
+    const plain = runTool("sh", ["-c", "echo first >&2; echo 'ERROR no such unit' >&2; exit 2"], { timeout })
     assert.deepStrictEqual(plain, { _tag: "Failed", reason: "exited with status 2: ERROR no such unit" })
-    const hostile = await startTool("sh", ["-c", "printf 'ERROR \\033[2J\\342\\200\\256x' >&2; exit 1"])
-      .outcome
+    const hostile = runTool("sh", ["-c", "printf 'ERROR \\033[2J\\342\\200\\256x' >&2; exit 1"], { timeout })
     assert.deepStrictEqual(hostile, {
       _tag: "Failed",
       reason: 'exited with status 1: "ERROR \\u001b[2J\\u202ex"',
     })
+  })
+
+  it("a tool still running after the time limit is killed, and the call ends then", () => {
+    const started = Date.now()
+    assert.deepStrictEqual(runTool("sleep", ["30"], { timeout: 200 }), { _tag: "TimedOut" })
+    assert.isBelow(Date.now() - started, 10_000)
   })
 })

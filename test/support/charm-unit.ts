@@ -22,9 +22,12 @@ export class CharmUnit {
   /** Stands for `/opt` on this unit's machine. */
   readonly optDir = join(this.dir, "opt")
   readonly unitName: string
+  /** The unpacked charm the unit runs: the build's, unless a test gives it a copy. */
+  readonly charm: string
 
-  constructor(state: Partial<EmulatorState> = {}, unitName = "backup-integrator/0") {
+  constructor(state: Partial<EmulatorState> = {}, unitName = "backup-integrator/0", charm = charmDir) {
     this.unitName = unitName
+    this.charm = charm
     writeState(this.stateFile, initialState(state))
   }
 
@@ -52,7 +55,7 @@ export class CharmUnit {
       JUJU_DISPATCH_PATH: `hooks/${event}`,
       JUJU_HOOK_NAME: event,
       JUJU_UNIT_NAME: this.unitName,
-      JUJU_CHARM_DIR: charmDir,
+      JUJU_CHARM_DIR: this.charm,
       JUJU_MODEL_NAME: "test",
       JUJU_MODEL_UUID: "2a2fb8a6-7a2c-4e8e-8f4e-0d3f1c2b9e11",
       JUJU_VERSION: "3.6.4",
@@ -81,8 +84,8 @@ export class CharmUnit {
   /** Runs one event as Juju does. Clears the call log first. */
   hook(event: string, relationId?: string, extraEnv: Record<string, string> = {}): HookResult {
     this.clearLogs()
-    const result = spawnSync(join(charmDir, "dispatch"), [], {
-      cwd: charmDir,
+    const result = spawnSync(join(this.charm, "dispatch"), [], {
+      cwd: this.charm,
       env: this.env(event, relationId, extraEnv),
       encoding: "utf8",
       stdio: ["ignore", "pipe", "pipe"],
@@ -103,11 +106,11 @@ export class CharmUnit {
     this.clearLogs()
     const script = `set -e; ${setup}; set +e; "$DISPATCH"; rc=$?; find "$OPT" -mindepth 1 -printf '%m %y %P\\n' | sort; exit $rc`
     const result = spawnSync("unshare", ["-m", "--propagation", "private", "sh", "-c", script], {
-      cwd: charmDir,
+      cwd: this.charm,
       env: {
         ...this.env(event, undefined, extraEnv),
         OPT: this.optDir,
-        DISPATCH: join(charmDir, "dispatch"),
+        DISPATCH: join(this.charm, "dispatch"),
       },
       encoding: "utf8",
       stdio: ["ignore", "pipe", "pipe"],
@@ -122,8 +125,8 @@ export class CharmUnit {
    */
   async hookKilled(event: string, arm: (kill: () => void) => () => void): Promise<void> {
     this.clearLogs()
-    const child = spawn(join(charmDir, "dispatch"), [], {
-      cwd: charmDir,
+    const child = spawn(join(this.charm, "dispatch"), [], {
+      cwd: this.charm,
       env: this.env(event),
       stdio: "ignore",
       detached: true,
