@@ -4,7 +4,7 @@
 // Effect's) was parsed and compiled again by every hook. A cache made once the hook is done
 // holds every function it ran, and it is made by one hook only, as it costs several ms.
 
-const { mkdirSync, readFileSync, renameSync, writeFileSync } = process.getBuiltinModule("node:fs")
+const { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } = process.getBuiltinModule("node:fs")
 const { dirname } = process.getBuiltinModule("node:path")
 const { Script } = process.getBuiltinModule("node:vm")
 
@@ -40,9 +40,12 @@ export const loadWithCodeCache = <Exports>(file: string, cacheFile: string) => {
   const save = (depth: number) => {
     if (cache !== undefined && !script.cachedDataRejected && depth <= cache.depth) return
     try {
-      mkdirSync(dirname(cacheFile), { recursive: true })
-      // A whole file or none: written aside, then renamed over the old one.
-      writeFileSync(`${cacheFile}.new`, Buffer.concat([Buffer.from(`${depth}\n`), script.createCachedData()]))
+      // V8 runs what the cache holds, as root: only root may read or write it. A whole file
+      // or none: written aside (afresh, so with this mode), then renamed over the old one.
+      const data = Buffer.concat([Buffer.from(`${depth}\n`), script.createCachedData()])
+      mkdirSync(dirname(cacheFile), { recursive: true, mode: 0o700 })
+      rmSync(`${cacheFile}.new`, { force: true })
+      writeFileSync(`${cacheFile}.new`, data, { mode: 0o600 })
       renameSync(`${cacheFile}.new`, cacheFile)
     } catch {
       // A read-only charm directory: the next hook compiles again.

@@ -39,6 +39,9 @@ describe("loadWithCodeCache", () => {
     first.exports.add(1, 1)
     first.save(3)
     assert.strictEqual(depthOf(cacheFile), "3")
+    // V8 runs what it holds: nobody but the hook's user may change it.
+    assert.strictEqual(statSync(cacheFile).mode & 0o777, 0o600)
+    assert.strictEqual(statSync(dirname(cacheFile)).mode & 0o777, 0o700)
     const written = statSync(cacheFile, { bigint: true }).mtimeNs
 
     const shallower = loadWithCodeCache<Exports>(file, cacheFile)
