@@ -9,23 +9,19 @@ const charmcraft = parse(await readFile("charmcraft.yaml", "utf8"))
 await rm(charmDir, { recursive: true, force: true })
 await mkdir(`${charmDir}/bin`, { recursive: true })
 
-// Two files: the entry (src/hook.ts), and the program it loads with V8's code cache
-// (src/code-cache.ts), which has to be a script for that: CommonJS, run inside a function.
+// Two CommonJS files: the entry (src/hook.ts), and the program it loads with V8's code cache
+// (src/code-cache.ts), which has to be a script for that, run inside a function.
 const common = {
   bundle: true,
   platform: "node",
+  format: "cjs",
   target: "node24",
   minify: true,
   legalComments: "none",
   logLevel: "warning",
 } as const
-await build({ ...common, entryPoints: ["src/hook.ts"], outfile: `${charmDir}/dist/hook.mjs`, format: "esm" })
-await build({
-  ...common,
-  entryPoints: ["src/main.ts"],
-  outfile: `${charmDir}/dist/program.cjs`,
-  format: "cjs",
-})
+await build({ ...common, entryPoints: ["src/hook.ts"], outfile: `${charmDir}/dist/hook.cjs` })
+await build({ ...common, entryPoints: ["src/main.ts"], outfile: `${charmDir}/dist/program.cjs` })
 
 // What charmcraft writes from charmcraft.yaml: metadata, config, and the manifest's bases.
 const metadataKeys = [

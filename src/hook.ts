@@ -4,18 +4,24 @@
 //   read from stdin as it comes; HookTools takes it over;
 // - the program is loaded with V8's code cache, kept in the charm's own directory
 //   (scripts/charm-layout.ts names it too: the packer leaves it out), see src/code-cache.ts.
+// Bundled as CommonJS, as the program is: nothing on the hook's path needs Node's ES module
+// loader, and starting it cost every hook a few milliseconds.
 import { loadWithCodeCache } from "./code-cache.ts"
 import { configGetFromDispatch } from "./layers/started-config-get.ts"
 import type * as Program from "./main.ts"
 
+const { dirname } = process.getBuiltinModule("node:path")
+
 const startedConfigGet = process.argv[2] === "--config-get-on-stdin" ? configGetFromDispatch() : undefined
-const charm = new URL("..", import.meta.url).pathname
+// Node runs <charm>/dist/hook.cjs, and gives its absolute path as argv[1].
+const charm = dirname(dirname(process.argv[1] ?? ""))
 const program = loadWithCodeCache<typeof Program>(
-  `${charm}dist/program.cjs`,
-  `${charm}compile-cache/program.v8`,
+  `${charm}/dist/program.cjs`,
+  `${charm}/compile-cache/program.v8`,
 )
-const { exitCode, hookToolCalls } = await program.exports.main(startedConfigGet)
-program.save(hookToolCalls)
-// The process ends as soon as the program does: Node's own teardown of the heap costs a
-// hook several milliseconds and does nothing for it (stderr is written synchronously).
-process.exit(exitCode)
+program.exports.main(startedConfigGet).then(({ exitCode, hookToolCalls }) => {
+  program.save(hookToolCalls)
+  // The process ends as soon as the program does: Node's own teardown of the heap costs a
+  // hook several milliseconds and does nothing for it (stderr is written synchronously).
+  process.exit(exitCode)
+})

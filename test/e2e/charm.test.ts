@@ -50,7 +50,7 @@ describe("the packed charm", () => {
       "metadata.yaml",
       "config.yaml",
       "manifest.yaml",
-      "dist/hook.mjs",
+      "dist/hook.cjs",
       "dist/program.cjs",
       "bin/node",
     ]) {

@@ -41,7 +41,7 @@ describe("npm run pack", () => {
       "bin/node",
       "config.yaml",
       "dispatch",
-      "dist/hook.mjs",
+      "dist/hook.cjs",
       "dist/program.cjs",
       "manifest.yaml",
       "metadata.yaml",
