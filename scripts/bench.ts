@@ -10,7 +10,7 @@ import { execFileSync, spawnSync } from "node:child_process"
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
-import { initialState, readState, stateVariable, writeState } from "../test/emulator/state.ts"
+import { initialState, readState, settleHook, stateVariable, writeState } from "../test/emulator/state.ts"
 import { charmDir } from "./charm-layout.ts"
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 15)
@@ -59,6 +59,7 @@ const timed = (command: string, args: ReadonlyArray<string>, unit: ReturnType<ty
     stdio: ["ignore", "ignore", "pipe"],
   })
   const ms = Number(process.hrtime.bigint() - start) / 1e6
+  settleHook(unit.stateFile, result.status)
   if (result.status !== 0) throw new Error(`${command} failed: ${result.stderr}`)
   return ms
 }

@@ -5,7 +5,7 @@ import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:
 import { tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
 import { parseArgs } from "node:util"
-import { initialState, readState, stateVariable, writeState } from "../test/emulator/state.ts"
+import { initialState, settleHook, stateVariable, writeState } from "../test/emulator/state.ts"
 import { charmDir } from "./charm-layout.ts"
 
 const usage =
@@ -57,7 +57,9 @@ const parse = () => {
       throw new UsageError(`--config: expected one of ${options.join(", ")}, then =VALUE: ${setting}`)
     const value = setting.slice(at + 1)
     try {
-      config[key] = value.startsWith("@") ? readFileSync(value.slice(1), "utf8") : value
+      // `npm run` runs this in the project's root: a file is read from where npm was run.
+      const file = resolve(process.env.INIT_CWD ?? process.cwd(), value.slice(1))
+      config[key] = value.startsWith("@") ? readFileSync(file, "utf8") : value
     } catch {
       throw new UsageError(`--config ${key}: cannot read ${value.slice(1)}`)
     }
@@ -110,7 +112,7 @@ const run = ({ event, leader, config, relations, json }: ReturnType<typeof parse
         ...relationEnv,
       },
     })
-    const state = readState(stateFile)
+    const state = settleHook(stateFile, result.status)
     // Shown as they would be on a machine: the temporary root stands for /opt.
     const onMachine = (text: string) => text.replaceAll(opt, "/opt")
     const scriptsDir = join(opt, "backup-integrator-charm", "backup-integrator", "scripts")

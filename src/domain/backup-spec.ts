@@ -1,5 +1,5 @@
 import * as Schema from "effect/Schema"
-import type { ScriptOption } from "./options.ts"
+import { type ScriptOption, scriptOptions } from "./options.ts"
 
 /**
  * An application databag of the `backup` relation as Juju returns it. The keys this charm
@@ -19,6 +19,10 @@ export const databagOf = (spec: BackupSpec): Databag => {
   for (const { option, path } of spec.scripts) bag[option] = path
   return bag
 }
+
+/** The script paths the given databags name: on this machine, files a backup may still run. */
+export const scriptPathsNamedIn = (bags: Iterable<Databag>): ReadonlyArray<string> =>
+  [...bags].flatMap((bag) => scriptOptions.flatMap((option) => (bag[option] ? [bag[option]] : [])))
 
 /**
  * The `relation-set` arguments turning `current` into exactly `desired`: changed keys with

@@ -6,3 +6,10 @@ export const eventOf = (dispatchPath: string): string => dispatchPath.slice(disp
  * names it too: it starts no `config-get` for it.
  */
 export const removeEvent = "remove"
+
+/**
+ * Events Juju runs in a restricted context, where `config-get`, `relation-*`, `is-leader` and
+ * `status-set` refuse: the charm has nothing to do in them and calls no hook tool. `dispatch`
+ * names them too.
+ */
+export const restrictedEvents: ReadonlySet<string> = new Set(["meter-status-changed", "collect-metrics"])

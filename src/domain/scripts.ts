@@ -9,8 +9,10 @@ export interface Script {
 }
 
 /**
- * The scripts set in the configuration, in option order. Unset or blank means "no script";
- * Bacula executes scripts directly, so one without a `#!` line would fail at backup time.
+ * The scripts set in the configuration, in option order. Unset or blank means "no script".
+ * A script without a `#!` line is fine: Bacula starts scripts with `execvp`, which runs such
+ * a file with `/bin/sh`. One with Windows line endings is not: its `#!` line would name an
+ * interpreter `/bin/sh\r` that does not exist, and every line would end in a stray CR.
  */
 export const parseScripts = (
   config: CharmConfigValues,
@@ -19,7 +21,7 @@ export const parseScripts = (
   for (const option of scriptOptions) {
     const content = config[option]
     if (content === undefined || content.trim() === "") continue
-    if (!content.startsWith("#!")) return Result.fail(new InvalidScript({ option }))
+    if (content.includes("\r\n")) return Result.fail(new InvalidScript({ option }))
     scripts.push({ option, content })
   }
   return Result.succeed(scripts)

@@ -2,12 +2,22 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import { displayJson } from "../domain/display-json.ts"
 import { eventOf } from "../domain/events.ts"
 import { NotInJuju } from "../domain/failures.ts"
-import { jsonAscii } from "../domain/json-ascii.ts"
 
 /** Juju application names, as Juju validates them; the scripts path is built from one. */
-const unitNamePattern = /^([a-z][a-z0-9]*(?:-[a-z0-9]*[a-z][a-z0-9]*)*)\/\d+$/
+const appNamePattern = "[a-z][a-z0-9]*(?:-[a-z0-9]*[a-z][a-z0-9]*)*"
+
+/**
+ * `backup-integrator/0`, or the unit's tag `unit-backup-integrator-0`, which is what Juju
+ * sets in a restricted context. An application name never ends in an all-digit segment, so
+ * the tag reads one way only.
+ */
+const unitNamePatterns = [
+  new RegExp(`^(${appNamePattern})/(\\d+)$`),
+  new RegExp(`^unit-(${appNamePattern})-(\\d+)$`),
+]
 
 /**
  * Replaces `/opt` as the root of the scripts directory. Juju never sets it: it lets the
@@ -29,6 +39,8 @@ export class JujuContext extends Context.Service<
     readonly event: string
     /** The part of `JUJU_UNIT_NAME` before `/`. */
     readonly appName: string
+    /** The part of `JUJU_UNIT_NAME` after `/`. */
+    readonly unitNumber: number
     /** `JUJU_RELATION_ID` on relation events (`backup:2`). */
     readonly relationId: string | undefined
     /** `/opt`, unless redirected by {@link optDirVariable}. */
@@ -47,9 +59,11 @@ export class JujuContext extends Context.Service<
         }
         const dispatchPath = env.JUJU_DISPATCH_PATH as string
         const unitName = env.JUJU_UNIT_NAME as string
-        const appName = unitNamePattern.exec(unitName)?.[1]
-        if (appName === undefined) {
-          return yield* new NotInJuju({ reason: `JUJU_UNIT_NAME is not a unit name: ${jsonAscii(unitName)}` })
+        const [, appName, unitNumber] = unitNamePatterns.map((p) => p.exec(unitName)).find(Boolean) ?? []
+        if (appName === undefined || unitNumber === undefined) {
+          return yield* new NotInJuju({
+            reason: `JUJU_UNIT_NAME is not a unit name: ${displayJson(unitName)}`,
+          })
         }
         const optDir = env[optDirVariable] || "/opt"
         if (!optDir.startsWith("/")) {
@@ -62,6 +76,7 @@ export class JujuContext extends Context.Service<
         return JujuContext.of({
           event: eventOf(dispatchPath),
           appName,
+          unitNumber: Number(unitNumber),
           relationId: env.JUJU_RELATION_ID || undefined,
           optDir: optDir.replace(/\/+$/, ""),
           hookToolTimeout: Duration.seconds(timeout),

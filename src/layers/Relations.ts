@@ -11,8 +11,10 @@ export class Relations extends Context.Service<
   Relations,
   {
     readonly ids: (endpoint: string) => Effect.Effect<ReadonlyArray<string>, HookToolError>
-    /** This application's databag (leader only). */
-    readonly appData: (id: string) => Effect.Effect<Databag, HookToolError>
+    /** This application's databag in each relation, in the order given (leader only). */
+    readonly appDataOf: (
+      ids: ReadonlyArray<string>,
+    ) => Effect.Effect<ReadonlyMap<string, Databag>, HookToolError>
     /** Sets the given keys of this application's databag; `""` deletes a key. */
     readonly updateAppData: (id: string, changes: Databag) => Effect.Effect<void, HookToolError>
   }
@@ -24,7 +26,11 @@ export class Relations extends Context.Service<
       const { appName } = yield* JujuContext
       return Relations.of({
         ids: (endpoint) => tools.relationIds(endpoint),
-        appData: (id) => tools.relationGet({ id, app: appName }),
+        appDataOf: (ids) =>
+          Effect.map(
+            Effect.forEach(ids, (id) => tools.relationGet({ id, app: appName })),
+            (bags) => new Map(ids.map((id, i) => [id, bags[i] as Databag])),
+          ),
         updateAppData: (id, data) => tools.relationSet({ id, data }),
       })
     }),

@@ -4,7 +4,14 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { ScriptStoreError } from "../domain/failures.ts"
 import type { ScriptOption } from "../domain/options.ts"
-import { appDirectory, charmDirectory, scriptPath, scriptsDirectory } from "../domain/script-paths.ts"
+import {
+  appDirectory,
+  charmDirectory,
+  isPythonEraDirectory,
+  scriptPath,
+  scriptsDirectory,
+  unitsDirectory,
+} from "../domain/script-paths.ts"
 import type { Script } from "../domain/scripts.ts"
 import { JujuContext } from "./JujuContext.ts"
 
@@ -27,8 +34,11 @@ const {
   writeSync,
 } = process.getBuiltinModule("node:fs")
 
-/** Mode of the script files and of the directories that hold them. */
-const mode = 0o755
+/** Scripts often hold credentials and Bacula runs them as root: root alone may read them. */
+const scriptMode = 0o700
+
+/** The directories that hold them: others may look, never write. */
+const directoryMode = 0o755
 
 /** A script installed on this machine, at the path the leader publishes. */
 export interface InstalledScript {
@@ -61,20 +71,29 @@ export class ScriptStore extends Context.Service<
   ScriptStore,
   {
     /**
-     * Makes the scripts directory hold exactly `scripts`, each file written atomically and
-     * only when its content differs; anything else in the directory is deleted.
+     * Writes each of `scripts`, atomically and only when its content differs, and records
+     * that this unit uses the directory. Nothing is deleted: see `withdraw`.
      */
     readonly install: (
       scripts: ReadonlyArray<Script>,
     ) => Effect.Effect<ReadonlyArray<InstalledScript>, ScriptStoreError>
-    /** Deletes this application's directory and everything in it. */
+    /**
+     * Deletes every script of this application, and every directory the Python charm left,
+     * that holds none of the paths in `keep`: the scripts just installed, and any path a
+     * committed databag may still name.
+     */
+    readonly withdraw: (keep: ReadonlyArray<string>) => Effect.Effect<void, ScriptStoreError>
+    /**
+     * This unit is going: the application's directory is deleted once no other unit of it on
+     * this machine uses it; the Python charm's directories are deleted in any case.
+     */
     readonly removeAll: Effect.Effect<void, ScriptStoreError>
   }
 >()("backup-integrator/layers/ScriptStore") {
   static readonly layer = Layer.effect(
     ScriptStore,
     Effect.gen(function* () {
-      const { optDir, appName } = yield* JujuContext
+      const { optDir, appName, unitNumber } = yield* JujuContext
       const directory = scriptsDirectory(optDir, appName)
       const uid = process.getuid?.() ?? 0
       const gid = process.getgid?.() ?? 0
@@ -89,7 +108,7 @@ export class ScriptStore extends Context.Service<
       const ensureDirectory = Effect.fnUntraced(function* (path: string) {
         const info = yield* lstatIfAny(path)
         if (info === undefined) {
-          yield* step("create directory", path, () => mkdirSync(path, { mode }))
+          yield* step("create directory", path, () => mkdirSync(path, { mode: directoryMode }))
         } else if (!info.isDirectory()) {
           const what = info.isSymbolicLink() ? "a symbolic link" : "not a directory"
           return yield* new ScriptStoreError({
@@ -97,13 +116,13 @@ export class ScriptStore extends Context.Service<
             path,
             reason: `${what}: refusing to follow it`,
           })
-        } else if ((info.mode & 0o7777) === mode && !ownedByOthers(info)) {
+        } else if ((info.mode & 0o7777) === directoryMode && !ownedByOthers(info)) {
           return
         }
         if (info !== undefined && ownedByOthers(info))
           yield* step("chown", path, () => chownSync(path, uid, gid))
         // The umask may have narrowed a new directory's mode; a wider one lets others rewrite scripts.
-        yield* step("chmod", path, () => chmodSync(path, mode))
+        yield* step("chmod", path, () => chmodSync(path, directoryMode))
       })
 
       /** Temporary file beside the target, flushed, then renamed over it: never a partial script. */
@@ -111,7 +130,7 @@ export class ScriptStore extends Context.Service<
         const temporary = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`
         yield* Effect.gen(function* () {
           const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW
-          const fd = yield* step("write", temporary, () => openSync(temporary, flags, mode))
+          const fd = yield* step("write", temporary, () => openSync(temporary, flags, scriptMode))
           yield* step("write", temporary, () => {
             try {
               for (let written = 0; written < data.length; ) {
@@ -122,7 +141,7 @@ export class ScriptStore extends Context.Service<
               closeSync(fd)
             }
           })
-          yield* step("chmod", temporary, () => chmodSync(temporary, mode))
+          yield* step("chmod", temporary, () => chmodSync(temporary, scriptMode))
           yield* step("rename into", path, () => renameSync(temporary, path))
         }).pipe(
           Effect.onError(() =>
@@ -146,7 +165,8 @@ export class ScriptStore extends Context.Service<
         const info = yield* lstatIfAny(path)
         const current = info?.isFile() ? yield* step("read", path, () => readFileSync(path)) : undefined
         if (info && current?.equals(data) && !ownedByOthers(info)) {
-          if ((info.mode & 0o7777) !== mode) yield* step("chmod", path, () => chmodSync(path, mode))
+          if ((info.mode & 0o7777) !== scriptMode)
+            yield* step("chmod", path, () => chmodSync(path, scriptMode))
         } else if (info?.isDirectory()) {
           return yield* new ScriptStoreError({
             operation: "write",
@@ -159,28 +179,49 @@ export class ScriptStore extends Context.Service<
         return { option, path }
       })
 
+      const ownDirectory = appDirectory(optDir, appName)
+      const units = unitsDirectory(optDir, appName)
+      const unitMarker = `${units}/${unitNumber}`
+      const remove = (path: string) =>
+        step("delete", path, () => rmSync(path, { recursive: true, force: true }))
+      const list = (path: string) =>
+        step("list", path, () => (lstatSync(path, { throwIfNoEntry: false }) ? readdirSync(path) : []))
+
       const install = Effect.fnUntraced(function* (scripts: ReadonlyArray<Script>) {
         yield* step("create directory", optDir, () => mkdirSync(optDir || "/", { recursive: true }))
         yield* ensureDirectory(charmDirectory(optDir))
-        yield* ensureDirectory(appDirectory(optDir, appName))
+        yield* ensureDirectory(ownDirectory)
         yield* ensureDirectory(directory)
-        const installed = yield* Effect.forEach(scripts, installOne)
-        const wanted = new Set(installed.map(({ path }) => path.slice(directory.length + 1)))
-        const present = yield* step("list", directory, () => readdirSync(directory))
-        for (const name of present) {
-          if (wanted.has(name)) continue
-          const path = `${directory}/${name}`
-          yield* step("delete", path, () => rmSync(path, { recursive: true, force: true }))
+        yield* ensureDirectory(units)
+        if ((yield* lstatIfAny(unitMarker)) === undefined) {
+          yield* step("write", unitMarker, () => closeSync(openSync(unitMarker, "a", 0o644)))
         }
-        return installed
+        return yield* Effect.forEach(scripts, installOne)
       })
 
-      const ownDirectory = appDirectory(optDir, appName)
-      const removeAll = step("delete", ownDirectory, () =>
-        rmSync(ownDirectory, { recursive: true, force: true }),
-      )
+      const withdraw = Effect.fnUntraced(function* (keep: ReadonlyArray<string>) {
+        const kept = (path: string) => keep.some((named) => named === path || named.startsWith(`${path}/`))
+        for (const name of yield* list(directory)) {
+          if (!kept(`${directory}/${name}`)) yield* remove(`${directory}/${name}`)
+        }
+        yield* removePythonEra(kept)
+      })
 
-      return ScriptStore.of({ install, removeAll })
+      const removePythonEra = Effect.fnUntraced(function* (kept: (path: string) => boolean) {
+        const root = charmDirectory(optDir)
+        for (const name of yield* list(root)) {
+          if (isPythonEraDirectory(name, appName) && !kept(`${root}/${name}`))
+            yield* remove(`${root}/${name}`)
+        }
+      })
+
+      const removeAll = Effect.gen(function* () {
+        yield* remove(unitMarker)
+        if ((yield* list(units)).length === 0) yield* remove(ownDirectory)
+        yield* removePythonEra(() => false)
+      })
+
+      return ScriptStore.of({ install, withdraw, removeAll })
     }),
   )
 }

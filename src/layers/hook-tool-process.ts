@@ -1,5 +1,5 @@
 import type { SpawnSyncReturns } from "node:child_process"
-import { jsonAscii } from "../domain/json-ascii.ts"
+import { displayJson, hiddenChar } from "../domain/display-json.ts"
 
 // Hook-tool processes in plain Node, no Effect: HookTools wraps them.
 
@@ -15,11 +15,11 @@ export type ToolOutcome =
 
 /**
  * The last line a failed tool wrote on stderr. It goes into the fault line and into a
- * `juju-log` argument: anything but printable ASCII is shown escaped, never raw.
+ * `juju-log` argument: a line holding a hidden character is shown escaped, never raw.
  */
 const lastLine = (stderr: string) => {
   const line = stderr.trim().split("\n").at(-1)?.slice(0, 300) ?? ""
-  return /^[\x20-\x7e]*$/.test(line) ? line : jsonAscii(line)
+  return hiddenChar.test(line) ? displayJson(line) : line
 }
 
 /** A tool that exited non-zero, in words: its status and the last line it wrote on stderr. */

@@ -1,4 +1,5 @@
 import * as Effect from "effect/Effect"
+import { scriptPathsNamedIn } from "../domain/backup-spec.ts"
 import { desiredStateOf } from "../domain/desired-state.ts"
 import { NotLeader, RelationMissing } from "../domain/failures.ts"
 import { CharmConfig } from "../layers/CharmConfig.ts"
@@ -9,8 +10,8 @@ import { ScriptStore } from "../layers/ScriptStore.ts"
 import { publishSpec } from "./publish-spec.ts"
 
 /**
- * The `backup` relations to serve. During `backup-relation-broken`, `relation-ids` still
- * lists the relation going away: it no longer counts.
+ * The `backup` relations to serve. During `backup-relation-broken`, `relation-ids` may still
+ * list the relation going away: it no longer counts.
  */
 const liveBackupRelations = Effect.gen(function* () {
   const { event, relationId } = yield* JujuContext
@@ -28,9 +29,17 @@ export const reconcile = Effect.gen(function* () {
   const config = yield* (yield* CharmConfig).get
   const desired = yield* Effect.fromResult(desiredStateOf(config))
   // Every unit installs the scripts: the path the leader publishes is used on every machine.
-  const scripts = yield* (yield* ScriptStore).install(desired.scripts)
+  const store = yield* ScriptStore
+  const scripts = yield* store.install(desired.scripts)
   const relationIds = yield* liveBackupRelations
+  const leader = relationIds.length > 0 && (yield* (yield* Leadership).isLeader)
+  // Juju lets only the leader read the application's databags, as committed before this hook.
+  const published = leader ? yield* (yield* Relations).appDataOf(relationIds) : new Map()
+  // Relation data is committed only if the hook succeeds, files stay whatever happens: a
+  // script a committed bag names is kept until a later hook finds it named no more. A
+  // follower cannot know, and deletes at once (docs/explanation.md says what that leaves).
+  yield* store.withdraw([...scripts.map(({ path }) => path), ...scriptPathsNamedIn(published.values())])
   if (relationIds.length === 0) return yield* new RelationMissing()
-  if (!(yield* (yield* Leadership).isLeader)) return yield* new NotLeader()
-  yield* publishSpec(relationIds, { fileset: desired.fileset, scripts })
+  if (!leader) return yield* new NotLeader()
+  yield* publishSpec(published, { fileset: desired.fileset, scripts })
 }).pipe(Effect.withSpan("reconcile"))

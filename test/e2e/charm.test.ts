@@ -113,7 +113,7 @@ describe("the packed charm", () => {
 })
 
 describe("config-changed", () => {
-  it("leader: installs the scripts 0755 at the published paths, publishes, logs, active", () => {
+  it("leader: installs the scripts 0700 at the published paths, publishes, logs, active", () => {
     const u = unit({ config, relations: { "backup:3": backupRelation() } })
     const result = u.hook("config-changed")
     assert.strictEqual(result.code, 0, result.stderr)
@@ -126,7 +126,7 @@ describe("config-changed", () => {
     ] as const) {
       const path = bag?.[option] as string
       assert.strictEqual(readFileSync(path, "utf8"), content)
-      assert.strictEqual(mode(path), 0o755)
+      assert.strictEqual(mode(path), 0o700)
       assert.isTrue(lstatSync(path).isFile())
     }
     let dir = u.scriptPath("x")
@@ -196,7 +196,7 @@ describe("config-changed", () => {
     assert.isTrue(existsSync(u.scriptPath("run-before-backup")))
   })
 
-  it("an unset script is deleted and unpublished", () => {
+  it("an unset script is unpublished, and deleted by the next hook, once the bag without it is committed", () => {
     const u = unit({ config, relations: { "backup:3": backupRelation() } })
     u.hook("config-changed")
     u.update((s) => {
@@ -204,11 +204,33 @@ describe("config-changed", () => {
       s.config = rest
     })
     const result = u.hook("config-changed")
-    assert.isFalse(existsSync(u.scriptPath("run-before-backup")))
     assert.deepStrictEqual(result.state.relations["backup:3"]?.data["backup-integrator"], {
       fileset: "/var/backups/postgresql,/etc/myapp",
       "run-after-restore": u.scriptPath("run-after-restore"),
     })
+    assert.isTrue(existsSync(u.scriptPath("run-before-backup")))
+    assert.strictEqual(u.hook("update-status").code, 0)
+    assert.isFalse(existsSync(u.scriptPath("run-before-backup")))
+  })
+
+  it("a hook that fails after unpublishing a script: Juju discards the bag, the script stays", () => {
+    const u = unit({ config, relations: { "backup:3": backupRelation() } })
+    u.hook("config-changed")
+    u.update((s) => {
+      s.config = { ...config, "run-before-backup": "" }
+      s.faults = { "status-set": { exit: 1, stderr: "ERROR connection lost\n" } }
+    })
+    const failed = u.hook("config-changed")
+    assert.strictEqual(failed.code, 1)
+    assert.deepStrictEqual(failed.state.relations["backup:3"]?.data["backup-integrator"], published(u))
+    assert.strictEqual(readFileSync(u.scriptPath("run-before-backup"), "utf8"), dump)
+    u.update((s) => {
+      s.faults = {}
+    })
+    assert.strictEqual(u.hook("config-changed").code, 0)
+    assert.isTrue(existsSync(u.scriptPath("run-before-backup")))
+    assert.strictEqual(u.hook("config-changed").code, 0)
+    assert.isFalse(existsSync(u.scriptPath("run-before-backup")))
   })
 })
 
@@ -245,6 +267,33 @@ describe("other events", () => {
     assert.strictEqual(result.code, 0, result.stderr)
     assert.isFalse(existsSync(join(u.optDir, "backup-integrator-charm", "backup-integrator")))
     assert.deepStrictEqual(result.state.calls, [])
+  })
+
+  it("two units of the application on one machine: remove of one keeps the scripts of the other", () => {
+    const first = unit({ config, relations: { "backup:3": backupRelation() } })
+    const second = unit(
+      { config, leader: false, relations: { "backup:3": backupRelation() } },
+      "backup-integrator/4",
+      charmDir,
+      first.optDir,
+    )
+    assert.strictEqual(first.hook("config-changed").code, 0)
+    assert.strictEqual(second.hook("config-changed").code, 0)
+    assert.strictEqual(first.hook("remove").code, 0)
+    assert.strictEqual(readFileSync(first.scriptPath("run-before-backup"), "utf8"), dump)
+    assert.strictEqual(second.hook("remove").code, 0)
+    assert.isFalse(existsSync(join(first.optDir, "backup-integrator-charm", "backup-integrator")))
+  })
+
+  it("meter-status-changed and collect-metrics: restricted, exit 0 at once, no hook-tool call", () => {
+    const u = unit({ config, relations: { "backup:3": backupRelation() } })
+    for (const event of ["meter-status-changed", "collect-metrics"]) {
+      const result = u.hook(event, undefined, { JUJU_UNIT_NAME: "unit-backup-integrator-0" })
+      assert.strictEqual(result.code, 0, result.stderr)
+      assert.strictEqual(result.stderr, "")
+      assert.deepStrictEqual(result.state.calls, [])
+      assert.deepStrictEqual(result.state.logs, [])
+    }
   })
 
   it("any event name exits 0", () => {

@@ -65,7 +65,7 @@ describe(`SIGKILL while writing (seed ${seed}; CRASH_SEED replays)`, () => {
         if (info === undefined) continue
         const where = `run ${i}, killed ${delay} ms after ${atWrite ? "the first write" : "the start"} (seed ${seed}): ${option}`
         assert.isTrue(info.isFile(), where)
-        assert.strictEqual(info.mode & 0o7777, 0o755, where)
+        assert.strictEqual(info.mode & 0o7777, 0o700, where)
         const content = readFileSync(path, "utf8")
         assert.isTrue(
           content === versions[0]?.[option] || content === versions[1]?.[option],

@@ -249,9 +249,11 @@ describe("file system", () => {
     )
     assert.strictEqual(result.stderr.trimEnd().split("\n").length, 1)
     assert.deepStrictEqual(result.files, [
+      "644 f backup-integrator-charm/backup-integrator/units/0",
       "755 d backup-integrator-charm",
       "755 d backup-integrator-charm/backup-integrator",
       "755 d backup-integrator-charm/backup-integrator/scripts",
+      "755 d backup-integrator-charm/backup-integrator/units",
     ])
     assert.deepStrictEqual(bagOf(u), {})
   })

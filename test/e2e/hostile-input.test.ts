@@ -21,7 +21,7 @@ const samples: ReadonlyArray<[string, Record<string, string>, string]> = [
     { fileset: "/srv/a\\b" },
     String.raw`invalid fileset: "/srv/a\\b": character '\' is not allowed`,
   ],
-  ["a glob", { fileset: "/srv/*" }, `invalid fileset: "/srv/*": character '*' is not allowed`],
+  ["a glob", { fileset: "/srv/*" }, `invalid fileset: "/srv/*": wildcard '*' is not expanded`],
   [
     "a bidirectional override",
     { fileset: "/srv/\u202etxt.exe" },
@@ -46,9 +46,9 @@ const samples: ReadonlyArray<[string, Record<string, string>, string]> = [
     `invalid fileset: "/${"a".repeat(120 - 47)}...": longer than 4096 bytes`,
   ],
   [
-    "a script without #!",
-    { ...good, "run-after-restore": "\n#!/bin/sh\necho late shebang" },
-    "invalid run-after-restore: script must start with #!",
+    "a script with Windows line endings",
+    { ...good, "run-after-restore": "#!/bin/sh\r\necho restored\r\n" },
+    "invalid run-after-restore: script has Windows (CRLF) line endings",
   ],
 ]
 
@@ -64,8 +64,8 @@ describe("hostile configuration is refused, the last good spec stays", () => {
       const result = u.hook("config-changed")
       assert.strictEqual(result.code, 0, result.stderr)
       assert.deepStrictEqual(result.state.status, { status: "blocked", message })
-      assert.isAtMost(message.length, 120)
-      assert.match(message, /^[\x20-\x7e]+$/)
+      assert.isAtMost([...message].length, 120)
+      assert.notMatch(message, /[\p{Cc}\p{Cf}]/u)
       assert.deepStrictEqual(result.state.relations["backup:3"]?.data["backup-integrator"], {
         fileset: "/srv/data",
         "run-before-backup": u.scriptPath("run-before-backup"),

@@ -28,12 +28,12 @@ describe("npm run simulate", () => {
     assert.deepStrictEqual(r.scripts, [
       {
         path: "/opt/backup-integrator-charm/backup-integrator/scripts/run-after-restore",
-        mode: "0755",
+        mode: "0700",
         firstLine: "#!/bin/sh",
       },
       {
         path: "/opt/backup-integrator-charm/backup-integrator/scripts/run-before-backup",
-        mode: "0755",
+        mode: "0700",
         firstLine: "#!/bin/sh",
       },
     ])
@@ -58,13 +58,29 @@ describe("npm run simulate", () => {
       assert.deepStrictEqual(follower.databags, { "backup:1": {}, "backup:2": {} })
       assert.strictEqual(follower.calls.length, 4)
 
+      // As `npm run simulate` runs it from another directory: INIT_CWD is where npm was run.
+      writeFileSync(join(dir, "script.sh"), "#!/bin/sh\necho done\n")
+      const relative = spawnSync(
+        process.execPath,
+        ["scripts/simulate.ts", "--json", "--config", "run-after-backup=@script.sh"],
+        {
+          encoding: "utf8",
+          env: { ...process.env, INIT_CWD: dir },
+        },
+      )
+      assert.strictEqual(relative.status, 0, relative.stderr)
+      assert.include(JSON.parse(relative.stdout).databags["backup:1"], {
+        "run-after-backup": "/opt/backup-integrator-charm/backup-integrator/scripts/run-after-backup",
+      })
+
       const alone = report("--no-relation", "--event", "install")
       assert.deepStrictEqual(alone.status, { status: "waiting", message: "waiting for backup relation" })
 
-      const blocked = report("--config", "run-after-backup=echo no shebang")
+      writeFileSync(join(dir, "crlf.sh"), "#!/bin/sh\r\necho\r\n")
+      const blocked = report("--config", `run-after-backup=@${join(dir, "crlf.sh")}`)
       assert.deepStrictEqual(blocked.status, {
         status: "blocked",
-        message: "invalid run-after-backup: script must start with #!",
+        message: "invalid run-after-backup: script has Windows (CRLF) line endings",
       })
 
       const removed = report("--event", "remove")

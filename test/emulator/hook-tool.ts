@@ -2,7 +2,7 @@
 // bin/ links here and acts on the state file named by HOOK_TOOL_EMULATOR_STATE.
 import { readFileSync, rmSync, writeFileSync } from "node:fs"
 import { basename } from "node:path"
-import { type EmulatorState, readState, stateVariable, writeState } from "./state.ts"
+import { type EmulatorState, readState, stateVariable, withChanges, writeState } from "./state.ts"
 
 class ToolExit extends Error {
   readonly code: number
@@ -48,8 +48,10 @@ const parseFlags = (argv: ReadonlyArray<string>, specs: Record<string, FlagSpec>
     if (found === undefined) return fail(`flag provided but not defined: ${name}`, 2)
     const [key, spec] = found
     if (spec.kind === "bool") {
+      // Go's strconv.ParseBool, which Juju's flags use.
       if (inline === undefined) flags.set(key, true)
-      else if (/^(true|false)$/i.test(inline)) flags.set(key, inline.toLowerCase() === "true")
+      else if (["1", "t", "T", "TRUE", "true", "True"].includes(inline)) flags.set(key, true)
+      else if (["0", "f", "F", "FALSE", "false", "False"].includes(inline)) flags.set(key, false)
       else return fail(`invalid boolean value "${inline}" for flag ${name}`, 2)
     } else {
       const value = inline ?? argv[++i]
@@ -74,6 +76,14 @@ const checkFormat = (parsed: Parsed) => {
 
 const noMoreArgs = (args: ReadonlyArray<string>, from: number) => {
   if (args.length > from) fail(`unrecognized args: ["${args.slice(from).join('" "')}"]`, 2)
+}
+
+/** Juju runs these hooks in a restricted context, where most tools refuse. */
+const restrictedEvents = new Set(["meter-status-changed", "collect-metrics"])
+const restricted = () => {
+  const path = process.env.JUJU_DISPATCH_PATH ?? ""
+  if (restrictedEvents.has(path.slice(path.lastIndexOf("/") + 1)))
+    fail("not implemented for restricted context")
 }
 
 const unitName = () => process.env.JUJU_UNIT_NAME ?? fail("JUJU_UNIT_NAME not set")
@@ -103,6 +113,7 @@ const parseSettings = async (text: string): Promise<unknown> => {
 
 const tools: Record<string, Tool> = {
   "config-get": (argv, state) => {
+    restricted()
     const parsed = parseFlags(argv, { format, all: { names: ["-a", "--all"], kind: "bool" } })
     checkFormat(parsed)
     noMoreArgs(parsed.args, 1)
@@ -110,23 +121,28 @@ const tools: Record<string, Tool> = {
     return JSON.stringify(key === undefined ? state.config : (state.config[key] ?? null))
   },
   "is-leader": (argv, state) => {
+    restricted()
     const parsed = parseFlags(argv, { format })
     checkFormat(parsed)
     noMoreArgs(parsed.args, 0)
     return JSON.stringify(state.leader)
   },
   "relation-ids": (argv, state) => {
+    restricted()
     const parsed = parseFlags(argv, { format })
     checkFormat(parsed)
     noMoreArgs(parsed.args, 1)
     const endpoint = parsed.args[0] ?? process.env.JUJU_RELATION ?? fail("no endpoint name specified", 2)
+    // As Juju 3.4+: a dying relation with no member left is not listed; ids sorted as strings.
     return JSON.stringify(
       Object.entries(state.relations)
-        .filter(([, r]) => r.endpoint === endpoint)
-        .map(([id]) => id),
+        .filter(([, r]) => r.endpoint === endpoint && !(r.dying && r.remoteUnits.length === 0))
+        .map(([id]) => id)
+        .sort(),
     )
   },
   "relation-list": (argv, state) => {
+    restricted()
     const parsed = parseFlags(argv, { format, relation, app })
     checkFormat(parsed)
     noMoreArgs(parsed.args, 0)
@@ -134,10 +150,11 @@ const tools: Record<string, Tool> = {
     return JSON.stringify(parsed.flags.get("app") ? r.remoteApp : r.remoteUnits)
   },
   "relation-get": (argv, state) => {
+    restricted()
     const parsed = parseFlags(argv, { format, relation, app })
     checkFormat(parsed)
     noMoreArgs(parsed.args, 2)
-    const { relation: r } = relationOf(state, parsed)
+    const { id, relation: r } = relationOf(state, parsed)
     const key = parsed.args[0] ?? "-"
     const target = parsed.args[1] ?? process.env.JUJU_REMOTE_UNIT ?? fail("no unit id specified", 2)
     if (parsed.flags.get("app")) {
@@ -145,12 +162,14 @@ const tools: Record<string, Tool> = {
         fail(`invalid value "${target}": not an application of this relation`, 2)
       if (target === appName() && !state.leader) fail("permission denied")
     }
-    const bag = r.data[target] ?? {}
+    // A hook sees what it wrote itself before Juju commits it.
+    const bag = withChanges(r.data[target] ?? {}, state.uncommitted[id]?.[target])
     return JSON.stringify(key === "-" ? bag : (bag[key] ?? null))
   },
   "relation-set": async (argv, state, stdin) => {
+    restricted()
     const parsed = parseFlags(argv, { format, relation, app, file: { names: ["--file"], kind: "value" } })
-    const { relation: r } = relationOf(state, parsed)
+    const { id } = relationOf(state, parsed)
     const changes: Record<string, unknown> = {}
     const file = parsed.flags.get("file") as string | undefined
     if (file !== undefined) {
@@ -169,22 +188,23 @@ const tools: Record<string, Tool> = {
     if (Object.values(changes).some((v) => typeof v !== "string")) fail("values must be strings")
     const owner = parsed.flags.get("app") ? appName() : unitName()
     if (parsed.flags.get("app") && !state.leader) fail("permission denied")
-    const bag = { ...(r.data[owner] ?? {}) }
-    for (const [k, v] of Object.entries(changes as Record<string, string>)) {
-      if (v === "") delete bag[k]
-      else bag[k] = v
-    }
-    r.data[owner] = bag
+    // Kept aside until the hook ends: Juju commits relation data only if it exits 0.
+    const pending = state.uncommitted[id] ?? {}
+    pending[owner] = { ...pending[owner], ...(changes as Record<string, string>) }
+    state.uncommitted[id] = pending
     return ""
   },
   "status-set": (argv, state) => {
+    restricted()
     const parsed = parseFlags(argv, { application: { names: ["--application"], kind: "bool" } })
-    const [status, ...message] = parsed.args
+    const [status, message = "", ...rest] = parsed.args
     if (!["maintenance", "blocked", "waiting", "active"].includes(status ?? "")) {
       fail(`invalid status "${status}", expected one of [maintenance blocked waiting active]`, 2)
     }
+    // One message argument, as Juju takes it: the rest would be lost, so Juju refuses it.
+    noMoreArgs(rest, 0)
     if (parsed.flags.get("application") && !state.leader) fail("this unit is not the leader")
-    state.status = { status: status as string, message: message.join(" ") }
+    state.status = { status: status as string, message }
     return ""
   },
   "juju-log": (argv, state) => {
@@ -194,31 +214,37 @@ const tools: Record<string, Tool> = {
       format,
     })
     if (parsed.args.length === 0) fail("no message specified", 2)
-    const level =
+    const asked =
       (parsed.flags.get("level") as string | undefined) ?? (parsed.flags.get("debug") ? "DEBUG" : "INFO")
-    if (!["TRACE", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"].includes(level))
-      fail(`invalid log level "${level}"`, 2)
+    // As Juju: WARN is WARNING, and a level it does not know is logged at INFO.
+    const named = asked.toUpperCase() === "WARN" ? "WARNING" : asked.toUpperCase()
+    const level = ["TRACE", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"].includes(named) ? named : "INFO"
     state.logs.push({ level, message: parsed.args.join(" ") })
     return ""
   },
 }
 
 /**
- * A charm must make its hook-tool calls one after another (see docs/explanation.md): a call
- * made while another of the same unit is still running fails, so that every end-to-end test
- * checks it. The lock names the running call's process; a killed call's lock is taken over.
- * Returns the pid of the call still running, if any.
+ * Juju's unit agent runs one hook-tool command at a time: a call made while another of the
+ * same unit runs waits for it. The lock names the running call's process; the lock of a call
+ * that was killed is taken over.
  */
-const takeTurn = (lock: string): number | undefined => {
-  try {
-    writeFileSync(lock, String(process.pid), { flag: "wx" })
-  } catch {
-    const holder = Number(readFileSync(lock, "utf8"))
-    if (isRunning(holder)) return holder
-    writeFileSync(lock, String(process.pid))
+const takeTurn = (lock: string): void => {
+  const pause = new Int32Array(new SharedArrayBuffer(4))
+  for (;;) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: "wx" })
+      break
+    } catch {
+      const holder = Number(readFileSync(lock, "utf8"))
+      if (holder !== 0 && !isRunning(holder)) {
+        rmSync(lock, { force: true })
+        continue
+      }
+      Atomics.wait(pause, 0, 0, 5)
+    }
   }
   process.on("exit", () => rmSync(lock, { force: true }))
-  return undefined
 }
 
 /** Alive and not a zombie: a killed call stays one until its new parent reaps it, not always at once. */
@@ -241,12 +267,7 @@ const main = async () => {
     process.exitCode = 1
     return
   }
-  const running = takeTurn(`${stateFile}.lock`)
-  if (running !== undefined) {
-    process.stderr.write(`ERROR hook tool called while another (pid ${running}) is still running\n`)
-    process.exitCode = 1
-    return
-  }
+  takeTurn(`${stateFile}.lock`)
   const state = readState(stateFile)
   const tool = tools[name]
   state.calls.push([name, ...argv])

@@ -5,9 +5,14 @@ export interface Relation {
   readonly endpoint: string
   readonly remoteApp: string
   readonly remoteUnits: Array<string>
-  /** Databags by application or unit name. */
+  /** Databags by application or unit name, as committed. */
   readonly data: Record<string, Record<string, string>>
+  /** Being removed: once it has no remote unit left, `relation-ids` no longer lists it. */
+  readonly dying?: boolean
 }
+
+/** A bag's changes made by `relation-set` in the running hook: `""` deletes a key. */
+export type Changes = Record<string, Record<string, Record<string, string>>>
 
 /** A fault a tool is made to show instead of doing its work. */
 export type Fault =
@@ -24,6 +29,11 @@ export interface EmulatorState {
   /** Every call made, as argv (tool name first). */
   calls: Array<Array<string>>
   faults: Record<string, Fault>
+  /**
+   * What `relation-set` wrote in the running hook, by relation id and bag owner. Juju commits
+   * it when the hook exits 0 and discards it otherwise: see {@link settleHook}.
+   */
+  uncommitted: Changes
 }
 
 export const stateVariable = "HOOK_TOOL_EMULATOR_STATE"
@@ -36,8 +46,39 @@ export const initialState = (overrides: Partial<EmulatorState> = {}): EmulatorSt
   logs: [],
   calls: [],
   faults: {},
+  uncommitted: {},
   ...overrides,
 })
+
+/** A bag with changes applied over it. */
+export const withChanges = (bag: Record<string, string>, changes: Record<string, string> = {}) => {
+  const result = { ...bag }
+  for (const [key, value] of Object.entries(changes)) {
+    if (value === "") delete result[key]
+    else result[key] = value
+  }
+  return result
+}
+
+/**
+ * What Juju does once a hook has ended: relation data it wrote is committed if it exited 0,
+ * discarded otherwise (a failed or killed hook). Status and logs took effect at once.
+ */
+export const settleHook = (file: string, exitCode: number | null): EmulatorState => {
+  const state = readState(file)
+  if (exitCode === 0) {
+    for (const [id, owners] of Object.entries(state.uncommitted)) {
+      const relation = state.relations[id]
+      if (relation === undefined) continue
+      for (const [owner, changes] of Object.entries(owners)) {
+        relation.data[owner] = withChanges(relation.data[owner] ?? {}, changes)
+      }
+    }
+  }
+  state.uncommitted = {}
+  writeState(file, state)
+  return state
+}
 
 export const readState = (file: string): EmulatorState => JSON.parse(readFileSync(file, "utf8"))
 

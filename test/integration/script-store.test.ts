@@ -22,23 +22,34 @@ import { ScriptStore } from "../../src/layers/ScriptStore.ts"
 
 const app = "backup-integrator"
 
+/** The ScriptStore of unit `unitNumber` of the application, on a machine whose `/opt` is `opt`. */
+const storeOf = (opt: string, unitNumber = 0) =>
+  Effect.provide(
+    ScriptStore,
+    ScriptStore.layer.pipe(
+      Layer.provide(
+        Layer.succeed(
+          JujuContext,
+          JujuContext.of({
+            event: "config-changed",
+            appName: app,
+            unitNumber,
+            relationId: undefined,
+            optDir: opt,
+            hookToolTimeout: Duration.seconds(60),
+          }),
+        ),
+      ),
+    ),
+  )
+
 /** Runs `f` with a ScriptStore rooted in a fresh temporary `/opt`. */
 const withStore = <A, E>(
   f: (store: ScriptStore["Service"], opt: string, dir: string) => Effect.Effect<A, E>,
 ) =>
   Effect.gen(function* () {
     const opt = mkdtempSync(join(tmpdir(), "script-store-"))
-    const context = Layer.succeed(
-      JujuContext,
-      JujuContext.of({
-        event: "config-changed",
-        appName: app,
-        relationId: undefined,
-        optDir: opt,
-        hookToolTimeout: Duration.seconds(60),
-      }),
-    )
-    const store = yield* Effect.provide(ScriptStore, ScriptStore.layer.pipe(Layer.provide(context)))
+    const store = yield* storeOf(opt)
     return yield* f(store, opt, join(opt, "backup-integrator-charm", app, "scripts")).pipe(
       Effect.ensuring(Effect.sync(() => rmSync(opt, { recursive: true, force: true }))),
     )
@@ -51,7 +62,7 @@ const scripts: ReadonlyArray<Script> = [
 const mode = (path: string) => lstatSync(path).mode & 0o7777
 
 describe("ScriptStore (live)", () => {
-  it.effect("writes each script 0755 in 0755 directories, whatever the umask", () =>
+  it.effect("writes each script 0700 (root only) in 0755 directories, whatever the umask", () =>
     withStore((store, opt, dir) =>
       Effect.gen(function* () {
         const umask = process.umask(0o077)
@@ -62,7 +73,7 @@ describe("ScriptStore (live)", () => {
           { option: "run-before-backup", path: join(dir, "run-before-backup") },
           { option: "run-after-restore", path: join(dir, "run-after-restore") },
         ])
-        for (const { path } of installed) assert.strictEqual(mode(path), 0o755)
+        for (const { path } of installed) assert.strictEqual(mode(path), 0o700)
         for (const d of [dir, join(dir, ".."), join(opt, "backup-integrator-charm")])
           assert.strictEqual(mode(d), 0o755)
         assert.strictEqual(readFileSync(join(dir, "run-after-restore"), "utf8"), "#!/bin/sh\necho after\n")
@@ -81,7 +92,7 @@ describe("ScriptStore (live)", () => {
         const after = statSync(path)
         assert.strictEqual(after.ino, before.ino)
         assert.strictEqual(after.mtimeMs, before.mtimeMs)
-        assert.strictEqual(mode(path), 0o755)
+        assert.strictEqual(mode(path), 0o700)
       }),
     ),
   )
@@ -95,9 +106,17 @@ describe("ScriptStore (live)", () => {
           const path = join(dir, "run-before-backup")
           const before = statSync(path).ino
           writeFileSync(join(dir, "run-before-backup.tmp-123-abc"), "partial")
-          yield* store.install([{ option: "run-before-backup", content: "#!/bin/sh\necho new\n" }])
+          const installed = yield* store.install([
+            { option: "run-before-backup", content: "#!/bin/sh\necho new\n" },
+          ])
           assert.notStrictEqual(statSync(path).ino, before)
           assert.strictEqual(readFileSync(path, "utf8"), "#!/bin/sh\necho new\n")
+          assert.deepStrictEqual(readdirSync(dir).sort(), [
+            "run-after-restore",
+            "run-before-backup",
+            "run-before-backup.tmp-123-abc",
+          ])
+          yield* store.withdraw(installed.map(({ path }) => path))
           assert.deepStrictEqual(readdirSync(dir), ["run-before-backup"])
         }),
       ),
@@ -150,12 +169,70 @@ describe("ScriptStore (live)", () => {
     ),
   )
 
+  it.effect("withdraw keeps what it is told a committed databag still names", () =>
+    withStore((store, _opt, dir) =>
+      Effect.gen(function* () {
+        yield* store.install(scripts)
+        yield* store.withdraw([join(dir, "run-after-restore")])
+        assert.deepStrictEqual(readdirSync(dir), ["run-after-restore"])
+        yield* store.withdraw([])
+        assert.deepStrictEqual(readdirSync(dir), [])
+      }),
+    ),
+  )
+
+  it.effect("withdraw deletes the Python charm's directories of this application, unless still named", () =>
+    withStore((store, opt) =>
+      Effect.gen(function* () {
+        const root = join(opt, "backup-integrator-charm")
+        for (const name of [
+          "backup-integrator-0",
+          "backup-integrator-12",
+          "backup-integrator-x1",
+          "other-app-3",
+        ]) {
+          mkdirSync(join(root, name, "scripts"), { recursive: true })
+          writeFileSync(join(root, name, "scripts", "run-before-backup"), "#!/bin/sh\n", { mode: 0o755 })
+        }
+        yield* store.install([])
+        yield* store.withdraw([join(root, "backup-integrator-12", "scripts", "run-before-backup")])
+        assert.deepStrictEqual(readdirSync(root).sort(), [
+          "backup-integrator",
+          "backup-integrator-12",
+          "backup-integrator-x1",
+          "other-app-3",
+        ])
+        yield* store.withdraw([])
+        assert.deepStrictEqual(readdirSync(root).sort(), [
+          "backup-integrator",
+          "backup-integrator-x1",
+          "other-app-3",
+        ])
+      }),
+    ),
+  )
+
+  it.effect("two units on one machine: the directory goes with the last of them", () =>
+    withStore((first, opt, dir) =>
+      Effect.gen(function* () {
+        const second = yield* storeOf(opt, 3)
+        yield* first.install(scripts)
+        yield* second.install(scripts)
+        yield* first.removeAll
+        assert.deepStrictEqual(readdirSync(dir).sort(), ["run-after-restore", "run-before-backup"])
+        yield* second.removeAll
+        assert.isFalse(existsSync(join(opt, "backup-integrator-charm", app)))
+      }),
+    ),
+  )
+
   it.effect("removeAll deletes the application's directory, and is fine when it is gone", () =>
     withStore((store, opt) =>
       Effect.gen(function* () {
         yield* store.install(scripts)
+        mkdirSync(join(opt, "backup-integrator-charm", `${app}-0`))
         yield* store.removeAll
-        assert.isFalse(existsSync(join(opt, "backup-integrator-charm", app)))
+        assert.deepStrictEqual(readdirSync(join(opt, "backup-integrator-charm")), [])
         yield* store.removeAll
       }),
     ),

@@ -3,7 +3,14 @@ import { spawn, spawnSync } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
-import { type EmulatorState, initialState, readState, stateVariable, writeState } from "../emulator/state.ts"
+import {
+  type EmulatorState,
+  initialState,
+  readState,
+  settleHook,
+  stateVariable,
+  writeState,
+} from "../emulator/state.ts"
 
 export const charmDir = resolve("build/charm")
 const emulatorBin = resolve("test/emulator/bin")
@@ -19,15 +26,21 @@ export interface HookResult {
 export class CharmUnit {
   readonly dir = mkdtempSync(join(tmpdir(), "backup-integrator-e2e-"))
   readonly stateFile = join(this.dir, "state.json")
-  /** Stands for `/opt` on this unit's machine. */
-  readonly optDir = join(this.dir, "opt")
+  /** Stands for `/opt` on this unit's machine: another unit's when they share a machine. */
+  readonly optDir: string
   readonly unitName: string
   /** The unpacked charm the unit runs: the build's, unless a test gives it a copy. */
   readonly charm: string
 
-  constructor(state: Partial<EmulatorState> = {}, unitName = "backup-integrator/0", charm = charmDir) {
+  constructor(
+    state: Partial<EmulatorState> = {},
+    unitName = "backup-integrator/0",
+    charm = charmDir,
+    optDir = join(this.dir, "opt"),
+  ) {
     this.unitName = unitName
     this.charm = charm
+    this.optDir = optDir
     writeState(this.stateFile, initialState(state))
   }
 
@@ -81,7 +94,10 @@ export class CharmUnit {
     })
   }
 
-  /** Runs one event as Juju does. Clears the call log first. */
+  /**
+   * Runs one event as Juju does, and then commits the relation data it wrote if it exited 0,
+   * or discards it. Clears the call log first.
+   */
   hook(event: string, relationId?: string, extraEnv: Record<string, string> = {}): HookResult {
     this.clearLogs()
     const result = spawnSync(join(this.charm, "dispatch"), [], {
@@ -90,7 +106,8 @@ export class CharmUnit {
       encoding: "utf8",
       stdio: ["ignore", "pipe", "pipe"],
     })
-    return { code: result.status, stdout: result.stdout, stderr: result.stderr, state: this.state }
+    const state = settleHook(this.stateFile, result.status)
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr, state }
   }
 
   /**
@@ -116,7 +133,8 @@ export class CharmUnit {
       stdio: ["ignore", "pipe", "pipe"],
     })
     const files = result.stdout.split("\n").filter((line) => line !== "")
-    return { code: result.status, stdout: result.stdout, stderr: result.stderr, state: this.state, files }
+    const state = settleHook(this.stateFile, result.status)
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr, state, files }
   }
 
   /**
@@ -144,6 +162,7 @@ export class CharmUnit {
     disarm()
     // Hook tools outlive a killed hook until the group kill reaches them.
     killGroup()
+    settleHook(this.stateFile, child.exitCode)
   }
 
   remove(): void {

@@ -2,8 +2,10 @@
 // With them the programs run with no process and no disk.
 import { Context, Duration, Effect, Layer, Ref } from "effect"
 import type { Databag } from "../../src/domain/backup-spec.ts"
+import { restrictedEvents } from "../../src/domain/events.ts"
 import { HookToolError, ScriptStoreError } from "../../src/domain/failures.ts"
 import type { ScriptOption } from "../../src/domain/options.ts"
+import { scriptOptions } from "../../src/domain/options.ts"
 import { scriptPath } from "../../src/domain/script-paths.ts"
 import type { UnitStatus } from "../../src/domain/unit-status.ts"
 import { HookTools } from "../../src/layers/HookTools.ts"
@@ -56,6 +58,16 @@ const hookToolsTest = Layer.effect(
         if (m.failing?.includes(tool)) {
           return [new HookToolError({ tool, reason: "exited with status 1: ERROR injected" }), recorded]
         }
+        // As Juju: in a restricted context every tool the charm uses but juju-log refuses.
+        if (restrictedEvents.has(m.event) && tool !== "juju-log") {
+          return [
+            new HookToolError({
+              tool,
+              reason: "exited with status 1: ERROR not implemented for restricted context",
+            }),
+            recorded,
+          ]
+        }
         const result = f(recorded)
         return result instanceof HookToolError ? [result, recorded] : result
       }).pipe(Effect.flatMap((r) => (r instanceof HookToolError ? Effect.fail(r) : Effect.succeed(r as A))))
@@ -66,7 +78,8 @@ const hookToolsTest = Layer.effect(
       configGet: () => call("config-get", (m) => [m.config, m]),
       isLeader: () => call("is-leader", (m) => [m.leader, m]),
       relationIds: (endpoint) =>
-        call("relation-ids", (m) => [endpoint === "backup" ? Object.keys(m.relations) : [], m]),
+        // Sorted as strings, as Juju sorts them: backup:10 before backup:2.
+        call("relation-ids", (m) => [endpoint === "backup" ? Object.keys(m.relations).sort() : [], m]),
       relationGet: ({ id, app }) =>
         call("relation-get", (m) =>
           !m.leader || app !== appName ? denied("relation-get") : [m.relations[id] ?? {}, m],
@@ -100,17 +113,32 @@ const scriptStoreTest = Layer.effect(
             )
           : Effect.void,
       )
+    const pathOf = (option: ScriptOption) => scriptPath(optDir, appName, option)
     return ScriptStore.of({
       install: (scripts) =>
         diskFull(`${optDir}/backup-integrator-charm`).pipe(
           Effect.andThen(
             Ref.update(state, (m) => ({
               ...m,
-              scripts: Object.fromEntries(scripts.map(({ option, content }) => [option, content])),
+              scripts: {
+                ...m.scripts,
+                ...Object.fromEntries(scripts.map(({ option, content }) => [option, content])),
+              },
             })),
           ),
-          Effect.as(scripts.map(({ option }) => ({ option, path: scriptPath(optDir, appName, option) }))),
+          Effect.as(scripts.map(({ option }) => ({ option, path: pathOf(option) }))),
         ),
+      withdraw: (keep) =>
+        Ref.update(state, (m) => ({
+          ...m,
+          scripts: Object.fromEntries(
+            scriptOptions.flatMap((option) =>
+              m.scripts[option] !== undefined && keep.includes(pathOf(option))
+                ? [[option, m.scripts[option]]]
+                : [],
+            ),
+          ),
+        })),
       removeAll: Ref.update(state, (m) => ({ ...m, scripts: {} })),
     })
   }),
@@ -122,6 +150,7 @@ const jujuContextTest = Layer.effect(
     JujuContext.of({
       event,
       appName,
+      unitNumber: 0,
       relationId,
       optDir,
       hookToolTimeout: Duration.seconds(60),

@@ -53,16 +53,27 @@ describe("status table", () => {
     }),
   )
 
-  it.effect("InvalidScript: blocked naming the option, never the script", () =>
+  it.effect("InvalidScript: Windows line endings block, naming the option, never the script", () =>
     Effect.gen(function* () {
       const { model: after } = yield* runDispatch(
-        model({ config: { fileset: "/srv", "run-after-backup": "echo secret-token" } }),
+        model({ config: { fileset: "/srv", "run-after-backup": "#!/bin/sh\r\necho secret-token\r\n" } }),
       )
       assert.deepStrictEqual(after.status, {
         status: "blocked",
-        message: "invalid run-after-backup: script must start with #!",
+        message: "invalid run-after-backup: script has Windows (CRLF) line endings",
       })
       assert.deepStrictEqual(after.scripts, {})
+    }),
+  )
+
+  it.effect("a script without #! is installed as it is: execvp runs it with /bin/sh", () =>
+    Effect.gen(function* () {
+      const script = "pg_dump mydb > /var/backups/pg/dump.sql\n"
+      const { model: after } = yield* runDispatch(
+        model({ config: { fileset: "/srv", "run-before-backup": script }, relations: { "backup:1": {} } }),
+      )
+      assert.deepStrictEqual(after.status, { status: "active", message: "" })
+      assert.deepStrictEqual(after.scripts, { "run-before-backup": script })
     }),
   )
 
@@ -91,7 +102,7 @@ describe("status table", () => {
 
   it.effect("fileset is checked before the scripts", () =>
     Effect.gen(function* () {
-      const { model: after } = yield* runDispatch(model({ config: { "run-after-backup": "no shebang" } }))
+      const { model: after } = yield* runDispatch(model({ config: { "run-after-backup": "echo\r\n" } }))
       assert.strictEqual(after.status?.message, "missing fileset config")
     }),
   )
@@ -138,6 +149,7 @@ describe("status table", () => {
       assert.include(error, "relation-set")
       assert.isUndefined(after.status)
       assert.notInclude(after.calls, "status-set")
+      assert.deepStrictEqual(after.relations, { "backup:1": {} })
     }),
   )
 
@@ -200,17 +212,44 @@ describe("the leader", () => {
     }),
   )
 
-  it.effect("an unset script is uninstalled and unpublished", () =>
+  it.effect("an unset script is unpublished at once, and deleted once no committed bag names it", () =>
     Effect.gen(function* () {
-      const { second } = yield* twice(model({ config: goodConfig, relations: { "backup:1": {} } }), (m) => ({
-        ...m,
-        config: { ...goodConfig, "run-before-backup": "  \n" },
-      }))
-      assert.deepStrictEqual(second.model.scripts, { "run-after-restore": load })
-      assert.deepStrictEqual(second.model.relations["backup:1"], {
+      const unset = (m: FakeModel) => ({ ...m, config: { ...goodConfig, "run-before-backup": "  \n" } })
+      const { second } = yield* twice(model({ config: goodConfig, relations: { "backup:1": {} } }), unset)
+      const withdrawn = {
         fileset: publishedBag.fileset,
         "run-after-restore": publishedBag["run-after-restore"],
+      }
+      assert.deepStrictEqual(second.model.relations["backup:1"], withdrawn)
+      // The bag committed before this hook named it: bacula-fd may still run it.
+      assert.deepStrictEqual(second.model.scripts, { "run-before-backup": dump, "run-after-restore": load })
+      const third = yield* runDispatch({ ...second.model, calls: [], logs: [] })
+      assert.deepStrictEqual(third.model.scripts, { "run-after-restore": load })
+      assert.deepStrictEqual(third.model.relations["backup:1"], withdrawn)
+    }),
+  )
+
+  it.effect("a hook that fails after unpublishing a script keeps the script: Juju discards the bag", () =>
+    Effect.gen(function* () {
+      const first = yield* runDispatch(model({ config: goodConfig, relations: { "backup:1": {} } }))
+      const failed = yield* runDispatch({
+        ...first.model,
+        config: { ...goodConfig, "run-before-backup": "" },
+        failing: ["juju-log"],
       })
+      assert.isTrue(Exit.isFailure(failed.exit))
+      assert.deepStrictEqual(failed.model.relations["backup:1"], publishedBag)
+      assert.strictEqual(failed.model.scripts["run-before-backup"], dump)
+    }),
+  )
+
+  it.effect("a follower, which cannot read the bag, deletes an unset script at once", () =>
+    Effect.gen(function* () {
+      const { second } = yield* twice(
+        model({ leader: false, config: goodConfig, relations: { "backup:1": {} } }),
+        (m) => ({ ...m, config: { ...goodConfig, "run-before-backup": "" } }),
+      )
+      assert.deepStrictEqual(second.model.scripts, { "run-after-restore": load })
     }),
   )
 
@@ -288,6 +327,19 @@ describe("the leader", () => {
 })
 
 describe("events", () => {
+  it.effect.each(["meter-status-changed", "collect-metrics"])(
+    "%s runs in a restricted context: nothing done, no hook tool called",
+    (event) =>
+      Effect.gen(function* () {
+        const { exit, model: after } = yield* runDispatch(
+          model({ event, config: goodConfig, relations: { "backup:1": {} } }),
+        )
+        assert.isTrue(Exit.isSuccess(exit))
+        assert.deepStrictEqual(after.calls, [])
+        assert.deepStrictEqual(after.scripts, {})
+      }),
+  )
+
   it.effect("remove deletes the scripts and calls no hook tool", () =>
     Effect.gen(function* () {
       const { first, second } = yield* twice(

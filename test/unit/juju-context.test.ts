@@ -18,6 +18,7 @@ describe("JujuContext", () => {
         assert.deepInclude(exit.value, {
           event: "backup-relation-broken",
           appName: "my-backup-b2",
+          unitNumber: 13,
           relationId: "backup:4",
           optDir: "/opt",
         })
@@ -32,10 +33,33 @@ describe("JujuContext", () => {
         String(Exit.isFailure(missing) && missing.cause),
         "JUJU_DISPATCH_PATH, JUJU_UNIT_NAME not set",
       )
-      for (const unit of ["../../etc/0", "app", "App/0", "app/x", "a/0/1"]) {
+      for (const unit of [
+        "../../etc/0",
+        "app",
+        "App/0",
+        "app/x",
+        "a/0/1",
+        "unit-app",
+        "unit-app-x",
+        "unit-/0",
+      ]) {
         const exit = yield* read({ JUJU_DISPATCH_PATH: "hooks/install", JUJU_UNIT_NAME: unit })
         assert.isTrue(Exit.isFailure(exit), unit)
       }
+    }),
+  )
+
+  it.effect("reads the unit tag that Juju sets in a restricted context", () =>
+    Effect.gen(function* () {
+      const exit = yield* read({
+        JUJU_DISPATCH_PATH: "hooks/collect-metrics",
+        JUJU_UNIT_NAME: "unit-my-app2-7",
+      })
+      assert.deepInclude(Exit.isSuccess(exit) ? exit.value : {}, {
+        event: "collect-metrics",
+        appName: "my-app2",
+        unitNumber: 7,
+      })
     }),
   )
 

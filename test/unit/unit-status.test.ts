@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Result } from "effect"
 import fc from "fast-check"
 import { desiredStateOf } from "../../src/domain/desired-state.ts"
+import { displayJson, hiddenChar } from "../../src/domain/display-json.ts"
 import {
   InvalidFileset,
   InvalidScript,
@@ -9,9 +10,8 @@ import {
   NotLeader,
   RelationMissing,
 } from "../../src/domain/failures.ts"
-import { jsonAscii } from "../../src/domain/json-ascii.ts"
 import { scriptOptions } from "../../src/domain/options.ts"
-import { maxMessageLength, statusOf } from "../../src/domain/unit-status.ts"
+import { maxMessageLength, messageLength, statusOf } from "../../src/domain/unit-status.ts"
 
 describe("statusOf", () => {
   it("maps each stop to the spec's status and message", () => {
@@ -25,7 +25,7 @@ describe("statusOf", () => {
     })
     assert.deepStrictEqual(statusOf(new InvalidScript({ option: "run-before-restore" })), {
       status: "blocked",
-      message: "invalid run-before-restore: script must start with #!",
+      message: "invalid run-before-restore: script has Windows (CRLF) line endings",
     })
     assert.deepStrictEqual(statusOf(new RelationMissing()), {
       status: "waiting",
@@ -34,46 +34,72 @@ describe("statusOf", () => {
     assert.deepStrictEqual(statusOf(new NotLeader()), { status: "active", message: "" })
   })
 
-  it("shortens a long path, keeping the reason and whole escape sequences", () => {
+  it("shows letters of every script as themselves, hidden characters escaped", () => {
+    assert.deepStrictEqual(
+      statusOf(new InvalidFileset({ path: "/srv/डेटा x", reason: "character ' ' is not allowed" })),
+      {
+        status: "blocked",
+        message: `invalid fileset: "/srv/डेटा x": character ' ' is not allowed`,
+      },
+    )
+    const { message } = statusOf(new InvalidFileset({ path: "/a'b\u200b\u202e", reason: "r" }))
+    assert.strictEqual(message, `invalid fileset: "/a'b\\u200b\\u202e": r`)
+  })
+
+  it("shortens a long path, keeping the reason, whole escape sequences and whole letters", () => {
     const path = `/${"x".repeat(50)}\u202e${"y".repeat(200)} z`
     const { message } = statusOf(new InvalidFileset({ path, reason: "character ' ' is not allowed" }))
     assert.isAtMost(message.length, maxMessageLength)
     assert.match(message, /^invalid fileset: "\/x{50}\\u202ey+\.\.\.": character ' ' is not allowed$/)
+    for (let n = 60; n < 80; n++) {
+      const cut = statusOf(
+        new InvalidFileset({ path: `/${"a".repeat(n)}${"डे".repeat(40)} `, reason: "r" }),
+      ).message
+      assert.isAtMost(messageLength(cut), maxMessageLength)
+      // Each ड keeps its vowel sign: the cut falls between graphemes, never inside one.
+      const count = (char: string) => cut.split(char).length - 1
+      assert.strictEqual(count("\u0921"), count("\u0947"), cut)
+    }
   })
 })
 
-describe("jsonAscii", () => {
-  it("is JSON, and shows every non-printable or non-ASCII character escaped", () => {
+describe("displayJson", () => {
+  it("is JSON of the same string, with no hidden character left raw", () => {
     fc.assert(
       fc.property(fc.string({ unit: "binary" }), (value) => {
-        const quoted = jsonAscii(value)
+        const quoted = displayJson(value)
         assert.strictEqual(JSON.parse(quoted), value)
-        assert.match(quoted, /^[\x20-\x7e]*$/)
+        for (const char of quoted) assert.isFalse(hiddenChar.test(char), JSON.stringify(char))
       }),
       { seed: 20261124, numRuns: 2000 },
     )
+  })
+
+  it("leaves letters, marks and symbols of any script as they are", () => {
+    const text = "/srv/डेटा/தரவு/ข้อมูล/café/日本語/😀/❤\ufe0f/x'y"
+    assert.strictEqual(displayJson(text), `"${text}"`)
   })
 })
 
 describe("for any configuration", () => {
   const value = fc.oneof(
     fc.string({ unit: "binary", maxLength: 300 }),
-    fc.string({ maxLength: 30 }).map((s) => `#!${s}`),
+    fc.string({ maxLength: 30 }).map((s) => `#!${s}\r\n`),
     fc.array(fc.string({ unit: "binary", maxLength: 60 })).map((parts) => parts.join(",")),
   )
   const config = fc.record(Object.fromEntries(["fileset", ...scriptOptions].map((key) => [key, value])), {
     requiredKeys: [],
   })
 
-  it("the status is one line of at most 120 printable ASCII characters, never a script's content", () => {
+  it("the status is one line of at most 120 characters, nothing hidden, never a script's content", () => {
     fc.assert(
       fc.property(config, (raw) => {
         const result = desiredStateOf(raw)
         if (Result.isSuccess(result)) return
         const { status, message } = statusOf(result.failure)
         assert.strictEqual(status, "blocked")
-        assert.isAtMost(message.length, maxMessageLength)
-        assert.match(message, /^[\x20-\x7e]+$/)
+        assert.isAtMost(messageLength(message), maxMessageLength)
+        for (const char of message) assert.isFalse(hiddenChar.test(char), JSON.stringify(char))
         for (const option of scriptOptions) {
           const script = raw[option]
           if (script !== undefined && script.length > 3) assert.notInclude(message, script)
