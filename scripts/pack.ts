@@ -1,18 +1,28 @@
-// Zips build/charm/ (made by `npm run build`) into the .charm file Juju deploys.
-import { createWriteStream } from "node:fs"
+// `npm run pack`: one .charm per architecture, amd64 and arm64, whatever the machine: each
+// lays out the charm with that architecture's pinned runtime and zips it as Juju deploys it.
+import { createWriteStream, realpathSync } from "node:fs"
 import { readdir, stat } from "node:fs/promises"
 import { finished } from "node:stream/promises"
 import { ZipFile } from "yazl"
-import { base, charmDir, compileCacheDir, jujuArch } from "./charm-layout.ts"
+import { type Architecture, architectures, charmFile, compileCacheDir, packDir } from "./charm-layout.ts"
+import { layOutCharm } from "./lay-out-charm.ts"
 
-const charmFile = `backup-integrator_${base.name}@${base.channel}-${jujuArch}.charm`
-const zip = new ZipFile()
-for (const entry of await readdir(charmDir, { recursive: true, withFileTypes: true })) {
-  const path = `${entry.parentPath}/${entry.name}`
-  if (!entry.isFile() || path.startsWith(`${charmDir}/${compileCacheDir}/`)) continue
-  // Keep the mode bits: Juju must find dispatch and the runtime executable.
-  zip.addFile(path, path.slice(charmDir.length + 1), { mode: (await stat(path)).mode })
+const zip = async (dir: string, file: string) => {
+  const archive = new ZipFile()
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    const path = `${entry.parentPath}/${entry.name}`
+    const name = path.slice(dir.length + 1)
+    if (!entry.isFile() || name.startsWith(`${compileCacheDir}/`)) continue
+    // Keep the mode bits: Juju must find dispatch and the runtime executable.
+    archive.addFile(path, name, { mode: (await stat(path)).mode })
+  }
+  archive.end()
+  await finished(archive.outputStream.pipe(createWriteStream(file)))
 }
-zip.end()
-await finished(zip.outputStream.pipe(createWriteStream(charmFile)))
-console.log(`packed ${charmFile}`)
+
+for (const architecture of Object.keys(architectures) as Array<Architecture>) {
+  await layOutCharm(packDir(architecture), architecture)
+  // Zipped from the link's target: readdir lists what a link names only through its target.
+  await zip(realpathSync(packDir(architecture)), charmFile(architecture))
+  console.log(`packed ${charmFile(architecture)}`)
+}

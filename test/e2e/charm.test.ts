@@ -88,6 +88,7 @@ describe("the packed charm", () => {
       cpSync(join(charmDir, entry), join(charm, entry), { recursive: true })
     mkdirSync(join(charm, "bin"))
     symlinkSync(join(charmDir, "bin", "node"), join(charm, "bin", "node"))
+    cpSync(join(charmDir, "bin", "node.arch"), join(charm, "bin", "node.arch"))
     const cache = join(charm, "compile-cache", "program.v8")
     const written = () => ({
       depth: readFileSync(cache, "latin1").split("\n")[0],

@@ -1,29 +1,34 @@
-// `npm run pack`: the zip holds build/charm/ with its modes, and YAML made from charmcraft.yaml.
+// `npm run pack`: one .charm per architecture, whatever the machine, each with the pinned
+// runtime of its architecture, the bases it runs on, and the modes Juju needs; and the
+// host's charm run as Juju runs it.
 import { execFileSync } from "node:child_process"
-import { readFileSync } from "node:fs"
-import { assert, describe, it } from "vitest"
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { dirname, join } from "node:path"
+import { afterAll, assert, beforeAll, describe, it } from "vitest"
 import { parse } from "yaml"
 import yauzl from "yauzl"
+import { architectures, charmFile, hostArchitecture } from "../../scripts/charm-layout.ts"
+import { elfArchitecture, glibcNeeded } from "../../scripts/elf.ts"
+import { backupRelation, CharmUnit } from "../support/charm-unit.ts"
 
-const charmFile = `backup-integrator_ubuntu@24.04-${process.arch === "arm64" ? "arm64" : "amd64"}.charm`
+type Entries = Map<string, { mode: number; data: Buffer }>
 
 const entries = (file: string) =>
-  new Promise<Map<string, { mode: number; data: Buffer }>>((resolve, reject) => {
-    const found = new Map<string, { mode: number; data: Buffer }>()
+  new Promise<Entries>((resolve, reject) => {
+    const found: Entries = new Map()
     yauzl.open(file, { lazyEntries: true }, (error, zip) => {
       if (error) return reject(error)
       zip.on("entry", (entry: yauzl.Entry) => {
-        const mode = (entry.externalFileAttributes >>> 16) & 0o7777
-        if (entry.fileName === "bin/node") {
-          found.set(entry.fileName, { mode, data: Buffer.alloc(0) })
-          return zip.readEntry()
-        }
         zip.openReadStream(entry, (err, stream) => {
           if (err) return reject(err)
           const chunks: Array<Buffer> = []
           stream.on("data", (chunk: Buffer) => chunks.push(chunk))
           stream.on("end", () => {
-            found.set(entry.fileName, { mode, data: Buffer.concat(chunks) })
+            found.set(entry.fileName, {
+              mode: (entry.externalFileAttributes >>> 16) & 0o7777,
+              data: Buffer.concat(chunks),
+            })
             zip.readEntry()
           })
         })
@@ -33,31 +38,93 @@ const entries = (file: string) =>
     })
   })
 
-describe("npm run pack", () => {
-  it("zips the charm Juju deploys", { timeout: 120_000 }, async () => {
-    execFileSync(process.execPath, ["scripts/pack.ts"], { stdio: "pipe" })
-    const files = await entries(charmFile)
-    assert.deepStrictEqual([...files.keys()].sort(), [
-      "bin/node",
-      "config.yaml",
-      "dispatch",
-      "dist/hook.cjs",
-      "dist/program.cjs",
-      "manifest.yaml",
-      "metadata.yaml",
-    ])
-    assert.strictEqual(files.get("dispatch")?.mode, 0o755)
-    assert.strictEqual(files.get("bin/node")?.mode, 0o755)
+const charmcraft = parse(readFileSync("charmcraft.yaml", "utf8"))
+const charms = new Map<string, Entries>()
+const work = mkdtempSync(join(tmpdir(), "pack-test-"))
+afterAll(() => rmSync(work, { recursive: true, force: true }))
 
-    const charmcraft = parse(readFileSync("charmcraft.yaml", "utf8"))
-    const text = (name: string) => files.get(name)?.data.toString("utf8") ?? ""
-    const metadata = parse(text("metadata.yaml"))
-    for (const key of ["name", "summary", "description", "subordinate", "requires"]) {
-      assert.deepStrictEqual(metadata[key], charmcraft[key], key)
+beforeAll(async () => {
+  execFileSync(process.execPath, ["scripts/pack.ts"], { stdio: "pipe" })
+  for (const architecture of Object.keys(architectures)) {
+    charms.set(architecture, await entries(charmFile(architecture as keyof typeof architectures)))
+  }
+}, 300_000)
+
+describe("npm run pack", () => {
+  for (const architecture of Object.keys(architectures)) {
+    describe(`the ${architecture} charm`, () => {
+      const files = () => charms.get(architecture) as Entries
+      const text = (name: string) => files().get(name)?.data.toString("utf8") ?? ""
+
+      it("holds what Juju runs, with the modes it needs", () => {
+        assert.deepStrictEqual([...files().keys()].sort(), [
+          "bin/node",
+          "bin/node.arch",
+          "config.yaml",
+          "dispatch",
+          "dist/hook.cjs",
+          "dist/program.cjs",
+          "manifest.yaml",
+          "metadata.yaml",
+        ])
+        assert.strictEqual(files().get("dispatch")?.mode, 0o755)
+        assert.strictEqual(files().get("bin/node")?.mode, 0o755)
+        assert.strictEqual(files().get("dist/hook.cjs")?.mode, 0o644)
+      })
+
+      it("its bin/node is the pinned Node 24 for that machine, stripped, needing glibc 2.28", () => {
+        const node = files().get("bin/node")?.data as Buffer
+        assert.strictEqual(elfArchitecture(node), architecture)
+        assert.strictEqual(text("bin/node.arch"), `${architecture}\n`)
+        assert.strictEqual(glibcNeeded(node), "2.28")
+        // binutils' own reading of the file, as a check on the charm's ELF strip.
+        const file = join(work, `node-${architecture}`)
+        writeFileSync(file, node)
+        const readelf = execFileSync("readelf", ["-S", "-W", file], { encoding: "utf8" })
+        assert.match(readelf, /\.text /)
+        assert.notMatch(readelf, /\.symtab|\.debug_/)
+        assert.isBelow(node.length, 110_000_000)
+      })
+
+      it("its manifest lists every base of charmcraft.yaml for it, and metadata is as charmcraft writes it", () => {
+        assert.deepStrictEqual(parse(text("manifest.yaml")), {
+          bases: [
+            { name: "ubuntu", channel: "22.04", architectures: [architecture] },
+            { name: "ubuntu", channel: "24.04", architectures: [architecture] },
+          ],
+        })
+        const metadata = parse(text("metadata.yaml"))
+        assert.strictEqual(metadata["display-name"], charmcraft.title)
+        assert.notProperty(metadata, "title")
+        for (const key of ["name", "summary", "description", "subordinate", "requires"]) {
+          assert.deepStrictEqual(metadata[key], charmcraft[key], key)
+        }
+        assert.deepStrictEqual(parse(text("config.yaml")), charmcraft.config)
+      })
+    })
+  }
+
+  it("the host's charm, unzipped, runs a hook as Juju runs it", () => {
+    const charm = join(work, "charm")
+    for (const [name, { mode, data }] of charms.get(hostArchitecture()) as Entries) {
+      mkdirSync(dirname(join(charm, name)), { recursive: true })
+      writeFileSync(join(charm, name), data)
+      chmodSync(join(charm, name), mode)
     }
-    assert.deepStrictEqual(parse(text("config.yaml")), charmcraft.config)
-    assert.deepStrictEqual(parse(text("manifest.yaml")).bases, [
-      { name: "ubuntu", channel: "24.04", architectures: [process.arch === "arm64" ? "arm64" : "amd64"] },
-    ])
+    const u = new CharmUnit(
+      { config: { fileset: "/srv/data" }, relations: { "backup:1": backupRelation() } },
+      "backup-integrator/0",
+      charm,
+    )
+    try {
+      const result = u.hook("install")
+      assert.strictEqual(result.code, 0, result.stderr)
+      assert.deepStrictEqual(result.state.status, { status: "active", message: "" })
+      assert.deepStrictEqual(result.state.relations["backup:1"]?.data["backup-integrator"], {
+        fileset: "/srv/data",
+      })
+    } finally {
+      u.remove()
+    }
   })
 })

@@ -1,6 +1,6 @@
 // A stand-in for Juju's hook tools, strict about flags as the real ones are: each tool in
 // bin/ links here and acts on the state file named by HOOK_TOOL_EMULATOR_STATE.
-import { readFileSync, rmSync, writeFileSync } from "node:fs"
+import { linkSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { basename } from "node:path"
 import { type EmulatorState, readState, stateVariable, withChanges, writeState } from "./state.ts"
 
@@ -226,25 +226,37 @@ const tools: Record<string, Tool> = {
 
 /**
  * Juju's unit agent runs one hook-tool command at a time: a call made while another of the
- * same unit runs waits for it. The lock names the running call's process; the lock of a call
- * that was killed is taken over.
+ * same unit runs waits for it. The lock holds the running call's pid from the moment it
+ * exists (a file with the pid, linked into place: a call killed at any point never leaves an
+ * empty lock), and the lock of a call that was killed is taken over.
  */
 const takeTurn = (lock: string): void => {
   const pause = new Int32Array(new SharedArrayBuffer(4))
+  const mine = `${lock}.${process.pid}`
+  writeFileSync(mine, String(process.pid))
   for (;;) {
     try {
-      writeFileSync(lock, String(process.pid), { flag: "wx" })
+      linkSync(mine, lock)
       break
     } catch {
-      const holder = Number(readFileSync(lock, "utf8"))
-      if (holder !== 0 && !isRunning(holder)) {
-        rmSync(lock, { force: true })
-        continue
+      let holder: number
+      try {
+        holder = Number(readFileSync(lock, "utf8"))
+      } catch {
+        continue // Released meanwhile.
       }
-      Atomics.wait(pause, 0, 0, 5)
+      if (!isRunning(holder)) rmSync(lock, { force: true })
+      else Atomics.wait(pause, 0, 0, 5)
     }
   }
-  process.on("exit", () => rmSync(lock, { force: true }))
+  rmSync(mine, { force: true })
+  process.on("exit", () => {
+    try {
+      if (readFileSync(lock, "utf8") === String(process.pid)) rmSync(lock, { force: true })
+    } catch {
+      // Already taken over.
+    }
+  })
 }
 
 /** Alive and not a zombie: a killed call stays one until its new parent reaps it, not always at once. */

@@ -1,7 +1,16 @@
 // The `config-get` that `dispatch` starts before Node: the frame its shell writes on the
 // program's stdin, and what frameOutcome reads from it, whatever the tool prints.
 import { spawnSync } from "node:child_process"
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import {
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { afterAll, assert, describe, it } from "@effect/vitest"
@@ -15,6 +24,8 @@ const charm = join(root, "charm")
 mkdirSync(join(charm, "bin"), { recursive: true })
 copyFileSync(resolve(import.meta.dirname, "../../dispatch"), join(charm, "dispatch"))
 writeFileSync(join(charm, "bin", "node"), '#!/bin/sh\nshift\necho "$@" >&2\nexec cat\n', { mode: 0o755 })
+const machine = process.arch === "arm64" ? "arm64" : "amd64"
+writeFileSync(join(charm, "bin", "node.arch"), `${machine}\n`)
 
 /** Runs dispatch for `event` with `config-get` being the shell script `tool`. */
 const dispatch = (event: string, tool: string, env: Record<string, string> = {}) => {
@@ -76,6 +87,50 @@ describe("dispatch's config-get", () => {
       assert.strictEqual(result.stderr.toString().trim(), "", event)
       assert.strictEqual(result.stdout.length, 0, event)
     }
+  })
+})
+
+describe("dispatch before the runtime", () => {
+  /** A copy of the fake charm, changed by `change`, run for an event. */
+  const broken = (change: (copy: string) => void) => {
+    const copy = mkdtempSync(join(root, "broken-"))
+    cpSync(charm, copy, { recursive: true })
+    change(copy)
+    return spawnSync(join(copy, "dispatch"), {
+      env: { PATH: "/usr/bin:/bin", JUJU_DISPATCH_PATH: "hooks/install" },
+      encoding: "utf8",
+    })
+  }
+  const other = machine === "amd64" ? "arm64" : "amd64"
+
+  it("a charm built for another architecture: exit 1, one line saying what it found and what the charm is for", () => {
+    const result = broken((copy) => writeFileSync(join(copy, "bin", "node.arch"), `${other}\n`))
+    assert.strictEqual(result.status, 1)
+    assert.strictEqual(
+      result.stderr,
+      `backup-integrator: cannot start: the charm is built for ${other}, but this machine is ${machine} (${process.arch === "arm64" ? "aarch64" : "x86_64"}): deploy the charm built for ${machine}\n`,
+    )
+    assert.strictEqual(result.stdout, "")
+  })
+
+  it("the runtime missing, or not executable: exit 1, one line", () => {
+    const missing = broken((copy) => rmSync(join(copy, "bin", "node")))
+    assert.strictEqual(missing.status, 1)
+    assert.strictEqual(
+      missing.stderr,
+      `backup-integrator: cannot start: its runtime bin/node is missing (the charm is built for ${machine}, this machine is ${machine})\n`,
+    )
+    const notExecutable = broken((copy) => chmodSync(join(copy, "bin", "node"), 0o644))
+    assert.strictEqual(notExecutable.status, 1)
+    assert.match(
+      notExecutable.stderr,
+      /^backup-integrator: cannot start: its runtime bin\/node is not an executable file \(.*\)\n$/,
+    )
+    const unknown = broken((copy) => rmSync(join(copy, "bin", "node.arch")))
+    assert.match(
+      unknown.stderr,
+      /^backup-integrator: cannot start: the charm is built for an unknown architecture \(no bin\/node.arch\), but this machine is/,
+    )
   })
 })
 

@@ -30,6 +30,14 @@ describe("charmcraft.yaml", () => {
     ])
   })
 
+  it("builds with a plugin charmcraft supports, and ignores only the linter that misreads dispatch", () => {
+    assert.strictEqual(charmcraft.parts.charm.plugin, "nil")
+    assert.match(charmcraft.parts.charm["override-build"], /craft-bootstrap\.py/)
+    assert.notMatch(charmcraft.parts.charm["override-build"], /craftctl default/)
+    assert.deepStrictEqual(charmcraft.analysis, { ignore: { linters: ["entrypoint"] } })
+    assert.notProperty(charmcraft, "base")
+  })
+
   it("has the five string options, with no defaults", () => {
     const options = charmcraft.config.options
     assert.deepStrictEqual(Object.keys(options), ["fileset", ...scriptOptions])
