@@ -6,14 +6,21 @@
 //      checks): what any Node charm pays for them, a reference for the (A - B) / C target,
 // all against the project's hook-tool emulator, and prints medians, (A - B) / C, hook-tool
 // calls per event, the cold first hook, and the hook process's peak RSS.
+//
+// `npm run bench -- --baseline <charm dir>` compares instead, paired and interleaved, this
+// build's hook with another build's (say, of an earlier commit: see docs/hook-cost.md), for
+// wall time and for the CPU time of the hook's own process.
 import { execFileSync, spawnSync } from "node:child_process"
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { dirname, join, resolve } from "node:path"
-import { initialState, readState, settleHook, stateVariable, writeState } from "../test/emulator/state.ts"
+import { join, resolve } from "node:path"
+import { parseArgs } from "node:util"
+import { initialState, readState, settleHook, writeState } from "../test/emulator/state.ts"
+import { jujuEnv } from "../test/support/juju-env.ts"
 import { charmDir } from "./charm-layout.ts"
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 15)
+const { values: options } = parseArgs({ options: { baseline: { type: "string" } }, strict: true })
 const dispatch = resolve(charmDir, "dispatch")
 const runtime = resolve(charmDir, "bin/node")
 const work = mkdtempSync(join(tmpdir(), "backup-integrator-bench-"))
@@ -29,39 +36,56 @@ const relations = {
   "backup:3": { endpoint: "backup", remoteApp: "bacula-fd", remoteUnits: ["bacula-fd/0"], data: {} },
 }
 
-const unitEnv = (name: string, leader: boolean) => {
+/** A unit of its own (state, /opt) running `charm`'s hook for `event`. */
+const unitEnv = (name: string, leader: boolean, charm = resolve(charmDir), event = "config-changed") => {
   const stateFile = join(work, `${name}.json`)
   writeState(stateFile, initialState({ leader, config, relations }))
+  const unitName = `backup-integrator/${leader ? 0 : 1}`
   return {
     stateFile,
-    env: {
-      PATH: `${resolve("test/emulator/bin")}:${dirname(process.execPath)}:/usr/bin:/bin`,
-      [stateVariable]: stateFile,
-      BACKUP_INTEGRATOR_OPT_DIR: join(work, `${name}-opt`),
-      JUJU_DISPATCH_PATH: "hooks/config-changed",
-      JUJU_HOOK_NAME: "config-changed",
-      JUJU_UNIT_NAME: `backup-integrator/${leader ? 0 : 1}`,
-      JUJU_CHARM_DIR: resolve(charmDir),
-      JUJU_CONTEXT_ID: `backup-integrator-${name}`,
-      JUJU_MODEL_NAME: "bench",
-    },
+    charm,
+    env: jujuEnv({ event, unitName, charm, stateFile, optDir: join(work, `${name}-opt`) }),
   }
 }
+type Unit = ReturnType<typeof unitEnv>
+
+// The CPU time of the hook's own Node process (not of the hook tools it starts), written as it
+// exits by a CommonJS file that NODE_OPTIONS preloads: the same small cost in both builds.
+const cpuProbe = join(work, "cpu-probe.cjs")
+writeFileSync(
+  cpuProbe,
+  `process.on("exit", () => { const { user, system } = process.cpuUsage(); require("node:fs").writeFileSync(process.env.BENCH_CPU_FILE, String((user + system) / 1000)) })\n`,
+)
 
 /** Wall time of one run, in milliseconds; the state's call log is emptied first, untimed. */
-const timed = (command: string, args: ReadonlyArray<string>, unit: ReturnType<typeof unitEnv>) => {
+const timed = (
+  command: string,
+  args: ReadonlyArray<string>,
+  unit: Unit,
+  extraEnv: Record<string, string> = {},
+) => {
   const state = readState(unit.stateFile)
   writeState(unit.stateFile, { ...state, calls: [], logs: [] })
   const start = process.hrtime.bigint()
   const result = spawnSync(command, args, {
-    cwd: resolve(charmDir),
-    env: unit.env,
+    cwd: unit.charm,
+    env: { ...unit.env, ...extraEnv },
     stdio: ["ignore", "ignore", "pipe"],
   })
   const ms = Number(process.hrtime.bigint() - start) / 1e6
   settleHook(unit.stateFile, result.status)
   if (result.status !== 0) throw new Error(`${command} failed: ${result.stderr}`)
   return ms
+}
+
+/** One hook of `unit`: its wall time, and its process's CPU time. */
+const hookCost = (unit: Unit) => {
+  const cpuFile = join(work, "cpu")
+  const wall = timed(join(unit.charm, "dispatch"), [], unit, {
+    NODE_OPTIONS: `--require ${cpuProbe}`,
+    BENCH_CPU_FILE: cpuFile,
+  })
+  return { wall, cpu: Number(readFileSync(cpuFile, "utf8")) }
 }
 
 const stats = (values: ReadonlyArray<number>) => {
@@ -73,7 +97,38 @@ const stats = (values: ReadonlyArray<number>) => {
 }
 const fmt = (ms: number) => `${ms.toFixed(1).padStart(7)} ms`
 
-try {
+/**
+ * This build against `baseline`, paired and interleaved: each round runs both, in an order that
+ * alternates (ABBA), so that a slow moment of the machine weighs on both alike.
+ */
+const compare = (baseline: string) => {
+  const events = ["config-changed", "update-status"]
+  for (const event of events) {
+    const ours = unitEnv(`ours-${event}`, true, resolve(charmDir), event)
+    const theirs = unitEnv(`theirs-${event}`, true, resolve(baseline), event)
+    for (const unit of [ours, theirs]) for (let i = 0; i < 2; i++) hookCost(unit)
+    const pairs: Array<{ ours: ReturnType<typeof hookCost>; theirs: ReturnType<typeof hookCost> }> = []
+    for (let round = 0; round < rounds; round++) {
+      const [first, second] = round % 2 ? [theirs, ours] : [ours, theirs]
+      const a = hookCost(first)
+      const b = hookCost(second)
+      pairs.push(round % 2 ? { ours: b, theirs: a } : { ours: a, theirs: b })
+    }
+    const median = (values: ReadonlyArray<number>) => stats(values).median
+    console.log(`${event}, leader, steady: ${rounds} paired rounds, this build against ${baseline}`)
+    console.log(`                               this     baseline   difference (median of pairs)   faster in`)
+    for (const measure of ["wall", "cpu"] as const) {
+      const differences = pairs.map((p) => p.ours[measure] - p.theirs[measure])
+      const faster = differences.filter((d) => d < 0).length
+      console.log(
+        `${(measure === "wall" ? "wall time" : "CPU of the hook process").padEnd(26)}${fmt(median(pairs.map((p) => p.ours[measure])))}${fmt(median(pairs.map((p) => p.theirs[measure])))}${fmt(median(differences))}${`${faster}/${rounds}`.padStart(22)}`,
+      )
+    }
+  }
+}
+
+/** The figures of this build alone: A, B, C, D, calls, the cold hook, peak RSS. */
+const measure = () => {
   const leader = unitEnv("leader", true)
   const follower = unitEnv("follower", false)
 
@@ -167,6 +222,11 @@ try {
   console.log(
     `peak RSS of the hook process              ${(Number(rss) / 1024).toFixed(1).padStart(7)} MiB   target <= 64 MiB`,
   )
+}
+
+try {
+  if (options.baseline === undefined) measure()
+  else compare(options.baseline)
 } finally {
   rmSync(work, { recursive: true, force: true })
 }

@@ -3,9 +3,10 @@
 import { spawnSync } from "node:child_process"
 import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { dirname, join, resolve } from "node:path"
+import { join, resolve } from "node:path"
 import { parseArgs } from "node:util"
-import { initialState, settleHook, stateVariable, writeState } from "../test/emulator/state.ts"
+import { appBag, initialState, settleHook, writeState } from "../test/emulator/state.ts"
+import { jujuEnv } from "../test/support/juju-env.ts"
 import { charmDir } from "./charm-layout.ts"
 
 const usage =
@@ -86,31 +87,22 @@ const run = ({ event, leader, config, relations, json }: ReturnType<typeof parse
         ),
       }),
     )
-    const relationEnv =
-      event.startsWith("backup-relation-") && ids[0] !== undefined
-        ? {
-            JUJU_RELATION: "backup",
-            JUJU_RELATION_ID: ids[0],
-            JUJU_REMOTE_APP: "bacula-fd",
-            ...(event.endsWith("-broken") ? {} : { JUJU_REMOTE_UNIT: "bacula-fd/0" }),
-          }
-        : {}
     const unit = `backup-integrator/${leader ? 0 : 1}`
     const result = spawnSync(resolve(charmDir, "dispatch"), [], {
       cwd: resolve(charmDir),
       encoding: "utf8",
-      env: {
-        PATH: `${resolve("test/emulator/bin")}:${dirname(process.execPath)}:/usr/bin:/bin`,
-        [stateVariable]: stateFile,
-        BACKUP_INTEGRATOR_OPT_DIR: opt,
-        JUJU_DISPATCH_PATH: `hooks/${event}`,
-        JUJU_HOOK_NAME: event,
-        JUJU_UNIT_NAME: unit,
-        JUJU_CHARM_DIR: resolve(charmDir),
-        JUJU_MODEL_NAME: "simulated",
-        JUJU_CONTEXT_ID: `${unit}-${event}`,
-        ...relationEnv,
-      },
+      env: jujuEnv({
+        event,
+        unitName: unit,
+        charm: resolve(charmDir),
+        stateFile,
+        optDir: opt,
+        ...(event.startsWith("backup-relation-") && ids[0] !== undefined
+          ? {
+              relation: { id: ids[0], endpoint: "backup", remoteApp: "bacula-fd", remoteUnit: "bacula-fd/0" },
+            }
+          : {}),
+      }),
     })
     const state = settleHook(stateFile, result.status)
     // Shown as they would be on a machine: the temporary root stands for /opt.
@@ -134,10 +126,7 @@ const run = ({ event, leader, config, relations, json }: ReturnType<typeof parse
       stderr: result.stderr.trim(),
       status: state.status,
       databags: Object.fromEntries(
-        ids.map((id) => [
-          id,
-          JSON.parse(onMachine(JSON.stringify(state.relations[id]?.data["backup-integrator"] ?? {}))),
-        ]),
+        ids.map((id) => [id, JSON.parse(onMachine(JSON.stringify(appBag(state, id) ?? {})))]),
       ),
       scripts,
       calls: state.calls.map((call) =>

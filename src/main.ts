@@ -1,18 +1,20 @@
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import { type RunTool, runTool } from "./entry/hook-tool-process.ts"
+import type { ToolProcess } from "./entry/started-config-get.ts"
 import { HookTools } from "./layers/HookTools.ts"
-import { type RunTool, runTool } from "./layers/hook-tool-process.ts"
 import { hookToolServices } from "./layers/hook-tool-services.ts"
 import { JujuContext } from "./layers/JujuContext.ts"
 import { ScriptStore } from "./layers/ScriptStore.ts"
-import type { ToolProcess } from "./layers/started-config-get.ts"
-import { dispatch } from "./programs/dispatch.ts"
+import { handleEvent } from "./programs/handle-event.ts"
 import { faultLine, logFault } from "./programs/report-fault.ts"
 
 const live = (run: RunTool, startedConfigGet: ToolProcess | undefined) =>
   Layer.mergeAll(hookToolServices, ScriptStore.layer).pipe(
     Layer.provideMerge(HookTools.layer(run, startedConfigGet)),
     Layer.provideMerge(JujuContext.layer),
+    Layer.provide(NodeFileSystem.layer),
   )
 
 const fail = (line: string) =>
@@ -31,7 +33,7 @@ export interface HookEnd {
  * Runs the program for this event. Exit 0 commits the hook; a fault exits 1 with one line,
  * so that Juju retries the hook. A `config-get` started by `dispatch` and never taken over
  * (the program failed first) is stopped rather than waited for. The calls are counted for
- * src/hook.ts: the more a hook ran, the more of the program its code cache holds.
+ * src/entry/hook.ts: the more a hook ran, the more of the program its code cache holds.
  */
 export const main = (startedConfigGet: ToolProcess | undefined): Promise<HookEnd> => {
   let hookToolCalls = 0
@@ -40,7 +42,7 @@ export const main = (startedConfigGet: ToolProcess | undefined): Promise<HookEnd
     return runTool(...call)
   }
   return Effect.runPromise(
-    dispatch.pipe(
+    handleEvent.pipe(
       Effect.tapError(logFault),
       Effect.provide(live(counted, startedConfigGet)),
       Effect.as(0 as const),

@@ -6,9 +6,9 @@ import * as Schema from "effect/Schema"
 import { Databag } from "../domain/backup-spec.ts"
 import { HookToolError } from "../domain/failures.ts"
 import type { UnitStatus } from "../domain/unit-status.ts"
-import type { RunTool, ToolOutcome } from "./hook-tool-process.ts"
+import type { RunTool, ToolOutcome } from "../entry/hook-tool-process.ts"
+import type { ToolProcess } from "../entry/started-config-get.ts"
 import { JujuContext } from "./JujuContext.ts"
-import type { ToolProcess } from "./started-config-get.ts"
 
 /** `backup:2`: checked before it is passed back to a tool, so it can never read as a flag. */
 export const RelationId = Schema.String.check(Schema.isPattern(/^[a-z][a-z0-9-]*:\d+$/))

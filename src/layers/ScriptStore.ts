@@ -1,7 +1,9 @@
-import type { Stats } from "node:fs"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type * as PlatformError from "effect/PlatformError"
 import { ScriptStoreError } from "../domain/failures.ts"
 import type { ScriptOption } from "../domain/options.ts"
 import {
@@ -14,25 +16,6 @@ import {
 } from "../domain/script-paths.ts"
 import type { Script } from "../domain/scripts.ts"
 import { JujuContext } from "./JujuContext.ts"
-
-// Taken with getBuiltinModule, not imported: Node's ESM import of node:fs builds a namespace
-// of every export, and reading them runs fs's lazy getters (fs/promises, streams, readline),
-// about 8 ms of every hook for modules the hook never uses.
-const {
-  chmodSync,
-  chownSync,
-  closeSync,
-  constants,
-  fsyncSync,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} = process.getBuiltinModule("node:fs")
 
 /** Scripts often hold credentials and Bacula runs them as root: root alone may read them. */
 const scriptMode = 0o700
@@ -47,25 +30,28 @@ export interface InstalledScript {
 }
 
 /**
- * One file-system step. Node's own words ("ENOSPC: no space left on device, write") say best
- * what went wrong; the path is dropped from them, the error names it already.
+ * Why a step failed, in the system's own words ("ENOSPC: no space left on device, write"),
+ * without the path Node appends: the error names it already.
  */
-const step = <A>(operation: string, path: string, f: () => A) =>
-  Effect.try({
-    try: f,
-    catch: (error) =>
-      new ScriptStoreError({
-        operation,
-        path,
-        reason:
-          error instanceof Error ? error.message.replace(/, \w+ '[^']*'( -> '[^']*')?$/, "") : String(error),
-      }),
-  })
+const reasonOf = ({ reason }: PlatformError.PlatformError): string => {
+  const cause = reason.cause as NodeJS.ErrnoException | undefined
+  if (cause instanceof Error && typeof cause.code === "string") {
+    return cause.message.replace(/, \w+ '[^']*'( -> '[^']*')?$/, "")
+  }
+  return reason._tag === "BadArgument" ? reason.message : (reason.description ?? reason._tag)
+}
+
+/** One file-system step, its failure a typed error naming the operation and the path. */
+const step = <A>(operation: string, path: string, effect: Effect.Effect<A, PlatformError.PlatformError>) =>
+  Effect.mapError(effect, (error) => new ScriptStoreError({ operation, path, reason: reasonOf(error) }))
+
+const isNotFound = (error: PlatformError.PlatformError) => error.reason._tag === "NotFound"
 
 /**
- * The scripts of this application on the machine's disk. Built on node:fs directly, with its
- * synchronous calls: a dozen small steps, each quicker than a trip through the thread pool,
- * and @effect/platform-node's FileSystem would cost every hook about 20 ms to load.
+ * The scripts of this application on the machine's disk, through Effect's FileSystem. Links
+ * are never followed: every path is looked at with `lstat` before it is used, a new file is
+ * created exclusively (a link in its place fails the open), and a rename replaces a link
+ * rather than writing through it.
  */
 export class ScriptStore extends Context.Service<
   ScriptStore,
@@ -93,81 +79,98 @@ export class ScriptStore extends Context.Service<
   static readonly layer = Layer.effect(
     ScriptStore,
     Effect.gen(function* () {
+      const fs = yield* FileSystem.FileSystem
       const { optDir, appName, unitNumber } = yield* JujuContext
       const directory = scriptsDirectory(optDir, appName)
+      const ownDirectory = appDirectory(optDir, appName)
+      const units = unitsDirectory(optDir, appName)
+      const unitMarker = `${units}/${unitNumber}`
       const uid = process.getuid?.() ?? 0
       const gid = process.getgid?.() ?? 0
-      const ownedByOthers = (info: Stats) => info.uid !== uid
+      const ownedByOthers = (info: FileSystem.File.Info) => Option.getOrElse(info.uid, () => uid) !== uid
+
       const lstatIfAny = (path: string) =>
-        step("inspect", path, () => lstatSync(path, { throwIfNoEntry: false }))
+        step(
+          "inspect",
+          path,
+          fs.lstat(path).pipe(
+            Effect.map(Option.some),
+            Effect.catchIf(isNotFound, () => Effect.succeedNone),
+          ),
+        )
+      const list = (path: string) =>
+        step("list", path, fs.readDirectory(path).pipe(Effect.catchIf(isNotFound, () => Effect.succeed([]))))
+      const remove = (path: string) => step("delete", path, fs.remove(path, { recursive: true, force: true }))
 
       /**
        * Creates `path` if needed, owned by this user with mode 0755. A link planted there is
        * refused, never followed; an existing directory others could write to is repaired.
        */
-      const ensureDirectory = Effect.fnUntraced(function* (path: string) {
-        const info = yield* lstatIfAny(path)
-        if (info === undefined) {
-          yield* step("create directory", path, () => mkdirSync(path, { mode: directoryMode }))
-        } else if (!info.isDirectory()) {
-          const what = info.isSymbolicLink() ? "a symbolic link" : "not a directory"
+      const ensureDirectory = Effect.fnUntraced(function* (path: string, { parents = false } = {}) {
+        const found = yield* lstatIfAny(path)
+        if (Option.isNone(found)) {
+          // `parents`: /opt itself may be missing on a bare machine (or a test's stand-in).
+          if (parents) yield* step("create directory", path, fs.makeDirectory(path, { recursive: true }))
+          else yield* step("create directory", path, fs.makeDirectory(path, { mode: directoryMode }))
+        } else if (found.value.type !== "Directory") {
+          const what = found.value.type === "SymbolicLink" ? "a symbolic link" : "not a directory"
           return yield* new ScriptStoreError({
             operation: "use",
             path,
             reason: `${what}: refusing to follow it`,
           })
-        } else if ((info.mode & 0o7777) === directoryMode && !ownedByOthers(info)) {
+        } else if ((found.value.mode & 0o7777) === directoryMode && !ownedByOthers(found.value)) {
           return
         }
-        if (info !== undefined && ownedByOthers(info))
-          yield* step("chown", path, () => chownSync(path, uid, gid))
+        if (Option.isSome(found) && ownedByOthers(found.value))
+          yield* step("chown", path, fs.chown(path, uid, gid))
         // The umask may have narrowed a new directory's mode; a wider one lets others rewrite scripts.
-        yield* step("chmod", path, () => chmodSync(path, directoryMode))
+        yield* step("chmod", path, fs.chmod(path, directoryMode))
       })
 
+      /** Flushes a directory, so that a rename in it is durable. */
+      const flush = (path: string) =>
+        step("flush", path, Effect.scoped(Effect.flatMap(fs.open(path, { flag: "r" }), (dir) => dir.sync)))
+
       /** Temporary file beside the target, flushed, then renamed over it: never a partial script. */
-      const writeAtomically = Effect.fnUntraced(function* (path: string, data: Buffer) {
+      const writeAtomically = Effect.fnUntraced(function* (path: string, data: Uint8Array) {
         const temporary = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`
         yield* Effect.gen(function* () {
-          const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW
-          const fd = yield* step("write", temporary, () => openSync(temporary, flags, scriptMode))
-          yield* step("write", temporary, () => {
-            try {
-              for (let written = 0; written < data.length; ) {
-                written += writeSync(fd, data, written, data.length - written)
-              }
-              fsyncSync(fd)
-            } finally {
-              closeSync(fd)
-            }
-          })
-          yield* step("chmod", temporary, () => chmodSync(temporary, scriptMode))
-          yield* step("rename into", path, () => renameSync(temporary, path))
-        }).pipe(
-          Effect.onError(() =>
-            Effect.ignore(step("delete", temporary, () => rmSync(temporary, { force: true }))),
-          ),
-        )
-        // The rename is durable once the directory is flushed too.
-        yield* step("flush", directory, () => {
-          const fd = openSync(directory, constants.O_RDONLY)
-          try {
-            fsyncSync(fd)
-          } finally {
-            closeSync(fd)
-          }
-        })
+          yield* step(
+            "write",
+            temporary,
+            Effect.scoped(
+              Effect.gen(function* () {
+                // Exclusive: a file or a link already there fails the open, nothing is followed.
+                const file = yield* fs.open(temporary, { flag: "wx", mode: scriptMode })
+                yield* file.writeAll(data)
+                yield* file.sync
+              }),
+            ),
+          )
+          yield* step("chmod", temporary, fs.chmod(temporary, scriptMode))
+          yield* step("rename into", path, fs.rename(temporary, path))
+        }).pipe(Effect.onError(() => Effect.ignore(remove(temporary))))
+        yield* flush(directory)
       })
 
       const installOne = Effect.fnUntraced(function* ({ option, content }: Script) {
         const path = scriptPath(optDir, appName, option)
-        const data = Buffer.from(content, "utf8")
-        const info = yield* lstatIfAny(path)
-        const current = info?.isFile() ? yield* step("read", path, () => readFileSync(path)) : undefined
-        if (info && current?.equals(data) && !ownedByOthers(info)) {
-          if ((info.mode & 0o7777) !== scriptMode)
-            yield* step("chmod", path, () => chmodSync(path, scriptMode))
-        } else if (info?.isDirectory()) {
+        const data = new TextEncoder().encode(content)
+        const found = yield* lstatIfAny(path)
+        const current =
+          Option.isSome(found) && found.value.type === "File"
+            ? yield* step("read", path, fs.readFile(path))
+            : undefined
+        if (
+          Option.isSome(found) &&
+          current !== undefined &&
+          Buffer.compare(current, data) === 0 &&
+          !ownedByOthers(found.value)
+        ) {
+          if ((found.value.mode & 0o7777) !== scriptMode)
+            yield* step("chmod", path, fs.chmod(path, scriptMode))
+        } else if (Option.isSome(found) && found.value.type === "Directory") {
           return yield* new ScriptStoreError({
             operation: "write",
             path,
@@ -179,32 +182,19 @@ export class ScriptStore extends Context.Service<
         return { option, path }
       })
 
-      const ownDirectory = appDirectory(optDir, appName)
-      const units = unitsDirectory(optDir, appName)
-      const unitMarker = `${units}/${unitNumber}`
-      const remove = (path: string) =>
-        step("delete", path, () => rmSync(path, { recursive: true, force: true }))
-      const list = (path: string) =>
-        step("list", path, () => (lstatSync(path, { throwIfNoEntry: false }) ? readdirSync(path) : []))
-
       const install = Effect.fnUntraced(function* (scripts: ReadonlyArray<Script>) {
-        yield* step("create directory", optDir, () => mkdirSync(optDir || "/", { recursive: true }))
-        yield* ensureDirectory(charmDirectory(optDir))
+        yield* ensureDirectory(charmDirectory(optDir), { parents: true })
         yield* ensureDirectory(ownDirectory)
         yield* ensureDirectory(directory)
         yield* ensureDirectory(units)
-        if ((yield* lstatIfAny(unitMarker)) === undefined) {
-          yield* step("write", unitMarker, () => closeSync(openSync(unitMarker, "a", 0o644)))
+        if (Option.isNone(yield* lstatIfAny(unitMarker))) {
+          yield* step(
+            "write",
+            unitMarker,
+            fs.writeFile(unitMarker, new Uint8Array(), { flag: "wx", mode: 0o644 }),
+          )
         }
         return yield* Effect.forEach(scripts, installOne)
-      })
-
-      const withdraw = Effect.fnUntraced(function* (keep: ReadonlyArray<string>) {
-        const kept = (path: string) => keep.some((named) => named === path || named.startsWith(`${path}/`))
-        for (const name of yield* list(directory)) {
-          if (!kept(`${directory}/${name}`)) yield* remove(`${directory}/${name}`)
-        }
-        yield* removePythonEra(kept)
       })
 
       const removePythonEra = Effect.fnUntraced(function* (kept: (path: string) => boolean) {
@@ -213,6 +203,14 @@ export class ScriptStore extends Context.Service<
           if (isPythonEraDirectory(name, appName) && !kept(`${root}/${name}`))
             yield* remove(`${root}/${name}`)
         }
+      })
+
+      const withdraw = Effect.fnUntraced(function* (keep: ReadonlyArray<string>) {
+        const kept = (path: string) => keep.some((named) => named === path || named.startsWith(`${path}/`))
+        for (const name of yield* list(directory)) {
+          if (!kept(`${directory}/${name}`)) yield* remove(`${directory}/${name}`)
+        }
+        yield* removePythonEra(kept)
       })
 
       const removeAll = Effect.gen(function* () {

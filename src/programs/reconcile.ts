@@ -22,7 +22,7 @@ const liveBackupRelations = Effect.gen(function* () {
 /**
  * Brings the unit to what the configuration asks, whatever the event. Ends with success
  * when the leader has published the spec; a stop (bad configuration, no relation, a
- * follower) is a typed failure that the dispatch turns into a status. While the
+ * follower) is a typed failure that handleEvent turns into a status. While the
  * configuration is bad nothing is written, so backups go on with the last good spec.
  */
 export const reconcile = Effect.gen(function* () {

@@ -14,6 +14,7 @@ import {
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterEach, assert, describe, it } from "vitest"
+import { appBag } from "../emulator/state.ts"
 import { backupRelation, CharmUnit, charmDir } from "../support/charm-unit.ts"
 
 const dump = "#!/bin/sh\nPGPASSWORD=s3cret pg_dump mydb > /var/backups/postgresql/dump.sql\n"
@@ -60,9 +61,11 @@ describe("the packed charm", () => {
     assert.include(readFileSync(join(charmDir, "metadata.yaml"), "utf8"), "subordinate: true")
   })
 
-  it("a steady-state hook loads none of Node's HTTP, crypto, fs/promises or readline modules", () => {
+  it("a steady-state hook loads none of Node's HTTP or crypto modules, nor node:module", () => {
     // Each was once on the hook's path and cost every hook time: Effect's barrel (HTTP), the
-    // platform file system (crypto), an ESM import of node:fs (fs/promises and readline).
+    // platform FileSystem's crypto (deferred by the build until first use, which never comes),
+    // and node:module for the program's require (the entry passes its own). NodeFileSystem's
+    // readDirectory loads fs/promises, and with it readline and os: ~1.3 ms, in docs/hook-cost.md.
     const u = unit({ config, relations: { "backup:3": backupRelation() } })
     u.hook("config-changed")
     const list = join(u.dir, "modules")
@@ -73,7 +76,8 @@ describe("the packed charm", () => {
     assert.strictEqual(result.code, 0, result.stderr)
     const loaded = readFileSync(list, "utf8").split("\n")
     assert.include(loaded, "NativeModule child_process")
-    const unwanted = /^NativeModule (https?|_http_\w+|crypto|internal\/fs\/promises|internal\/readline\/\w+)$/
+    assert.include(loaded, "NativeModule fs")
+    const unwanted = /^NativeModule (https?|_http_\w+|crypto|internal\/crypto\/\w+|module)$/
     assert.deepStrictEqual(
       loaded.filter((name) => unwanted.test(name)),
       [],
@@ -119,7 +123,7 @@ describe("config-changed", () => {
     const result = u.hook("config-changed")
     assert.strictEqual(result.code, 0, result.stderr)
     assert.deepStrictEqual(result.state.status, { status: "active", message: "" })
-    const bag = result.state.relations["backup:3"]?.data["backup-integrator"]
+    const bag = appBag(result.state, "backup:3")
     assert.deepStrictEqual(bag, published(u))
     for (const [option, content] of [
       ["run-before-backup", dump],
@@ -168,7 +172,7 @@ describe("config-changed", () => {
     const result = u.hook("config-changed")
     assert.strictEqual(result.code, 0, result.stderr)
     assert.deepStrictEqual(result.state.status, { status: "active", message: "" })
-    assert.deepStrictEqual(result.state.relations["backup:3"]?.data["backup-integrator"], {})
+    assert.deepStrictEqual(appBag(result.state, "backup:3"), {})
     assert.strictEqual(readFileSync(u.scriptPath("run-after-restore"), "utf8"), load)
     assert.strictEqual(result.state.calls.length, 4)
   })
@@ -185,7 +189,7 @@ describe("config-changed", () => {
       status: "blocked",
       message: "invalid fileset: \"/etc/x y\": character ' ' is not allowed",
     })
-    assert.deepStrictEqual(result.state.relations["backup:3"]?.data["backup-integrator"], published(u))
+    assert.deepStrictEqual(appBag(result.state, "backup:3"), published(u))
     assert.strictEqual(readFileSync(u.scriptPath("run-before-backup"), "utf8"), dump)
   })
 
@@ -205,7 +209,7 @@ describe("config-changed", () => {
       s.config = rest
     })
     const result = u.hook("config-changed")
-    assert.deepStrictEqual(result.state.relations["backup:3"]?.data["backup-integrator"], {
+    assert.deepStrictEqual(appBag(result.state, "backup:3"), {
       fileset: "/var/backups/postgresql,/etc/myapp",
       "run-after-restore": u.scriptPath("run-after-restore"),
     })
@@ -223,7 +227,7 @@ describe("config-changed", () => {
     })
     const failed = u.hook("config-changed")
     assert.strictEqual(failed.code, 1)
-    assert.deepStrictEqual(failed.state.relations["backup:3"]?.data["backup-integrator"], published(u))
+    assert.deepStrictEqual(appBag(failed.state, "backup:3"), published(u))
     assert.strictEqual(readFileSync(u.scriptPath("run-before-backup"), "utf8"), dump)
     u.update((s) => {
       s.faults = {}
@@ -239,17 +243,42 @@ describe("relations", () => {
   it("every backup relation gets the spec; backup-relation-broken leaves the broken one out", () => {
     const u = unit({ config, relations: { "backup:3": backupRelation(), "backup:5": backupRelation() } })
     assert.strictEqual(u.hook("backup-relation-joined", "backup:5").code, 0)
-    assert.deepStrictEqual(u.state.relations["backup:5"]?.data["backup-integrator"], published(u))
-    assert.deepStrictEqual(u.state.relations["backup:3"]?.data["backup-integrator"], published(u))
+    assert.deepStrictEqual(appBag(u.state, "backup:5"), published(u))
+    assert.deepStrictEqual(appBag(u.state, "backup:3"), published(u))
 
     u.update((s) => {
       s.config = { fileset: "/srv" }
     })
     const broken = u.hook("backup-relation-broken", "backup:5")
     assert.strictEqual(broken.code, 0, broken.stderr)
-    assert.deepStrictEqual(broken.state.relations["backup:3"]?.data["backup-integrator"], { fileset: "/srv" })
-    assert.deepStrictEqual(broken.state.relations["backup:5"]?.data["backup-integrator"], published(u))
+    assert.deepStrictEqual(appBag(broken.state, "backup:3"), { fileset: "/srv" })
+    assert.deepStrictEqual(appBag(broken.state, "backup:5"), published(u))
     assert.strictEqual(broken.state.status.status, "active")
+  })
+
+  it("a dying relation with no member left is not served; ids sorted as strings are all served", () => {
+    const u = unit({
+      config,
+      relations: {
+        "backup:10": backupRelation(),
+        "backup:2": backupRelation(),
+        "backup:7": { ...backupRelation(), dying: true, remoteUnits: [] },
+      },
+    })
+    const result = u.hook("update-status")
+    assert.strictEqual(result.code, 0, result.stderr)
+    assert.deepStrictEqual(appBag(result.state, "backup:10"), published(u))
+    assert.deepStrictEqual(appBag(result.state, "backup:2"), published(u))
+    assert.deepStrictEqual(appBag(result.state, "backup:7"), {})
+    assert.match(result.state.logs[0]?.message ?? "", /published backup spec on backup:10, backup:2:/)
+
+    u.update((s) => {
+      s.relations = { "backup:7": { ...backupRelation(), dying: true, remoteUnits: [] } }
+    })
+    assert.deepStrictEqual(u.hook("update-status").state.status, {
+      status: "waiting",
+      message: "waiting for backup relation",
+    })
   })
 
   it("the last backup relation broken: waiting", () => {
@@ -334,7 +363,7 @@ describe("faults", () => {
     })
     const retried = u.hook("config-changed")
     assert.strictEqual(retried.code, 0)
-    assert.deepStrictEqual(retried.state.relations["backup:3"]?.data["backup-integrator"], published(u))
+    assert.deepStrictEqual(appBag(retried.state, "backup:3"), published(u))
   })
 
   it("a hook tool printing something unparseable fails the hook", () => {

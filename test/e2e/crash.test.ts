@@ -5,6 +5,7 @@ import { lstatSync, readdirSync, readFileSync, watch } from "node:fs"
 import { join } from "node:path"
 import { afterAll, assert, describe, it } from "vitest"
 import { scriptOptions } from "../../src/domain/options.ts"
+import { appBag } from "../emulator/state.ts"
 import { backupRelation, CharmUnit } from "../support/charm-unit.ts"
 
 const seed = Number(process.env.CRASH_SEED ?? 20261124)
@@ -79,9 +80,6 @@ describe(`SIGKILL while writing (seed ${seed}; CRASH_SEED replays)`, () => {
     for (const option of scriptOptions) {
       assert.strictEqual(readFileSync(u.scriptPath(option), "utf8"), versions[runs % 2]?.[option])
     }
-    assert.strictEqual(
-      last.state.relations["backup:3"]?.data["backup-integrator"]?.fileset,
-      `/srv/${runs % 2 ? "b" : "a"}`,
-    )
+    assert.strictEqual(appBag(last.state, "backup:3")?.fileset, `/srv/${runs % 2 ? "b" : "a"}`)
   })
 })

@@ -2,7 +2,7 @@
 // (../juju-hook-contract facts, restated in docs/explanation.md), not as is convenient.
 import { spawn, spawnSync } from "node:child_process"
 import { afterEach, assert, describe, it } from "vitest"
-import { settleHook } from "../emulator/state.ts"
+import { appBag, settleHook } from "../emulator/state.ts"
 import { backupRelation, CharmUnit } from "../support/charm-unit.ts"
 
 const units: Array<CharmUnit> = []
@@ -60,11 +60,11 @@ describe("the hook-tool emulator, as Juju", () => {
       )
     assert.strictEqual(set("/new").status, 0)
     assert.deepStrictEqual(get(), { fileset: "/new" })
-    assert.deepStrictEqual(settleHook(u.stateFile, 1).relations["backup:1"]?.data["backup-integrator"], {
+    assert.deepStrictEqual(appBag(settleHook(u.stateFile, 1), "backup:1"), {
       fileset: "/old",
     })
     set("/new")
-    assert.deepStrictEqual(settleHook(u.stateFile, 0).relations["backup:1"]?.data["backup-integrator"], {
+    assert.deepStrictEqual(appBag(settleHook(u.stateFile, 0), "backup:1"), {
       fileset: "/new",
     })
   })

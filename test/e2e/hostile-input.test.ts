@@ -2,6 +2,7 @@
 // status while the last good spec stays published; very large input works.
 import { readFileSync } from "node:fs"
 import { afterAll, assert, describe, it } from "vitest"
+import { appBag } from "../emulator/state.ts"
 import { backupRelation, CharmUnit } from "../support/charm-unit.ts"
 
 const good = { fileset: "/srv/data", "run-before-backup": "#!/bin/sh\necho dump\n" }
@@ -66,7 +67,7 @@ describe("hostile configuration is refused, the last good spec stays", () => {
       assert.deepStrictEqual(result.state.status, { status: "blocked", message })
       assert.isAtMost([...message].length, 120)
       assert.notMatch(message, /[\p{Cc}\p{Cf}]/u)
-      assert.deepStrictEqual(result.state.relations["backup:3"]?.data["backup-integrator"], {
+      assert.deepStrictEqual(appBag(result.state, "backup:3"), {
         fileset: "/srv/data",
         "run-before-backup": u.scriptPath("run-before-backup"),
       })
@@ -91,10 +92,7 @@ describe("size", () => {
     assert.strictEqual(result.code, 0, result.stderr)
     assert.strictEqual(steady.code, 0, steady.stderr)
     assert.deepStrictEqual(steady.state.status, { status: "active", message: "" })
-    assert.strictEqual(
-      steady.state.relations["backup:3"]?.data["backup-integrator"]?.fileset,
-      paths.join(","),
-    )
+    assert.strictEqual(appBag(steady.state, "backup:3")?.fileset, paths.join(","))
     assert.strictEqual(readFileSync(u.scriptPath("run-before-backup"), "utf8"), script)
     assert.isBelow(result.state.logs[0]?.message.length ?? 0, 1200)
     // A figure to read, not a timed assertion.

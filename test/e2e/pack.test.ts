@@ -10,6 +10,7 @@ import { parse } from "yaml"
 import yauzl from "yauzl"
 import { architectures, charmFile, hostArchitecture } from "../../scripts/charm-layout.ts"
 import { elfArchitecture, glibcNeeded } from "../../scripts/elf.ts"
+import { appBag } from "../emulator/state.ts"
 import { backupRelation, CharmUnit } from "../support/charm-unit.ts"
 
 type Entries = Map<string, { mode: number; data: Buffer }>
@@ -120,7 +121,7 @@ describe("npm run pack", () => {
       const result = u.hook("install")
       assert.strictEqual(result.code, 0, result.stderr)
       assert.deepStrictEqual(result.state.status, { status: "active", message: "" })
-      assert.deepStrictEqual(result.state.relations["backup:1"]?.data["backup-integrator"], {
+      assert.deepStrictEqual(appBag(result.state, "backup:1"), {
         fileset: "/srv/data",
       })
     } finally {

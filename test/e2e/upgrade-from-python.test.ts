@@ -4,6 +4,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, 
 import { join } from "node:path"
 import { afterEach, assert, describe, it } from "vitest"
 import { scriptOptions } from "../../src/domain/options.ts"
+import { appBag } from "../emulator/state.ts"
 import { backupRelation, CharmUnit } from "../support/charm-unit.ts"
 
 // A configuration the Python charm published: names in other scripts, punctuation, and a
@@ -64,7 +65,7 @@ describe("upgrade from the Python charm", () => {
       "run-before-backup": leader.scriptPath("run-before-backup"),
       "run-after-restore": leader.scriptPath("run-after-restore"),
     }
-    assert.deepStrictEqual(upgraded.state.relations["backup:3"]?.data["backup-integrator"], newBag)
+    assert.deepStrictEqual(appBag(upgraded.state, "backup:3"), newBag)
     assert.strictEqual(upgraded.state.calls.filter(([tool]) => tool === "relation-set").length, 1)
     // The bag committed before this hook still named the old paths: kept for this hook.
     assert.isTrue(existsSync(pythonPath(leader, 0, "run-before-backup")))
@@ -84,7 +85,7 @@ describe("upgrade from the Python charm", () => {
         assert.strictEqual(statSync(u.scriptPath(option)).mode & 0o7777, 0o700)
       }
     }
-    assert.deepStrictEqual(leader.state.relations["backup:3"]?.data["backup-integrator"], newBag)
+    assert.deepStrictEqual(appBag(leader.state, "backup:3"), newBag)
     assert.deepStrictEqual(
       scriptOptions.filter((option) => existsSync(leader.scriptPath(option))),
       ["run-before-backup", "run-after-restore"],

@@ -2,7 +2,14 @@
 // bin/ links here and acts on the state file named by HOOK_TOOL_EMULATOR_STATE.
 import { linkSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { basename } from "node:path"
-import { type EmulatorState, readState, stateVariable, withChanges, writeState } from "./state.ts"
+import {
+  listedRelationIds,
+  permissionDenied,
+  restrictedContextRefusal,
+  restrictedEvents,
+  withChanges,
+} from "./juju-rules.ts"
+import { type EmulatorState, readState, stateVariable, writeState } from "./state.ts"
 
 class ToolExit extends Error {
   readonly code: number
@@ -78,12 +85,9 @@ const noMoreArgs = (args: ReadonlyArray<string>, from: number) => {
   if (args.length > from) fail(`unrecognized args: ["${args.slice(from).join('" "')}"]`, 2)
 }
 
-/** Juju runs these hooks in a restricted context, where most tools refuse. */
-const restrictedEvents = new Set(["meter-status-changed", "collect-metrics"])
 const restricted = () => {
   const path = process.env.JUJU_DISPATCH_PATH ?? ""
-  if (restrictedEvents.has(path.slice(path.lastIndexOf("/") + 1)))
-    fail("not implemented for restricted context")
+  if (restrictedEvents.has(path.slice(path.lastIndexOf("/") + 1))) fail(restrictedContextRefusal)
 }
 
 const unitName = () => process.env.JUJU_UNIT_NAME ?? fail("JUJU_UNIT_NAME not set")
@@ -133,12 +137,10 @@ const tools: Record<string, Tool> = {
     checkFormat(parsed)
     noMoreArgs(parsed.args, 1)
     const endpoint = parsed.args[0] ?? process.env.JUJU_RELATION ?? fail("no endpoint name specified", 2)
-    // As Juju 3.4+: a dying relation with no member left is not listed; ids sorted as strings.
     return JSON.stringify(
-      Object.entries(state.relations)
-        .filter(([, r]) => r.endpoint === endpoint && !(r.dying && r.remoteUnits.length === 0))
-        .map(([id]) => id)
-        .sort(),
+      listedRelationIds(
+        Object.fromEntries(Object.entries(state.relations).filter(([, r]) => r.endpoint === endpoint)),
+      ),
     )
   },
   "relation-list": (argv, state) => {
@@ -160,7 +162,7 @@ const tools: Record<string, Tool> = {
     if (parsed.flags.get("app")) {
       if (target !== appName() && target !== r.remoteApp)
         fail(`invalid value "${target}": not an application of this relation`, 2)
-      if (target === appName() && !state.leader) fail("permission denied")
+      if (target === appName() && !state.leader) fail(permissionDenied)
     }
     // A hook sees what it wrote itself before Juju commits it.
     const bag = withChanges(r.data[target] ?? {}, state.uncommitted[id]?.[target])
@@ -187,7 +189,7 @@ const tools: Record<string, Tool> = {
     }
     if (Object.values(changes).some((v) => typeof v !== "string")) fail("values must be strings")
     const owner = parsed.flags.get("app") ? appName() : unitName()
-    if (parsed.flags.get("app") && !state.leader) fail("permission denied")
+    if (parsed.flags.get("app") && !state.leader) fail(permissionDenied)
     // Kept aside until the hook ends: Juju commits relation data only if it exits 0.
     const pending = state.uncommitted[id] ?? {}
     pending[owner] = { ...pending[owner], ...(changes as Record<string, string>) }

@@ -1,5 +1,6 @@
 // The emulated Juju model seen by one unit, kept in a JSON file between hook-tool calls.
 import { readFileSync, renameSync, writeFileSync } from "node:fs"
+import { withChanges } from "./juju-rules.ts"
 
 export interface Relation {
   readonly endpoint: string
@@ -38,6 +39,13 @@ export interface EmulatorState {
 
 export const stateVariable = "HOOK_TOOL_EMULATOR_STATE"
 
+/** The application this project's tests run: its databag is the one the charm writes. */
+export const charmApp = "backup-integrator"
+
+/** The charm's application databag in a relation, as committed. */
+export const appBag = (state: EmulatorState, relationId: string): Record<string, string> | undefined =>
+  state.relations[relationId]?.data[charmApp]
+
 export const initialState = (overrides: Partial<EmulatorState> = {}): EmulatorState => ({
   leader: true,
   config: {},
@@ -49,16 +57,6 @@ export const initialState = (overrides: Partial<EmulatorState> = {}): EmulatorSt
   uncommitted: {},
   ...overrides,
 })
-
-/** A bag with changes applied over it. */
-export const withChanges = (bag: Record<string, string>, changes: Record<string, string> = {}) => {
-  const result = { ...bag }
-  for (const [key, value] of Object.entries(changes)) {
-    if (value === "") delete result[key]
-    else result[key] = value
-  }
-  return result
-}
 
 /**
  * What Juju does once a hook has ended: relation data it wrote is committed if it exited 0,

@@ -1,11 +1,13 @@
 // The hook program's loader: V8's code cache, written after a hook, kept while it serves.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { createRequire } from "node:module"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { afterAll, assert, describe, it } from "@effect/vitest"
-import { loadWithCodeCache } from "../../src/code-cache.ts"
+import { loadWithCodeCache } from "../../src/entry/code-cache.ts"
 
 const root = mkdtempSync(join(tmpdir(), "code-cache-"))
+const require = createRequire(import.meta.filename)
 afterAll(() => rmSync(root, { recursive: true, force: true }))
 
 interface Exports {
@@ -26,16 +28,30 @@ const bundle = (name: string) => {
 const depthOf = (cacheFile: string) => readFileSync(cacheFile, "latin1").split("\n")[0]
 
 describe("loadWithCodeCache", () => {
+  it("gives the bundle a working require of Node's modules, as the hook's program needs", () => {
+    const file = join(root, "requires.cjs")
+    writeFileSync(
+      file,
+      'const { join } = require("node:path"); module.exports = { joined: join("a", "b") }\n',
+    )
+    const { exports } = loadWithCodeCache<{ joined: string }>(
+      file,
+      join(root, "requires", "program.v8"),
+      require,
+    )
+    assert.strictEqual(exports.joined, "a/b")
+  })
+
   it("runs the bundle as strict code and returns its exports", () => {
     const { file, cacheFile } = bundle("exports")
-    const { exports } = loadWithCodeCache<Exports>(file, cacheFile)
+    const { exports } = loadWithCodeCache<Exports>(file, cacheFile, require)
     assert.strictEqual(exports.add(2, 3), 5)
     assert.strictEqual(exports.thisAtTop, undefined)
   })
 
   it("writes the cache after the first hook, then only for a hook that ran further", () => {
     const { file, cacheFile } = bundle("depth")
-    const first = loadWithCodeCache<Exports>(file, cacheFile)
+    const first = loadWithCodeCache<Exports>(file, cacheFile, require)
     first.exports.add(1, 1)
     first.save(3)
     assert.strictEqual(depthOf(cacheFile), "3")
@@ -44,12 +60,12 @@ describe("loadWithCodeCache", () => {
     assert.strictEqual(statSync(dirname(cacheFile)).mode & 0o777, 0o700)
     const written = statSync(cacheFile, { bigint: true }).mtimeNs
 
-    const shallower = loadWithCodeCache<Exports>(file, cacheFile)
+    const shallower = loadWithCodeCache<Exports>(file, cacheFile, require)
     shallower.save(2)
     shallower.save(3)
     assert.strictEqual(statSync(cacheFile, { bigint: true }).mtimeNs, written)
 
-    const deeper = loadWithCodeCache<Exports>(file, cacheFile)
+    const deeper = loadWithCodeCache<Exports>(file, cacheFile, require)
     assert.strictEqual(deeper.exports.add(1, 2), 3)
     deeper.save(5)
     assert.strictEqual(depthOf(cacheFile), "5")
@@ -61,7 +77,7 @@ describe("loadWithCodeCache", () => {
       const { file, cacheFile } = bundle(`garbage-${garbage.length}`)
       mkdirSync(dirname(cacheFile), { recursive: true })
       writeFileSync(cacheFile, garbage)
-      const loaded = loadWithCodeCache<Exports>(file, cacheFile)
+      const loaded = loadWithCodeCache<Exports>(file, cacheFile, require)
       assert.strictEqual(loaded.exports.add(1, 2), 3)
       loaded.save(0)
       assert.strictEqual(depthOf(cacheFile), "0")
@@ -71,9 +87,9 @@ describe("loadWithCodeCache", () => {
 
   it("a cache for another version of the bundle is written again", () => {
     const { file, cacheFile } = bundle("upgraded")
-    loadWithCodeCache<Exports>(file, cacheFile).save(4)
+    loadWithCodeCache<Exports>(file, cacheFile, require).save(4)
     writeFileSync(file, "module.exports = { add: (a, b) => b + a, thisAtTop: 1 }\n")
-    const upgraded = loadWithCodeCache<Exports>(file, cacheFile)
+    const upgraded = loadWithCodeCache<Exports>(file, cacheFile, require)
     assert.strictEqual(upgraded.exports.thisAtTop, 1)
     const before = readFileSync(cacheFile)
     upgraded.save(1)
@@ -84,7 +100,11 @@ describe("loadWithCodeCache", () => {
   it("a cache that cannot be written is skipped, not an error", () => {
     const { file } = bundle("unwritable")
     writeFileSync(join(root, "a-file"), "")
-    const loaded = loadWithCodeCache<Exports>(file, join(root, "a-file", "compile-cache", "program.v8"))
+    const loaded = loadWithCodeCache<Exports>(
+      file,
+      join(root, "a-file", "compile-cache", "program.v8"),
+      require,
+    )
     loaded.save(1)
     assert.strictEqual(loaded.exports.add(2, 2), 4)
   })

@@ -14,7 +14,7 @@ import {
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { afterAll, assert, describe, it } from "@effect/vitest"
-import { frameOutcome } from "../../src/layers/started-config-get.ts"
+import { frameOutcome } from "../../src/entry/started-config-get.ts"
 
 const root = mkdtempSync(join(tmpdir(), "dispatch-frame-"))
 afterAll(() => rmSync(root, { recursive: true, force: true }))

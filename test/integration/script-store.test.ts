@@ -1,4 +1,5 @@
-// The live ScriptStore on a real (temporary) disk: atomic writes, modes, links, clean-up.
+// The live ScriptStore, on Node's FileSystem and a real (temporary) disk: atomic writes,
+// modes, links, clean-up.
 import {
   chmodSync,
   existsSync,
@@ -14,11 +15,12 @@ import {
 } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Exit, Layer } from "effect"
+import { Effect, Exit, Layer } from "effect"
 import type { Script } from "../../src/domain/scripts.ts"
-import { JujuContext } from "../../src/layers/JujuContext.ts"
 import { ScriptStore } from "../../src/layers/ScriptStore.ts"
+import { jujuContext } from "../support/juju-context.ts"
 
 const app = "backup-integrator"
 
@@ -27,19 +29,8 @@ const storeOf = (opt: string, unitNumber = 0) =>
   Effect.provide(
     ScriptStore,
     ScriptStore.layer.pipe(
-      Layer.provide(
-        Layer.succeed(
-          JujuContext,
-          JujuContext.of({
-            event: "config-changed",
-            appName: app,
-            unitNumber,
-            relationId: undefined,
-            optDir: opt,
-            hookToolTimeout: Duration.seconds(60),
-          }),
-        ),
-      ),
+      Layer.provide(NodeFileSystem.layer),
+      Layer.provide(jujuContext({ optDir: opt, unitNumber })),
     ),
   )
 

@@ -2,18 +2,11 @@
 import { spawn, spawnSync } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { dirname, join, resolve } from "node:path"
-import {
-  type EmulatorState,
-  initialState,
-  readState,
-  settleHook,
-  stateVariable,
-  writeState,
-} from "../emulator/state.ts"
+import { join, resolve } from "node:path"
+import { type EmulatorState, initialState, readState, settleHook, writeState } from "../emulator/state.ts"
+import { jujuEnv } from "./juju-env.ts"
 
 export const charmDir = resolve("build/charm")
-const emulatorBin = resolve("test/emulator/bin")
 
 export interface HookResult {
   readonly code: number | null
@@ -62,27 +55,23 @@ export class CharmUnit {
   env(event: string, relationId?: string, extraEnv: Record<string, string> = {}): Record<string, string> {
     const relation = relationId === undefined ? undefined : this.state.relations[relationId]
     return {
-      PATH: `${emulatorBin}:${dirname(process.execPath)}:/usr/bin:/bin`,
-      [stateVariable]: this.stateFile,
-      BACKUP_INTEGRATOR_OPT_DIR: this.optDir,
-      JUJU_DISPATCH_PATH: `hooks/${event}`,
-      JUJU_HOOK_NAME: event,
-      JUJU_UNIT_NAME: this.unitName,
-      JUJU_CHARM_DIR: this.charm,
-      JUJU_MODEL_NAME: "test",
-      JUJU_MODEL_UUID: "2a2fb8a6-7a2c-4e8e-8f4e-0d3f1c2b9e11",
-      JUJU_VERSION: "3.6.4",
-      JUJU_MACHINE_ID: "0",
-      JUJU_PRINCIPAL_UNIT: "ubuntu/0",
-      JUJU_CONTEXT_ID: `${this.unitName}-${event}-1`,
-      ...(relationId === undefined || relation === undefined
-        ? {}
-        : {
-            JUJU_RELATION: relation.endpoint,
-            JUJU_RELATION_ID: relationId,
-            JUJU_REMOTE_APP: relation.remoteApp,
-            ...(event.endsWith("-broken") ? {} : { JUJU_REMOTE_UNIT: relation.remoteUnits[0] ?? "" }),
-          }),
+      ...jujuEnv({
+        event,
+        unitName: this.unitName,
+        charm: this.charm,
+        stateFile: this.stateFile,
+        optDir: this.optDir,
+        ...(relationId === undefined || relation === undefined
+          ? {}
+          : {
+              relation: {
+                id: relationId,
+                endpoint: relation.endpoint,
+                remoteApp: relation.remoteApp,
+                remoteUnit: relation.remoteUnits[0] ?? "",
+              },
+            }),
+      }),
       ...extraEnv,
     }
   }

@@ -1,17 +1,23 @@
-// Test layers: an in-memory Juju model behind HookTools, and an in-memory ScriptStore.
-// With them the programs run with no process and no disk.
+// Test layers: an in-memory Juju model behind HookTools, and the real ScriptStore over an
+// in-memory FileSystem. With them the programs run with no process and no disk.
 import { Context, Duration, Effect, Layer, Ref } from "effect"
 import type { Databag } from "../../src/domain/backup-spec.ts"
-import { restrictedEvents } from "../../src/domain/events.ts"
-import { HookToolError, ScriptStoreError } from "../../src/domain/failures.ts"
-import type { ScriptOption } from "../../src/domain/options.ts"
-import { scriptOptions } from "../../src/domain/options.ts"
+import { HookToolError } from "../../src/domain/failures.ts"
+import { type ScriptOption, scriptOptions } from "../../src/domain/options.ts"
 import { scriptPath } from "../../src/domain/script-paths.ts"
 import type { UnitStatus } from "../../src/domain/unit-status.ts"
 import { HookTools } from "../../src/layers/HookTools.ts"
 import { hookToolServices } from "../../src/layers/hook-tool-services.ts"
 import { JujuContext } from "../../src/layers/JujuContext.ts"
 import { ScriptStore } from "../../src/layers/ScriptStore.ts"
+import {
+  listedRelationIds,
+  permissionDenied,
+  restrictedContextRefusal,
+  restrictedEvents,
+  withChanges,
+} from "../emulator/juju-rules.ts"
+import { fileContent, type MemoryDisk, memoryDisk, memoryFileSystemLayer } from "./memory-file-system.ts"
 
 export const optDir = "/opt"
 export const appName = "backup-integrator"
@@ -27,12 +33,26 @@ export interface FakeModel {
   readonly logs: ReadonlyArray<{ readonly level: string; readonly message: string }>
   /** Hook tools called, in order. */
   readonly calls: ReadonlyArray<string>
-  /** Installed scripts by option. */
-  readonly scripts: Readonly<Partial<Record<ScriptOption, string>>>
+  /** The machine's disk, which the real ScriptStore works on. */
+  readonly disk: MemoryDisk & { readonly uid: number }
   /** Hook tools made to fail. */
   readonly failing?: ReadonlyArray<string>
-  readonly diskFull?: boolean
 }
+
+/** The scripts installed on `disk`, by option. */
+export const installedScripts = (disk: MemoryDisk): Partial<Record<ScriptOption, string>> =>
+  Object.fromEntries(
+    scriptOptions.flatMap((option) => {
+      const content = fileContent(disk, scriptPath(optDir, appName, option))
+      return content === undefined ? [] : [[option, content]]
+    }),
+  )
+
+/** A disk on which every write fails: no space left. */
+export const fullDisk = () =>
+  Object.assign(memoryDisk(), {
+    fault: (operation: string) => (operation === "write" ? ("ENOSPC" as const) : undefined),
+  })
 
 export const model = (overrides: Partial<FakeModel> = {}): FakeModel => ({
   event: "config-changed",
@@ -41,7 +61,7 @@ export const model = (overrides: Partial<FakeModel> = {}): FakeModel => ({
   relations: {},
   logs: [],
   calls: [],
-  scripts: {},
+  disk: memoryDisk(),
   ...overrides,
 })
 
@@ -63,7 +83,7 @@ const hookToolsTest = Layer.effect(
           return [
             new HookToolError({
               tool,
-              reason: "exited with status 1: ERROR not implemented for restricted context",
+              reason: `exited with status 1: ERROR ${restrictedContextRefusal}`,
             }),
             recorded,
           ]
@@ -72,14 +92,13 @@ const hookToolsTest = Layer.effect(
         return result instanceof HookToolError ? [result, recorded] : result
       }).pipe(Effect.flatMap((r) => (r instanceof HookToolError ? Effect.fail(r) : Effect.succeed(r as A))))
     const denied = (tool: string) =>
-      new HookToolError({ tool, reason: "exited with status 1: ERROR permission denied" })
+      new HookToolError({ tool, reason: `exited with status 1: ERROR ${permissionDenied}` })
 
     return HookTools.of({
       configGet: () => call("config-get", (m) => [m.config, m]),
       isLeader: () => call("is-leader", (m) => [m.leader, m]),
       relationIds: (endpoint) =>
-        // Sorted as strings, as Juju sorts them: backup:10 before backup:2.
-        call("relation-ids", (m) => [endpoint === "backup" ? Object.keys(m.relations).sort() : [], m]),
+        call("relation-ids", (m) => [endpoint === "backup" ? listedRelationIds(m.relations) : [], m]),
       relationGet: ({ id, app }) =>
         call("relation-get", (m) =>
           !m.leader || app !== appName ? denied("relation-get") : [m.relations[id] ?? {}, m],
@@ -87,59 +106,12 @@ const hookToolsTest = Layer.effect(
       relationSet: ({ id, data }) =>
         call("relation-set", (m) => {
           if (!m.leader) return denied("relation-set")
-          const bag: Record<string, string> = { ...m.relations[id] }
-          for (const [key, value] of Object.entries(data)) {
-            if (value === "") delete bag[key]
-            else bag[key] = value
-          }
+          const bag = withChanges(m.relations[id] ?? {}, data)
           return [undefined, { ...m, relations: { ...m.relations, [id]: bag } }]
         }),
       statusSet: (status) => call("status-set", (m) => [undefined, { ...m, status }]),
       jujuLog: ({ level, message }) =>
         call("juju-log", (m) => [undefined, { ...m, logs: [...m.logs, { level, message }] }]),
-    })
-  }),
-)
-
-const scriptStoreTest = Layer.effect(
-  ScriptStore,
-  Effect.gen(function* () {
-    const state = yield* FakeState
-    const diskFull = (path: string) =>
-      Effect.flatMap(Ref.get(state), (m) =>
-        m.diskFull
-          ? Effect.fail(
-              new ScriptStoreError({ operation: "write", path, reason: "ENOSPC: no space left on device" }),
-            )
-          : Effect.void,
-      )
-    const pathOf = (option: ScriptOption) => scriptPath(optDir, appName, option)
-    return ScriptStore.of({
-      install: (scripts) =>
-        diskFull(`${optDir}/backup-integrator-charm`).pipe(
-          Effect.andThen(
-            Ref.update(state, (m) => ({
-              ...m,
-              scripts: {
-                ...m.scripts,
-                ...Object.fromEntries(scripts.map(({ option, content }) => [option, content])),
-              },
-            })),
-          ),
-          Effect.as(scripts.map(({ option }) => ({ option, path: pathOf(option) }))),
-        ),
-      withdraw: (keep) =>
-        Ref.update(state, (m) => ({
-          ...m,
-          scripts: Object.fromEntries(
-            scriptOptions.flatMap((option) =>
-              m.scripts[option] !== undefined && keep.includes(pathOf(option))
-                ? [[option, m.scripts[option]]]
-                : [],
-            ),
-          ),
-        })),
-      removeAll: Ref.update(state, (m) => ({ ...m, scripts: {} })),
     })
   }),
 )
@@ -160,7 +132,10 @@ const jujuContextTest = Layer.effect(
 
 /** The program's services over the fake model; `FakeState` stays reachable for assertions. */
 export const testLayer = (initial: FakeModel) =>
-  Layer.mergeAll(hookToolServices, scriptStoreTest).pipe(
+  Layer.mergeAll(
+    hookToolServices,
+    ScriptStore.layer.pipe(Layer.provide(memoryFileSystemLayer(initial.disk))),
+  ).pipe(
     Layer.provideMerge(hookToolsTest),
     Layer.provideMerge(jujuContextTest),
     Layer.provideMerge(Layer.effect(FakeState, Ref.make(initial))),

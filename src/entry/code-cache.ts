@@ -4,9 +4,9 @@
 // Effect's) was parsed and compiled again by every hook. A cache made once the hook is done
 // holds every function it ran, and it is made by one hook only, as it costs several ms.
 
-const { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } = process.getBuiltinModule("node:fs")
-const { dirname } = process.getBuiltinModule("node:path")
-const { Script } = process.getBuiltinModule("node:vm")
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
+import { dirname } from "node:path"
+import { Script } from "node:vm"
 
 /** A cache file: how many hook-tool calls the hook that made it ran, a newline, V8's data. */
 const readCache = (cacheFile: string) => {
@@ -22,21 +22,25 @@ const readCache = (cacheFile: string) => {
 }
 
 /**
- * Runs the CommonJS bundle `file` with the code cache kept in `cacheFile` and returns its
+ * Runs the CommonJS bundle `file` with the code cache kept in `cacheFile`, its imports of
+ * Node's modules resolved with `require`, and returns its
  * exports, and `save`, to call once the hook is done with how many hook-tool calls it ran.
  * The cache is written when there was none V8 could use, or when this hook ran further (more
  * calls: the first hook of a unit often stops early, waiting for a relation) than the one
  * that wrote it; a cache that cannot be written is skipped, not an error.
  */
-export const loadWithCodeCache = <Exports>(file: string, cacheFile: string) => {
+export const loadWithCodeCache = <Exports>(file: string, cacheFile: string, require: NodeJS.Require) => {
   const cache = readCache(cacheFile)
   const source = readFileSync(file, "utf8")
-  const script = new Script(`(function (module) {"use strict";${source}\n})`, {
+  // Wrapped as Node wraps a CommonJS module: what the bundle imports of Node (node:fs...) it
+  // requires with the `require` given (the entry's own: node:module's createRequire would
+  // cost every hook the loading of that module).
+  const script = new Script(`(function (module, exports, require) {"use strict";${source}\n})`, {
     filename: file,
     cachedData: cache?.data,
   })
   const module = { exports: {} as Exports }
-  script.runInThisContext()(module)
+  script.runInThisContext()(module, module.exports, require)
   const save = (depth: number) => {
     if (cache !== undefined && !script.cachedDataRejected && depth <= cache.depth) return
     try {

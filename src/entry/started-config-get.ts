@@ -1,9 +1,15 @@
+import { read } from "node:fs"
 import { exited, type ToolOutcome } from "./hook-tool-process.ts"
 
 // The `config-get` that `dispatch` starts before Node, in plain Node, no Effect: the hook's
-// entry takes it over before the program is loaded (see src/hook.ts). HookTools wraps it.
-
-const { read } = process.getBuiltinModule("node:fs")
+// entry (src/entry/hook.ts) takes it over before the program is loaded; HookTools wraps it.
+//
+// The frame `dispatch` writes on the program's stdin (this is its one description):
+//
+//   <the tool's pid> LF <the tool's stdout> NUL <its exit status> NUL <its stderr, less NULs>
+//
+// Neither the status nor that stderr can hold a NUL, so the frame is read from its end: the
+// last two NULs are dispatch's own, whatever the tool printed.
 
 /** A hook tool started as a process of its own, running until it exits or is killed. */
 export interface ToolProcess {
@@ -12,11 +18,7 @@ export interface ToolProcess {
   readonly kill: () => Promise<void>
 }
 
-/**
- * How a tool started by `dispatch` ended, from what dispatch wrote (see there): the pid
- * line, stdout, NUL, exit status, NUL, stderr. Neither the status nor the stderr holds a
- * NUL, so the last two NULs are dispatch's own, whatever the tool printed.
- */
+/** How a tool started by `dispatch` ended, from its frame. */
 export const frameOutcome = (frame: Buffer): ToolOutcome => {
   const stdoutStart = frame.indexOf(10) + 1
   const statusEnd = frame.lastIndexOf(0)

@@ -1,11 +1,7 @@
-import type { SpawnSyncReturns } from "node:child_process"
+import { type SpawnSyncReturns, spawnSync } from "node:child_process"
 import { displayJson, hiddenChar } from "../domain/display-json.ts"
 
 // Hook-tool processes in plain Node, no Effect: HookTools wraps them.
-
-// Taken with getBuiltinModule rather than imported, as node:fs in ScriptStore: an ESM import
-// of a Node module builds a namespace of all its exports, time the hook spends for nothing.
-const { spawnSync } = process.getBuiltinModule("node:child_process")
 
 /** How a hook-tool process ended: what it printed, or why it failed in words for the status line. */
 export type ToolOutcome =

@@ -12,7 +12,7 @@ import { reconcile } from "./reconcile.ts"
  * outcome as the unit status. Faults (hook tools, disk) stay in the error channel: the hook
  * fails and Juju retries it.
  */
-export const dispatch = Effect.gen(function* () {
+export const handleEvent = Effect.gen(function* () {
   const { event } = yield* JujuContext
   if (restrictedEvents.has(event)) return
   if (event === removeEvent) return yield* (yield* ScriptStore).removeAll

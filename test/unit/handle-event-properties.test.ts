@@ -8,7 +8,7 @@ import { hiddenChar } from "../../src/domain/display-json.ts"
 import { scriptOptions } from "../../src/domain/options.ts"
 import { maxMessageLength, messageLength } from "../../src/domain/unit-status.ts"
 import { model } from "../support/fake-juju.ts"
-import { runDispatch } from "../support/run-program.ts"
+import { runEvent } from "../support/run-program.ts"
 
 const nasty = fc.constantFrom(
   ..."\u0000\n\r\t \"'{}#\\*?[],;$`|&<>()!\u202e\u2066\u200b\u200d\u2028\ufeff\u00a0é日/.-_+@%~:".split(""),
@@ -46,7 +46,7 @@ describe("any configuration, through the program", () => {
       fc.assert(
         fc.asyncProperty(config, fc.boolean(), async (raw, withRelation) => {
           const { exit, model: after } = await Effect.runPromise(
-            runDispatch(model({ config: raw, relations: withRelation ? { "backup:1": {} } : {} })),
+            runEvent(model({ config: raw, relations: withRelation ? { "backup:1": {} } : {} })),
           )
           assert.isTrue(Exit.isSuccess(exit))
           const { status, message } = after.status ?? { status: "none", message: "" }

@@ -3,14 +3,13 @@
 // - the `config-get` that `dispatch` started before Node (it says so with this argument) is
 //   read from stdin as it comes; HookTools takes it over;
 // - the program is loaded with V8's code cache, kept in the charm's own directory
-//   (scripts/charm-layout.ts names it too: the packer leaves it out), see src/code-cache.ts.
+//   (scripts/charm-layout.ts names it too: the packer leaves it out), see ./code-cache.ts.
 // Bundled as CommonJS, as the program is: nothing on the hook's path needs Node's ES module
 // loader, and starting it cost every hook a few milliseconds.
+import { dirname } from "node:path"
+import type * as Program from "../main.ts"
 import { loadWithCodeCache } from "./code-cache.ts"
-import { configGetFromDispatch } from "./layers/started-config-get.ts"
-import type * as Program from "./main.ts"
-
-const { dirname } = process.getBuiltinModule("node:path")
+import { configGetFromDispatch } from "./started-config-get.ts"
 
 const startedConfigGet = process.argv[2] === "--config-get-on-stdin" ? configGetFromDispatch() : undefined
 // Node runs <charm>/dist/hook.cjs, and gives its absolute path as argv[1].
@@ -18,6 +17,8 @@ const charm = dirname(dirname(process.argv[1] ?? ""))
 const program = loadWithCodeCache<typeof Program>(
   `${charm}/dist/program.cjs`,
   `${charm}/compile-cache/program.v8`,
+  // This file is bundled as CommonJS: `require` is the module's own.
+  require,
 )
 program.exports.main(startedConfigGet).then(({ exitCode, hookToolCalls }) => {
   program.save(hookToolCalls)

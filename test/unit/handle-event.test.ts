@@ -1,8 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
 import { scriptPath } from "../../src/domain/script-paths.ts"
-import { appName, type FakeModel, model, optDir } from "../support/fake-juju.ts"
-import { runDispatch } from "../support/run-program.ts"
+import { appName, type FakeModel, fullDisk, model, optDir } from "../support/fake-juju.ts"
+import { runEvent } from "../support/run-program.ts"
 
 const dump = "#!/bin/sh\npg_dump --password=s3cret mydb > /var/backups/pg/dump.sql\n"
 const load = "#!/bin/sh\npsql mydb < /var/backups/pg/dump.sql\n"
@@ -22,8 +22,8 @@ const publishedBag = {
 /** Runs one hook and then a second one on the resulting model, as Juju would for the next event. */
 const twice = (initial: FakeModel, next: (m: FakeModel) => FakeModel = (m) => m) =>
   Effect.gen(function* () {
-    const first = yield* runDispatch(initial)
-    const second = yield* runDispatch(next({ ...first.model, calls: [], logs: [] }))
+    const first = yield* runEvent(initial)
+    const second = yield* runEvent(next({ ...first.model, calls: [], logs: [] }))
     return { first, second }
   })
 
@@ -32,7 +32,7 @@ describe("status table", () => {
     Effect.gen(function* () {
       for (const fileset of [undefined, "", " , ,, "]) {
         const config = fileset === undefined ? {} : { fileset }
-        const { exit, model: after } = yield* runDispatch(
+        const { exit, model: after } = yield* runEvent(
           model({ config, relations: { "backup:1": { fileset: "/old" } } }),
         )
         assert.isTrue(Exit.isSuccess(exit))
@@ -45,7 +45,7 @@ describe("status table", () => {
 
   it.effect("InvalidFileset: blocked with the first offending path and the rule", () =>
     Effect.gen(function* () {
-      const { model: after } = yield* runDispatch(model({ config: { fileset: "/ok, relative/path, /a b" } }))
+      const { model: after } = yield* runEvent(model({ config: { fileset: "/ok, relative/path, /a b" } }))
       assert.deepStrictEqual(after.status, {
         status: "blocked",
         message: 'invalid fileset: "relative/path": not an absolute path',
@@ -55,44 +55,42 @@ describe("status table", () => {
 
   it.effect("InvalidScript: Windows line endings block, naming the option, never the script", () =>
     Effect.gen(function* () {
-      const { model: after } = yield* runDispatch(
+      const { model: after, scripts } = yield* runEvent(
         model({ config: { fileset: "/srv", "run-after-backup": "#!/bin/sh\r\necho secret-token\r\n" } }),
       )
       assert.deepStrictEqual(after.status, {
         status: "blocked",
         message: "invalid run-after-backup: script has Windows (CRLF) line endings",
       })
-      assert.deepStrictEqual(after.scripts, {})
+      assert.deepStrictEqual(scripts, {})
     }),
   )
 
   it.effect("a script without #! is installed as it is: execvp runs it with /bin/sh", () =>
     Effect.gen(function* () {
       const script = "pg_dump mydb > /var/backups/pg/dump.sql\n"
-      const { model: after } = yield* runDispatch(
+      const { model: after, scripts } = yield* runEvent(
         model({ config: { fileset: "/srv", "run-before-backup": script }, relations: { "backup:1": {} } }),
       )
       assert.deepStrictEqual(after.status, { status: "active", message: "" })
-      assert.deepStrictEqual(after.scripts, { "run-before-backup": script })
+      assert.deepStrictEqual(scripts, { "run-before-backup": script })
     }),
   )
 
   it.effect("an option reported as null is unset", () =>
     Effect.gen(function* () {
-      const { model: after } = yield* runDispatch(
+      const { model: after } = yield* runEvent(
         model({ config: { fileset: "/srv", "run-after-backup": null }, relations: { "backup:1": {} } }),
       )
       assert.deepStrictEqual(after.relations["backup:1"], { fileset: "/srv" })
-      const unset = yield* runDispatch(model({ config: { fileset: null } }))
+      const unset = yield* runEvent(model({ config: { fileset: null } }))
       assert.strictEqual(unset.model.status?.message, "missing fileset config")
     }),
   )
 
   it.effect("an option that is not a string fails the hook, without echoing the value", () =>
     Effect.gen(function* () {
-      const { exit } = yield* runDispatch(
-        model({ config: { fileset: "/srv", "run-after-backup": ["s3cret"] } }),
-      )
+      const { exit } = yield* runEvent(model({ config: { fileset: "/srv", "run-after-backup": ["s3cret"] } }))
       assert.isTrue(Exit.isFailure(exit))
       const cause = Exit.isFailure(exit) ? exit.cause.toString() : ""
       assert.include(cause, "config-get: printed an option that is not a string")
@@ -102,23 +100,23 @@ describe("status table", () => {
 
   it.effect("fileset is checked before the scripts", () =>
     Effect.gen(function* () {
-      const { model: after } = yield* runDispatch(model({ config: { "run-after-backup": "echo\r\n" } }))
+      const { model: after } = yield* runEvent(model({ config: { "run-after-backup": "echo\r\n" } }))
       assert.strictEqual(after.status?.message, "missing fileset config")
     }),
   )
 
   it.effect("RelationMissing: waiting, but the scripts are installed", () =>
     Effect.gen(function* () {
-      const { model: after } = yield* runDispatch(model({ config: goodConfig }))
+      const { model: after, scripts } = yield* runEvent(model({ config: goodConfig }))
       assert.deepStrictEqual(after.status, { status: "waiting", message: "waiting for backup relation" })
-      assert.deepStrictEqual(after.scripts, { "run-before-backup": dump, "run-after-restore": load })
+      assert.deepStrictEqual(scripts, { "run-before-backup": dump, "run-after-restore": load })
       assert.deepStrictEqual(after.calls, ["config-get", "relation-ids", "status-set"])
     }),
   )
 
   it.effect("blocked takes priority over waiting", () =>
     Effect.gen(function* () {
-      const { model: after } = yield* runDispatch(model({ config: { fileset: "/a/../b" } }))
+      const { model: after } = yield* runEvent(model({ config: { fileset: "/a/../b" } }))
       assert.deepStrictEqual(after.status, {
         status: "blocked",
         message: 'invalid fileset: "/a/../b": ".." segment',
@@ -128,12 +126,14 @@ describe("status table", () => {
 
   it.effect("NotLeader: a follower installs the scripts, publishes nothing, and is active", () =>
     Effect.gen(function* () {
-      const { exit, model: after } = yield* runDispatch(
-        model({ leader: false, config: goodConfig, relations: { "backup:1": {} } }),
-      )
+      const {
+        exit,
+        model: after,
+        scripts,
+      } = yield* runEvent(model({ leader: false, config: goodConfig, relations: { "backup:1": {} } }))
       assert.isTrue(Exit.isSuccess(exit))
       assert.deepStrictEqual(after.status, { status: "active", message: "" })
-      assert.deepStrictEqual(after.scripts, { "run-before-backup": dump, "run-after-restore": load })
+      assert.deepStrictEqual(scripts, { "run-before-backup": dump, "run-after-restore": load })
       assert.deepStrictEqual(after.relations, { "backup:1": {} })
       assert.deepStrictEqual(after.calls, ["config-get", "relation-ids", "is-leader", "status-set"])
     }),
@@ -141,7 +141,7 @@ describe("status table", () => {
 
   it.effect("HookToolError: the hook fails, no status is set, the fault names the tool", () =>
     Effect.gen(function* () {
-      const { exit, model: after } = yield* runDispatch(
+      const { exit, model: after } = yield* runEvent(
         model({ config: goodConfig, relations: { "backup:1": {} }, failing: ["relation-set"] }),
       )
       assert.isTrue(Exit.isFailure(exit))
@@ -155,8 +155,8 @@ describe("status table", () => {
 
   it.effect("ScriptStoreError: the hook fails before it lists the relations (spec order)", () =>
     Effect.gen(function* () {
-      const { exit, model: after } = yield* runDispatch(
-        model({ config: goodConfig, relations: { "backup:1": {} }, diskFull: true }),
+      const { exit, model: after } = yield* runEvent(
+        model({ config: goodConfig, relations: { "backup:1": {} }, disk: fullDisk() }),
       )
       assert.include(Exit.isFailure(exit) ? exit.cause.toString() : "", "ScriptStoreError")
       assert.deepStrictEqual(after.calls, ["config-get"])
@@ -165,11 +165,11 @@ describe("status table", () => {
 
   it.effect("relation-ids failing alone is the fault reported, after the scripts are installed", () =>
     Effect.gen(function* () {
-      const { exit, model: after } = yield* runDispatch(
+      const { exit, scripts } = yield* runEvent(
         model({ config: goodConfig, relations: { "backup:1": {} }, failing: ["relation-ids"] }),
       )
       assert.include(Exit.isFailure(exit) ? exit.cause.toString() : "", "relation-ids")
-      assert.strictEqual(after.scripts["run-before-backup"], goodConfig["run-before-backup"])
+      assert.strictEqual(scripts["run-before-backup"], goodConfig["run-before-backup"])
     }),
   )
 })
@@ -177,7 +177,7 @@ describe("status table", () => {
 describe("the leader", () => {
   it.effect("publishes exactly the spec, logs it once at INFO without script contents", () =>
     Effect.gen(function* () {
-      const { exit, model: after } = yield* runDispatch(
+      const { exit, model: after } = yield* runEvent(
         model({ config: goodConfig, relations: { "backup:1": {} } }),
       )
       assert.isTrue(Exit.isSuccess(exit))
@@ -194,7 +194,7 @@ describe("the leader", () => {
 
   it.effect("serves every backup relation", () =>
     Effect.gen(function* () {
-      const { model: after } = yield* runDispatch(
+      const { model: after } = yield* runEvent(
         model({ config: goodConfig, relations: { "backup:1": {}, "backup:7": { fileset: "/old" } } }),
       )
       assert.deepStrictEqual(after.relations, { "backup:1": publishedBag, "backup:7": publishedBag })
@@ -205,7 +205,7 @@ describe("the leader", () => {
   it.effect("deletes keys that no longer apply, and only writes what differs", () =>
     Effect.gen(function* () {
       const stale = { ...publishedBag, "run-after-backup": "/old/path", legacy: "x" }
-      const { model: after } = yield* runDispatch(
+      const { model: after } = yield* runEvent(
         model({ config: goodConfig, relations: { "backup:1": stale } }),
       )
       assert.deepStrictEqual(after.relations["backup:1"], publishedBag)
@@ -222,24 +222,24 @@ describe("the leader", () => {
       }
       assert.deepStrictEqual(second.model.relations["backup:1"], withdrawn)
       // The bag committed before this hook named it: bacula-fd may still run it.
-      assert.deepStrictEqual(second.model.scripts, { "run-before-backup": dump, "run-after-restore": load })
-      const third = yield* runDispatch({ ...second.model, calls: [], logs: [] })
-      assert.deepStrictEqual(third.model.scripts, { "run-after-restore": load })
+      assert.deepStrictEqual(second.scripts, { "run-before-backup": dump, "run-after-restore": load })
+      const third = yield* runEvent({ ...second.model, calls: [], logs: [] })
+      assert.deepStrictEqual(third.scripts, { "run-after-restore": load })
       assert.deepStrictEqual(third.model.relations["backup:1"], withdrawn)
     }),
   )
 
   it.effect("a hook that fails after unpublishing a script keeps the script: Juju discards the bag", () =>
     Effect.gen(function* () {
-      const first = yield* runDispatch(model({ config: goodConfig, relations: { "backup:1": {} } }))
-      const failed = yield* runDispatch({
+      const first = yield* runEvent(model({ config: goodConfig, relations: { "backup:1": {} } }))
+      const failed = yield* runEvent({
         ...first.model,
         config: { ...goodConfig, "run-before-backup": "" },
         failing: ["juju-log"],
       })
       assert.isTrue(Exit.isFailure(failed.exit))
       assert.deepStrictEqual(failed.model.relations["backup:1"], publishedBag)
-      assert.strictEqual(failed.model.scripts["run-before-backup"], dump)
+      assert.strictEqual(failed.scripts["run-before-backup"], dump)
     }),
   )
 
@@ -249,7 +249,7 @@ describe("the leader", () => {
         model({ leader: false, config: goodConfig, relations: { "backup:1": {} } }),
         (m) => ({ ...m, config: { ...goodConfig, "run-before-backup": "" } }),
       )
-      assert.deepStrictEqual(second.model.scripts, { "run-after-restore": load })
+      assert.deepStrictEqual(second.scripts, { "run-after-restore": load })
     }),
   )
 
@@ -278,13 +278,13 @@ describe("the leader", () => {
       )
       assert.strictEqual(second.model.status?.status, "blocked")
       assert.deepStrictEqual(second.model.relations, first.model.relations)
-      assert.deepStrictEqual(second.model.scripts, first.model.scripts)
+      assert.deepStrictEqual(second.scripts, first.scripts)
     }),
   )
 
   it.effect("backup-relation-broken: the broken relation no longer counts", () =>
     Effect.gen(function* () {
-      const alone = yield* runDispatch(
+      const alone = yield* runEvent(
         model({
           event: "backup-relation-broken",
           relationId: "backup:1",
@@ -298,7 +298,7 @@ describe("the leader", () => {
       })
       assert.deepStrictEqual(alone.model.relations, { "backup:1": {} })
 
-      const other = yield* runDispatch(
+      const other = yield* runEvent(
         model({
           event: "backup-relation-broken",
           relationId: "backup:1",
@@ -313,7 +313,7 @@ describe("the leader", () => {
 
   it.effect("another endpoint's relation-broken does not drop a backup relation with the same number", () =>
     Effect.gen(function* () {
-      const { model: after } = yield* runDispatch(
+      const { model: after } = yield* runEvent(
         model({
           event: "juju-info-relation-broken",
           relationId: "juju-info:1",
@@ -331,12 +331,14 @@ describe("events", () => {
     "%s runs in a restricted context: nothing done, no hook tool called",
     (event) =>
       Effect.gen(function* () {
-        const { exit, model: after } = yield* runDispatch(
-          model({ event, config: goodConfig, relations: { "backup:1": {} } }),
-        )
+        const {
+          exit,
+          model: after,
+          scripts,
+        } = yield* runEvent(model({ event, config: goodConfig, relations: { "backup:1": {} } }))
         assert.isTrue(Exit.isSuccess(exit))
         assert.deepStrictEqual(after.calls, [])
-        assert.deepStrictEqual(after.scripts, {})
+        assert.deepStrictEqual(scripts, {})
       }),
   )
 
@@ -349,9 +351,9 @@ describe("events", () => {
           event: "remove",
         }),
       )
-      assert.deepStrictEqual(first.model.scripts, { "run-before-backup": dump, "run-after-restore": load })
+      assert.deepStrictEqual(first.scripts, { "run-before-backup": dump, "run-after-restore": load })
       assert.isTrue(Exit.isSuccess(second.exit))
-      assert.deepStrictEqual(second.model.scripts, {})
+      assert.deepStrictEqual(second.scripts, {})
       assert.deepStrictEqual(second.model.calls, [])
     }),
   )
@@ -366,7 +368,7 @@ describe("events", () => {
     "no-such-event",
   ])("%s reconciles", (event) =>
     Effect.gen(function* () {
-      const { exit, model: after } = yield* runDispatch(
+      const { exit, model: after } = yield* runEvent(
         model({ event, config: goodConfig, relations: { "backup:1": {} } }),
       )
       assert.isTrue(Exit.isSuccess(exit))

@@ -1,0 +1,300 @@
+// Effect's FileSystem over an in-memory disk, for unit tests of what runs on the real one:
+// directories, files and symbolic links with modes and owners, Linux's answers (errno codes,
+// Node's wording) where a call cannot be done, and faults injected by operation and path.
+import * as ByteSize from "effect/ByteSize"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as PlatformError from "effect/PlatformError"
+
+export type Entry =
+  | { readonly type: "File"; data: Uint8Array; mode: number; uid: number }
+  | { readonly type: "Directory"; mode: number; uid: number }
+  | { readonly type: "SymbolicLink"; readonly target: string; mode: number; uid: number }
+
+type Errno = "ENOENT" | "EEXIST" | "ENOTDIR" | "EISDIR" | "ENOTEMPTY" | "ENOSPC" | "EACCES" | "EROFS" | "EIO"
+
+const words: Record<Errno, string> = {
+  ENOENT: "no such file or directory",
+  EEXIST: "file already exists",
+  ENOTDIR: "not a directory",
+  EISDIR: "illegal operation on a directory",
+  ENOTEMPTY: "directory not empty",
+  ENOSPC: "no space left on device",
+  EACCES: "permission denied",
+  EROFS: "read-only file system",
+  EIO: "i/o error",
+}
+const tags: Partial<Record<Errno, PlatformError.SystemErrorTag>> = {
+  ENOENT: "NotFound",
+  EEXIST: "AlreadyExists",
+  EACCES: "PermissionDenied",
+  ENOTDIR: "BadResource",
+  EISDIR: "BadResource",
+}
+
+/** The operations faults can be injected into, as Node names the system calls. */
+export type Operation =
+  | "lstat"
+  | "stat"
+  | "mkdir"
+  | "chmod"
+  | "chown"
+  | "open"
+  | "write"
+  | "fsync"
+  | "read"
+  | "readdir"
+  | "rm"
+  | "rename"
+
+export interface MemoryDisk {
+  readonly entries: Map<string, Entry>
+  /** The paths flushed (fsync), in order: files and directories. */
+  readonly flushed: Array<string>
+  /** An errno for an operation on a path, to fail it as the system would. */
+  fault: (operation: Operation, path: string) => Errno | undefined
+}
+
+const umask = 0o022
+
+/** A disk holding only `/`, owned by this process's user, as the code under test runs. */
+export const memoryDisk = (uid = process.getuid?.() ?? 0): MemoryDisk & { readonly uid: number } => ({
+  entries: new Map<string, Entry>([["/", { type: "Directory", mode: 0o40755, uid }]]),
+  flushed: [],
+  fault: () => undefined,
+  uid,
+})
+
+const parentOf = (path: string) => path.slice(0, Math.max(path.lastIndexOf("/"), 1))
+const normal = (path: string) =>
+  `/${path
+    .split("/")
+    .filter((s) => s !== "" && s !== ".")
+    .join("/")}`
+
+const failure = (code: Errno, method: string, syscall: string, path: string) =>
+  new PlatformError.PlatformError(
+    new PlatformError.SystemError({
+      _tag: tags[code] ?? "Unknown",
+      module: "FileSystem",
+      method,
+      syscall,
+      pathOrDescriptor: path,
+      // As Node words it: a call on a descriptor (write, fsync) names no path.
+      cause: Object.assign(
+        new Error(
+          `${code}: ${words[code]}, ${syscall}${/^(write|fsync)$/.test(syscall) ? "" : ` '${path}'`}`,
+        ),
+        {
+          code,
+          syscall,
+          path,
+        },
+      ),
+    }),
+  )
+
+export const memoryFileSystem = (disk: MemoryDisk & { readonly uid: number }): FileSystem.FileSystem => {
+  const { entries } = disk
+
+  /** The path with every link among its parents followed (and the last one too, if `follow`). */
+  const resolve = (raw: string, follow: boolean, depth = 0): string => {
+    const path = normal(raw)
+    if (path === "/" || depth > 40) return path
+    const parent = resolve(parentOf(path), true, depth + 1)
+    const here = `${parent === "/" ? "" : parent}/${path.slice(path.lastIndexOf("/") + 1)}`
+    const entry = entries.get(here)
+    if (follow && entry?.type === "SymbolicLink") {
+      return resolve(
+        entry.target.startsWith("/") ? entry.target : `${parent}/${entry.target}`,
+        true,
+        depth + 1,
+      )
+    }
+    return here
+  }
+
+  /** Runs `f` on the resolved path unless a fault or a missing parent stops it. */
+  const op = <A>(
+    operation: Operation,
+    method: string,
+    raw: string,
+    follow: boolean,
+    f: (path: string, fail: (code: Errno) => never) => A,
+  ): Effect.Effect<A, PlatformError.PlatformError> =>
+    Effect.suspend(() => {
+      const path = resolve(raw, follow)
+      const fail = (code: Errno): never => {
+        throw failure(code, method, operation, raw)
+      }
+      try {
+        const injected = disk.fault(operation, normal(raw))
+        if (injected !== undefined) fail(injected)
+        const parent = entries.get(parentOf(path))
+        if (path !== "/" && parent === undefined) fail("ENOENT")
+        if (path !== "/" && parent?.type !== "Directory") fail("ENOTDIR")
+        return Effect.succeed(f(path, fail))
+      } catch (error) {
+        if (error instanceof PlatformError.PlatformError) return Effect.fail(error)
+        throw error
+      }
+    })
+
+  const info = (entry: Entry): FileSystem.File.Info => ({
+    type: entry.type,
+    mtime: Option.none(),
+    atime: Option.none(),
+    birthtime: Option.none(),
+    dev: 0n,
+    rdev: Option.none(),
+    ino: Option.none(),
+    mode: entry.mode,
+    nlink: Option.none(),
+    uid: Option.some(entry.uid),
+    gid: Option.some(entry.uid),
+    size: ByteSize.bytes(entry.type === "File" ? entry.data.length : 0),
+    blksize: Option.none(),
+    blocks: Option.none(),
+  })
+
+  const existing = (path: string, fail: (code: Errno) => never) => entries.get(path) ?? fail("ENOENT")
+  const children = (path: string) => [...entries.keys()].filter((p) => p !== path && parentOf(p) === path)
+  const typeBits = { File: 0o100000, Directory: 0o40000, SymbolicLink: 0o120000 }
+
+  const createFile = (path: string, fail: (code: Errno) => never, mode = 0o666) => {
+    if (entries.has(path)) fail("EEXIST")
+    const file: Extract<Entry, { type: "File" }> = {
+      type: "File",
+      data: new Uint8Array(),
+      mode: typeBits.File | (mode & ~umask),
+      uid: disk.uid,
+    }
+    entries.set(path, file)
+    return file
+  }
+
+  const openFile = (raw: string, path: string, file: Entry): FileSystem.File =>
+    ({
+      [FileSystem.FileTypeId]: FileSystem.FileTypeId,
+      stat: Effect.succeed(info(file)),
+      sync: op("fsync", "sync", raw, true, () => void disk.flushed.push(path)),
+      writeAll: (buffer: Uint8Array) =>
+        op("write", "writeAll", raw, true, (_, fail) => {
+          if (file.type !== "File") return fail("EISDIR")
+          const data = new Uint8Array(file.data.length + buffer.length)
+          data.set(file.data)
+          data.set(buffer, file.data.length)
+          file.data = data
+        }),
+    }) as unknown as FileSystem.File
+
+  return FileSystem.makeNoop({
+    lstat: (raw) => op("lstat", "lstat", raw, false, (path, fail) => info(existing(path, fail))),
+    stat: (raw) => op("stat", "stat", raw, true, (path, fail) => info(existing(path, fail))),
+    makeDirectory: (raw, options) =>
+      op("mkdir", "makeDirectory", raw, false, (path, fail) => {
+        if (entries.has(path))
+          return options?.recursive && entries.get(path)?.type === "Directory" ? undefined : fail("EEXIST")
+        entries.set(path, {
+          type: "Directory",
+          mode: typeBits.Directory | ((options?.mode ?? 0o777) & ~umask),
+          uid: disk.uid,
+        })
+      }).pipe(
+        Effect.catchIf(
+          (error) => options?.recursive === true && error.reason._tag === "NotFound",
+          () =>
+            Effect.andThen(
+              memoryFileSystem(disk).makeDirectory(parentOf(normal(raw)), { recursive: true }),
+              memoryFileSystem(disk).makeDirectory(raw, options ?? {}),
+            ),
+        ),
+      ),
+    chmod: (raw, mode) =>
+      op("chmod", "chmod", raw, true, (path, fail) => {
+        const entry = existing(path, fail)
+        entry.mode = (entry.mode & ~0o7777) | mode
+      }),
+    chown: (raw, uid) =>
+      op("chown", "chown", raw, true, (path, fail) => {
+        existing(path, fail).uid = uid
+      }),
+    open: (raw, options) =>
+      op("open", "open", raw, true, (path, fail) => {
+        const flag = options?.flag ?? "r"
+        if (flag === "wx") return openFile(raw, path, createFile(resolve(raw, false), fail, options?.mode))
+        if (flag !== "r") throw new Error(`memory file system: open flag ${flag} not modelled`)
+        return openFile(raw, path, existing(path, fail))
+      }),
+    readFile: (raw) =>
+      op("read", "readFile", raw, true, (path, fail) => {
+        const entry = existing(path, fail)
+        return entry.type === "File" ? entry.data : fail("EISDIR")
+      }),
+    readDirectory: (raw) =>
+      op("readdir", "readDirectory", raw, true, (path, fail) =>
+        existing(path, fail).type === "Directory"
+          ? children(path).map((p) => p.slice(p.lastIndexOf("/") + 1))
+          : fail("ENOTDIR"),
+      ),
+    remove: (raw, options) =>
+      op("rm", "remove", raw, false, (path, fail) => {
+        const entry = entries.get(path)
+        if (entry === undefined) return options?.force ? undefined : fail("ENOENT")
+        const below = [...entries.keys()].filter((p) => p.startsWith(`${path}/`))
+        if (entry.type === "Directory" && below.length > 0 && !options?.recursive) fail("ENOTEMPTY")
+        for (const p of [path, ...below]) entries.delete(p)
+      }),
+    rename: (rawFrom, rawTo) =>
+      op("rename", "rename", rawFrom, false, (from, fail) => {
+        const moved = existing(from, fail)
+        const to = resolve(rawTo, false)
+        if (entries.get(to)?.type === "Directory" && moved.type !== "Directory") fail("EISDIR")
+        if (!entries.has(parentOf(to))) fail("ENOENT")
+        const below = [...entries.entries()].filter(([p]) => p.startsWith(`${from}/`))
+        for (const [p] of below) entries.delete(p)
+        entries.delete(from)
+        entries.set(to, moved)
+        for (const [p, e] of below) entries.set(`${to}${p.slice(from.length)}`, e)
+      }),
+    writeFile: (raw, data, options) =>
+      op("write", "writeFile", raw, true, (path, fail) => {
+        const flag = options?.flag ?? "w"
+        if (flag !== "wx") throw new Error(`memory file system: writeFile flag ${flag} not modelled`)
+        createFile(resolve(raw, false), fail, options?.mode).data = data
+        void path
+      }),
+  })
+}
+
+/** The FileSystem service over `disk`. */
+export const memoryFileSystemLayer = (disk: MemoryDisk & { readonly uid: number }) =>
+  Layer.succeed(FileSystem.FileSystem, memoryFileSystem(disk))
+
+/** Puts a file on the disk, its directories too (mode 0755, 0644 for the file). */
+export const putFile = (
+  disk: MemoryDisk & { readonly uid: number },
+  path: string,
+  content: string,
+  mode = 0o644,
+) => {
+  const parts = normal(path).split("/").slice(1)
+  for (let i = 1; i < parts.length; i++) {
+    const dir = `/${parts.slice(0, i).join("/")}`
+    if (!disk.entries.has(dir)) disk.entries.set(dir, { type: "Directory", mode: 0o40755, uid: disk.uid })
+  }
+  disk.entries.set(normal(path), {
+    type: "File",
+    data: new TextEncoder().encode(content),
+    mode: 0o100000 | mode,
+    uid: disk.uid,
+  })
+}
+
+/** A file's content, if the path (links not followed) is a file. */
+export const fileContent = (disk: MemoryDisk, path: string): string | undefined => {
+  const entry = disk.entries.get(normal(path))
+  return entry?.type === "File" ? new TextDecoder().decode(entry.data) : undefined
+}

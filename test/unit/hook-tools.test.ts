@@ -1,0 +1,220 @@
+// HookTools against a table of command lines, after the ops library's hookcmds tests: each
+// method → the exact argv and stdin; each kind of output → the value or the typed error.
+// No process runs: the runner is a recording stand-in, and time is the test clock's.
+import { assert, describe, it } from "@effect/vitest"
+import { Duration, Effect, Exit, Fiber, Layer } from "effect"
+import { TestClock } from "effect/testing"
+import type { RunTool, ToolOutcome } from "../../src/entry/hook-tool-process.ts"
+import type { ToolProcess } from "../../src/entry/started-config-get.ts"
+import { HookTools } from "../../src/layers/HookTools.ts"
+import { jujuContext } from "../support/juju-context.ts"
+
+interface Call {
+  readonly tool: string
+  readonly args: ReadonlyArray<string>
+  readonly input: string | undefined
+}
+
+/** HookTools over a runner that records each call and answers `outcome`. */
+const toolsAnswering = (outcome: ToolOutcome, started?: ToolProcess) => {
+  const calls: Array<Call> = []
+  const run: RunTool = (tool, args, options) => {
+    calls.push({ tool, args, input: options.input })
+    return outcome
+  }
+  return {
+    calls,
+    tools: Effect.provide(HookTools, HookTools.layer(run, started).pipe(Layer.provide(jujuContext()))),
+  }
+}
+
+const printed = (stdout: string): ToolOutcome => ({ _tag: "Printed", stdout })
+
+type Method = (tools: HookTools["Service"]) => Effect.Effect<unknown, unknown>
+
+describe("HookTools: each method is one command line", () => {
+  const table: ReadonlyArray<[string, Method, string, ReadonlyArray<string>, string | undefined]> = [
+    ["configGet", (t) => t.configGet(), "config-get", ["--format=json"], undefined],
+    ["isLeader", (t) => t.isLeader(), "is-leader", ["--format=json"], undefined],
+    ["relationIds", (t) => t.relationIds("backup"), "relation-ids", ["backup", "--format=json"], undefined],
+    [
+      "relationGet",
+      (t) => t.relationGet({ id: "backup:2", app: "backup-integrator" }),
+      "relation-get",
+      ["--format=json", "-r", "backup:2", "--app", "-", "backup-integrator"],
+      undefined,
+    ],
+    [
+      "relationSet",
+      (t) => t.relationSet({ id: "backup:2", data: { fileset: "/srv", "run-after-backup": "" } }),
+      "relation-set",
+      ["-r", "backup:2", "--app", "--file", "-"],
+      '{"fileset":"/srv","run-after-backup":""}',
+    ],
+    [
+      "statusSet (a message that looks like a flag stays the message)",
+      (t) => t.statusSet({ status: "blocked", message: "--help me" }),
+      "status-set",
+      ["--application=False", "blocked", "--", "--help me"],
+      undefined,
+    ],
+    [
+      "jujuLog",
+      (t) => t.jujuLog({ level: "ERROR", message: "-v broke" }),
+      "juju-log",
+      ["--log-level", "ERROR", "--", "-v broke"],
+      undefined,
+    ],
+  ]
+  const answers: Record<string, string> = {
+    "config-get": "{}",
+    "is-leader": "true",
+    "relation-ids": "[]",
+    "relation-get": "{}",
+  }
+  for (const [name, call, tool, args, input] of table) {
+    it.effect(name, () =>
+      Effect.gen(function* () {
+        const { calls, tools } = toolsAnswering(printed(answers[tool] ?? ""))
+        yield* call(yield* tools)
+        assert.deepStrictEqual(calls, [{ tool, args, input }])
+      }),
+    )
+  }
+})
+
+describe("HookTools: each kind of output is a value or a typed error", () => {
+  const table: ReadonlyArray<[string, Method, ToolOutcome, unknown]> = [
+    ["config-get: an object", (t) => t.configGet(), printed('{"fileset":"/a"}\n'), { fileset: "/a" }],
+    [
+      "config-get: not JSON",
+      (t) => t.configGet(),
+      printed("{not json"),
+      "config-get: printed output that is not JSON",
+    ],
+    [
+      "config-get: not an object",
+      (t) => t.configGet(),
+      printed('["x"]'),
+      "config-get: printed JSON that is not an object",
+    ],
+    ["is-leader: a boolean", (t) => t.isLeader(), printed("false\n"), false],
+    [
+      "is-leader: not one",
+      (t) => t.isLeader(),
+      printed('"yes"'),
+      "is-leader: printed JSON that is not a boolean",
+    ],
+    [
+      "relation-ids: ids",
+      (t) => t.relationIds("backup"),
+      printed('["backup:10","backup:2"]'),
+      ["backup:10", "backup:2"],
+    ],
+    [
+      "relation-ids: an id that could read as a flag",
+      (t) => t.relationIds("backup"),
+      printed('["--app"]'),
+      "relation-ids: printed JSON that is not a list of relation ids",
+    ],
+    [
+      "relation-get: a bag",
+      (t) => t.relationGet({ id: "backup:2", app: "a" }),
+      printed('{"fileset":"/srv"}'),
+      { fileset: "/srv" },
+    ],
+    [
+      "relation-get: not strings",
+      (t) => t.relationGet({ id: "backup:2", app: "a" }),
+      printed('{"fileset":["/srv"]}'),
+      "relation-get: printed JSON that is not an object of strings",
+    ],
+    ["status-set: nothing", (t) => t.statusSet({ status: "active", message: "" }), printed(""), undefined],
+    [
+      "status-set: something",
+      (t) => t.statusSet({ status: "active", message: "" }),
+      printed("ok"),
+      "status-set: printed output where none was expected",
+    ],
+    [
+      "relation-set: something",
+      (t) => t.relationSet({ id: "backup:2", data: {} }),
+      printed("{}"),
+      "relation-set: printed output where none was expected",
+    ],
+    [
+      "juju-log: something",
+      (t) => t.jujuLog({ level: "INFO", message: "m" }),
+      printed("null"),
+      "juju-log: printed output where none was expected",
+    ],
+    [
+      "a tool that failed: its reason",
+      (t) => t.isLeader(),
+      { _tag: "Failed", reason: "exited with status 1: ERROR connection refused" },
+      "is-leader: exited with status 1: ERROR connection refused",
+    ],
+    [
+      "a tool that never answered",
+      (t) => t.relationIds("backup"),
+      { _tag: "TimedOut" },
+      "relation-ids: no answer after 1m",
+    ],
+  ]
+  for (const [name, call, outcome, expected] of table) {
+    it.effect(name, () =>
+      Effect.gen(function* () {
+        const { tools } = toolsAnswering(outcome)
+        const exit = yield* Effect.exit(call(yield* tools))
+        if (typeof expected === "string" && expected.includes(": ")) {
+          assert.isTrue(Exit.isFailure(exit))
+          assert.include(String(Exit.isFailure(exit) ? exit.cause : ""), `HookToolError: ${expected}`)
+        } else {
+          assert.deepStrictEqual(exit, Exit.succeed(expected))
+        }
+      }),
+    )
+  }
+})
+
+describe("HookTools: the config-get dispatch started", () => {
+  /** A started config-get that answers only when told to, and records being killed. */
+  const started = () => {
+    const { promise, resolve } = Promise.withResolvers<ToolOutcome>()
+    const process = {
+      killed: false,
+      outcome: promise,
+      kill: async () => {
+        process.killed = true
+      },
+    }
+    return { process, answer: resolve }
+  }
+
+  it.effect("is taken over by the first configGet, and the second runs the tool", () =>
+    Effect.gen(function* () {
+      const { process, answer } = started()
+      const { calls, tools } = toolsAnswering(printed('{"second":"run"}'), process)
+      const hookTools = yield* tools
+      answer(printed('{"first":"taken over"}'))
+      assert.deepStrictEqual(yield* hookTools.configGet(), { first: "taken over" })
+      assert.deepStrictEqual(calls, [])
+      assert.deepStrictEqual(yield* hookTools.configGet(), { second: "run" })
+      assert.strictEqual(calls.length, 1)
+    }),
+  )
+
+  it.effect("gives up on it at the time limit, on the clock, and kills it", () =>
+    Effect.gen(function* () {
+      const { process } = started()
+      const { tools } = toolsAnswering(printed("{}"), process)
+      const fiber = yield* Effect.forkChild((yield* tools).configGet())
+      yield* TestClock.adjust(Duration.seconds(59))
+      assert.isUndefined(fiber.pollUnsafe())
+      yield* TestClock.adjust(Duration.seconds(1))
+      const exit = yield* Fiber.await(fiber)
+      assert.include(String(Exit.isFailure(exit) ? exit.cause : ""), "config-get: no answer after 1m")
+      assert.isTrue(process.killed)
+    }),
+  )
+})

@@ -1,0 +1,223 @@
+// The real ScriptStore over an in-memory FileSystem: its own rules (atomic writes, modes,
+// links refused, ownership repair, clean-up) and every disk fault, with no disk at all.
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Exit, Layer } from "effect"
+import type { Script } from "../../src/domain/scripts.ts"
+import { ScriptStore } from "../../src/layers/ScriptStore.ts"
+import { jujuContext } from "../support/juju-context.ts"
+import {
+  fileContent,
+  type MemoryDisk,
+  memoryDisk,
+  memoryFileSystemLayer,
+  putFile,
+} from "../support/memory-file-system.ts"
+
+const opt = "/opt"
+const dir = "/opt/backup-integrator-charm/backup-integrator/scripts"
+const scripts: ReadonlyArray<Script> = [
+  { option: "run-before-backup", content: "#!/bin/sh\necho before\n" },
+  { option: "run-after-restore", content: "#!/bin/sh\necho after\n" },
+]
+
+const storeOn = (disk: ReturnType<typeof memoryDisk>, unitNumber = 0) =>
+  Effect.provide(
+    ScriptStore,
+    ScriptStore.layer.pipe(
+      Layer.provide(memoryFileSystemLayer(disk)),
+      Layer.provide(jujuContext({ optDir: opt, unitNumber })),
+    ),
+  )
+
+const mode = (disk: MemoryDisk, path: string) => (disk.entries.get(path)?.mode ?? 0) & 0o7777
+const names = (disk: MemoryDisk, under: string) =>
+  [...disk.entries.keys()]
+    .filter((p) => p.startsWith(`${under}/`))
+    .map((p) => p.slice(under.length + 1))
+    .sort()
+const failure = (exit: Exit.Exit<unknown, unknown>) => (Exit.isFailure(exit) ? String(exit.cause) : "")
+
+describe("ScriptStore over the FileSystem service", () => {
+  it.effect(
+    "writes each script 0700 in 0755 directories, through a flushed temporary file, then flushes the directory",
+    () =>
+      Effect.gen(function* () {
+        const disk = memoryDisk()
+        const installed = yield* (yield* storeOn(disk)).install(scripts)
+        assert.deepStrictEqual(
+          installed.map(({ path }) => path),
+          [`${dir}/run-before-backup`, `${dir}/run-after-restore`],
+        )
+        for (const { path } of installed) assert.strictEqual(mode(disk, path), 0o700)
+        for (const d of [dir, `${dir}/..`, "/opt/backup-integrator-charm"])
+          assert.strictEqual(mode(disk, d.replace("/scripts/..", "")), 0o755)
+        assert.strictEqual(fileContent(disk, `${dir}/run-after-restore`), "#!/bin/sh\necho after\n")
+        // Each script's temporary file, then the directory, for each write.
+        assert.match(disk.flushed[0] ?? "", /\/run-before-backup\.tmp-\d+-\w+$/)
+        assert.strictEqual(disk.flushed[1], dir)
+        assert.deepStrictEqual(names(disk, dir), ["run-after-restore", "run-before-backup"])
+      }),
+  )
+
+  it.effect("a script already right is left alone: nothing written, only a wrong mode repaired", () =>
+    Effect.gen(function* () {
+      const disk = memoryDisk()
+      const store = yield* storeOn(disk)
+      yield* store.install(scripts)
+      const before = disk.entries.get(`${dir}/run-before-backup`)
+      ;(before as { mode: number }).mode = 0o100666
+      disk.flushed.length = 0
+      yield* store.install(scripts)
+      assert.strictEqual(disk.entries.get(`${dir}/run-before-backup`), before)
+      assert.strictEqual(mode(disk, `${dir}/run-before-backup`), 0o700)
+      assert.deepStrictEqual(disk.flushed, [])
+    }),
+  )
+
+  it.effect(
+    "a link at a script path is replaced by a file, its target untouched; a link at the directory is refused",
+    () =>
+      Effect.gen(function* () {
+        const disk = memoryDisk()
+        const store = yield* storeOn(disk)
+        yield* store.install([])
+        putFile(disk, "/etc/shadow", "precious", 0o600)
+        disk.entries.set(`${dir}/run-before-backup`, {
+          type: "SymbolicLink",
+          target: "/etc/shadow",
+          mode: 0o120777,
+          uid: disk.uid,
+        })
+        yield* store.install(scripts)
+        assert.strictEqual(fileContent(disk, "/etc/shadow"), "precious")
+        assert.strictEqual(mode(disk, "/etc/shadow"), 0o600)
+        assert.strictEqual(disk.entries.get(`${dir}/run-before-backup`)?.type, "File")
+
+        for (const path of [...disk.entries.keys()].filter((p) => p.startsWith(`${dir}/`) || p === dir))
+          disk.entries.delete(path)
+        disk.entries.set(dir, { type: "SymbolicLink", target: "/etc", mode: 0o120777, uid: disk.uid })
+        const exit = yield* Effect.exit(store.install(scripts))
+        assert.include(failure(exit), `cannot use ${dir}: a symbolic link: refusing to follow it`)
+        assert.deepStrictEqual(names(disk, "/etc"), ["shadow"])
+      }),
+  )
+
+  it.effect("a file where a directory should be, and a directory where a script should be, are faults", () =>
+    Effect.gen(function* () {
+      const disk = memoryDisk()
+      putFile(disk, "/opt/backup-integrator-charm/backup-integrator", "not a directory")
+      const store = yield* storeOn(disk)
+      assert.include(
+        failure(yield* Effect.exit(store.install(scripts))),
+        "cannot use /opt/backup-integrator-charm/backup-integrator: not a directory: refusing to follow it",
+      )
+      const other = memoryDisk()
+      const second = yield* storeOn(other)
+      yield* second.install([])
+      other.entries.set(`${dir}/run-before-backup`, { type: "Directory", mode: 0o40755, uid: other.uid })
+      assert.include(
+        failure(yield* Effect.exit(second.install(scripts))),
+        `cannot write ${dir}/run-before-backup: a directory is in the way`,
+      )
+      assert.deepStrictEqual(names(other, dir), ["run-before-backup"])
+    }),
+  )
+
+  it.effect("a directory others own or may write to is repaired before a script is written", () =>
+    Effect.gen(function* () {
+      const disk = memoryDisk()
+      const store = yield* storeOn(disk)
+      yield* store.install([])
+      const scriptsDir = disk.entries.get(dir) as { mode: number; uid: number }
+      scriptsDir.mode = 0o40777
+      scriptsDir.uid = disk.uid + 1
+      yield* store.install(scripts)
+      assert.strictEqual(mode(disk, dir), 0o755)
+      assert.strictEqual(disk.entries.get(dir)?.uid, disk.uid)
+    }),
+  )
+
+  for (const [code, words] of [
+    ["ENOSPC", "no space left on device"],
+    ["EIO", "i/o error"],
+  ] as const) {
+    it.effect(
+      `${code} while writing: the fault names the temporary file, which is removed; the old script stays`,
+      () =>
+        Effect.gen(function* () {
+          const disk = memoryDisk()
+          const store = yield* storeOn(disk)
+          yield* store.install(scripts)
+          disk.fault = (operation) => (operation === "write" ? code : undefined)
+          const exit = yield* Effect.exit(
+            store.install([{ option: "run-before-backup", content: "#!/bin/sh\necho new\n" }]),
+          )
+          assert.match(
+            failure(exit),
+            new RegExp(`cannot write ${dir}/run-before-backup\\.tmp-\\d+-\\w+: ${code}: ${words}, write`),
+          )
+          assert.deepStrictEqual(names(disk, dir), ["run-after-restore", "run-before-backup"])
+          assert.strictEqual(fileContent(disk, `${dir}/run-before-backup`), "#!/bin/sh\necho before\n")
+        }),
+    )
+  }
+
+  it.effect("EACCES or EROFS: what is already right still serves; a change fails naming the file", () =>
+    Effect.gen(function* () {
+      for (const code of ["EACCES", "EROFS"] as const) {
+        const disk = memoryDisk()
+        const store = yield* storeOn(disk)
+        yield* store.install(scripts)
+        const mutating = new Set(["mkdir", "chmod", "chown", "open", "write", "rm", "rename"])
+        disk.fault = (operation) => (mutating.has(operation) ? code : undefined)
+        yield* store.install(scripts)
+        yield* store.withdraw(scripts.map(({ option }) => `${dir}/${option}`))
+        const exit = yield* Effect.exit(
+          store.install([{ option: "run-before-backup", content: "#!/bin/sh\necho new\n" }]),
+        )
+        assert.match(
+          failure(exit),
+          new RegExp(`cannot write ${dir}/run-before-backup\\.tmp-\\d+-\\w+: ${code}`),
+        )
+      }
+    }),
+  )
+
+  it.effect(
+    "withdraw keeps what is named, deletes the rest and the Python charm's directories; the last unit removes",
+    () =>
+      Effect.gen(function* () {
+        const disk = memoryDisk()
+        const first = yield* storeOn(disk)
+        const second = yield* storeOn(disk, 3)
+        putFile(
+          disk,
+          "/opt/backup-integrator-charm/backup-integrator-0/scripts/run-before-backup",
+          "#!/bin/sh\n",
+          0o755,
+        )
+        putFile(
+          disk,
+          "/opt/backup-integrator-charm/other-app-1/scripts/run-before-backup",
+          "#!/bin/sh\n",
+          0o755,
+        )
+        yield* first.install(scripts)
+        yield* second.install(scripts)
+        putFile(disk, `${dir}/run-before-backup.tmp-1-abc`, "partial")
+        yield* first.withdraw([
+          `${dir}/run-before-backup`,
+          "/opt/backup-integrator-charm/backup-integrator-0/scripts/run-before-backup",
+        ])
+        assert.deepStrictEqual(names(disk, dir), ["run-before-backup"])
+        assert.isTrue(disk.entries.has("/opt/backup-integrator-charm/backup-integrator-0"))
+        yield* first.withdraw([])
+        assert.isFalse(disk.entries.has("/opt/backup-integrator-charm/backup-integrator-0"))
+        assert.isTrue(disk.entries.has("/opt/backup-integrator-charm/other-app-1"))
+        yield* first.removeAll
+        assert.isTrue(disk.entries.has(dir))
+        yield* second.removeAll
+        assert.isFalse(disk.entries.has("/opt/backup-integrator-charm/backup-integrator"))
+      }),
+  )
+})
