@@ -260,11 +260,11 @@ export const memoryFileSystem = (disk: MemoryDisk & { readonly uid: number }): F
         for (const [p, e] of below) entries.set(`${to}${p.slice(from.length)}`, e)
       }),
     writeFile: (raw, data, options) =>
-      op("write", "writeFile", raw, true, (path, fail) => {
+      // Exclusive: a link in the way is not followed, and fails as any existing entry does.
+      op("write", "writeFile", raw, false, (path, fail) => {
         const flag = options?.flag ?? "w"
         if (flag !== "wx") throw new Error(`memory file system: writeFile flag ${flag} not modelled`)
-        createFile(resolve(raw, false), fail, options?.mode).data = data
-        void path
+        createFile(path, fail, options?.mode).data = data
       }),
   })
 }
