@@ -4,6 +4,8 @@
 //   C: the bundled Node runtime starting and exiting,
 //   D: the same calls as A from a plain Node script with the bundled runtime (no Effect, no
 //      checks): what any Node charm pays for them, a reference for the (A - B) / C target,
+//   E: the packed dispatch on update-status of the same unit, nothing changed since A (target:
+//      no hook-tool call, E / C at most 1.2),
 // all against the project's hook-tool emulator, and prints medians, (A - B) / C, hook-tool
 // calls per event, the cold first hook, and the hook process's peak RSS.
 //
@@ -17,6 +19,7 @@ import { join, resolve } from "node:path"
 import { parseArgs } from "node:util"
 import { initialState, readState, settleHook, writeState } from "../test/emulator/state.ts"
 import { jujuEnv } from "../test/support/juju-env.ts"
+import { runRecord } from "../test/support/run-record.ts"
 import { charmDir } from "./charm-layout.ts"
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 15)
@@ -160,16 +163,38 @@ const measure = () => {
       .join("\n")}\n`,
   )
 
+  const updateStatus = {
+    ...leader,
+    env: { ...leader.env, JUJU_DISPATCH_PATH: "hooks/update-status", JUJU_HOOK_NAME: "update-status" },
+  }
+  timed(dispatch, [], updateStatus)
+  const quietCalls = readState(leader.stateFile).calls
+
   const a: Array<number> = []
   const b: Array<number> = []
   const c: Array<number> = []
   const d: Array<number> = []
+  const e: Array<number> = []
   for (let round = 0; round < rounds; round++) {
     a.push(timed(dispatch, [], leader))
     b.push(timed(floor, [], leader))
     c.push(timed(runtime, ["-e", "0"], leader))
     d.push(timed(runtime, [plain], leader))
+    e.push(timed(dispatch, [], updateStatus))
   }
+
+  // A run that failed since (a record as the runner writes it): update-status shows it.
+  const runs = join(
+    leader.env.BACKUP_INTEGRATOR_OPT_DIR as string,
+    "backup-integrator-charm/backup-integrator/runs/run-before-backup",
+  )
+  execFileSync("mkdir", ["-p", runs])
+  writeFileSync(
+    join(runs, `${String(Date.now()).padStart(13, "0")}-1.json`),
+    JSON.stringify(runRecord("run-before-backup", new Date().toISOString(), { exitStatus: 1 })),
+  )
+  timed(dispatch, [], updateStatus)
+  const changedCalls = readState(leader.stateFile).calls
 
   // Peak RSS: the hook tools are shell stand-ins printing what the emulator answered, so that
   // the largest process measured is the hook's own.
@@ -194,13 +219,15 @@ const measure = () => {
   const sb = stats(b)
   const sc = stats(c)
   const sd = stats(d)
-  console.log(`backup-integrator hook benchmark: ${rounds} interleaved rounds (A B C D ...)`)
+  const se = stats(e)
+  console.log(`backup-integrator hook benchmark: ${rounds} interleaved rounds (A B C D E ...)`)
   console.log(`                                          median       min       max`)
   for (const [name, s] of [
     ["A  dispatch, steady config-changed (leader)", sa],
     ["B  the same hook-tool calls from sh", sb],
     ["C  bundled node -e 0", sc],
     ["D  same calls from plain Node (reference)", sd],
+    ["E  dispatch, update-status, nothing changed", se],
   ] as const) {
     console.log(`${name.padEnd(44)}${fmt(s.median)}${fmt(s.min)}${fmt(s.max)}`)
   }
@@ -212,12 +239,18 @@ const measure = () => {
     `(D - B) / C, plain Node for reference     ${((sd.median - sb.median) / sc.median).toFixed(2).padStart(10)}`,
   )
   console.log(
+    `E / C, update-status over Node's start    ${(se.median / sc.median).toFixed(2).padStart(10)}   target <= 1.20`,
+  )
+  console.log(
     `cold first hook after the build           ${fmt(cold)}   (warm median ${fmt(sa.median).trim()})`,
   )
   console.log(
     `hook-tool calls, steady state             leader ${steadyCalls.length} (target <= 5), follower ${followerCalls.length} (target <= 4)`,
   )
   console.log(`  leader:   ${steadyCalls.map(([tool]) => tool).join(", ")}`)
+  console.log(
+    `  update-status: ${quietCalls.length} with nothing changed (target 0), ${changedCalls.length} when a run failed since (${changedCalls.map(([tool]) => tool).join(", ")})`,
+  )
   console.log(`  follower: ${followerCalls.map(([tool]) => tool).join(", ")}`)
   console.log(
     `peak RSS of the hook process              ${(Number(rss) / 1024).toFixed(1).padStart(7)} MiB   target <= 64 MiB`,

@@ -123,6 +123,8 @@ export const bundleForHook = async (entry: string, outfile: string, { deferring 
     logLevel: "silent",
     logOverride: { "empty-import-meta": "error" },
     metafile: true,
+    // The runner the charm installs on the machine (src/runner/runner.py), as a string.
+    loader: { ".py": "text" },
     plugins: deferring ? [deferBuiltins] : [],
     entryPoints: [entry],
     outfile,

@@ -107,17 +107,24 @@ const run = ({ event, leader, config, relations, json }: ReturnType<typeof parse
     const state = settleHook(stateFile, result.status)
     // Shown as they would be on a machine: the temporary root stands for /opt.
     const onMachine = (text: string) => text.replaceAll(opt, "/opt")
-    const scriptsDir = join(opt, "backup-integrator-charm", "backup-integrator", "scripts")
-    const scripts = (
-      lstatSync(scriptsDir, { throwIfNoEntry: false }) ? readdirSync(scriptsDir).sort() : []
-    ).map((name) => {
-      const path = join(scriptsDir, name)
-      return {
-        path: onMachine(path),
-        mode: (lstatSync(path).mode & 0o7777).toString(8).padStart(4, "0"),
-        firstLine: readFileSync(path, "utf8").split("\n")[0] ?? "",
-      }
-    })
+    // The runners at the published paths, and the operator's scripts they run.
+    const appDir = join(opt, "backup-integrator-charm", "backup-integrator")
+    const scripts = ["scripts", "operator-scripts"]
+      .flatMap((under) => {
+        const dir = join(appDir, under)
+        return lstatSync(dir, { throwIfNoEntry: false })
+          ? readdirSync(dir)
+              .sort()
+              .map((name) => join(dir, name))
+          : []
+      })
+      .map((path) => {
+        return {
+          path: onMachine(path),
+          mode: (lstatSync(path).mode & 0o7777).toString(8).padStart(4, "0"),
+          firstLine: readFileSync(path, "utf8").split("\n")[0] ?? "",
+        }
+      })
     const report = {
       event,
       unit,

@@ -3,15 +3,16 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { type RunTool, runTool } from "./entry/hook-tool-process.ts"
 import type { ToolProcess } from "./entry/started-config-get.ts"
+import { diskServices } from "./layers/disk-services.ts"
 import { HookTools } from "./layers/HookTools.ts"
 import { hookToolServices } from "./layers/hook-tool-services.ts"
 import { JujuContext } from "./layers/JujuContext.ts"
-import { ScriptStore } from "./layers/ScriptStore.ts"
+import { ScriptRunner } from "./layers/ScriptRunner.ts"
 import { handleEvent } from "./programs/handle-event.ts"
 import { faultLine, logFault } from "./programs/report-fault.ts"
 
 const live = (run: RunTool, startedConfigGet: ToolProcess | undefined) =>
-  Layer.mergeAll(hookToolServices, ScriptStore.layer).pipe(
+  Layer.mergeAll(hookToolServices, diskServices, ScriptRunner.layer).pipe(
     Layer.provideMerge(HookTools.layer(run, startedConfigGet)),
     Layer.provideMerge(JujuContext.layer),
     Layer.provide(NodeFileSystem.layer),

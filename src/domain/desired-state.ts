@@ -2,16 +2,26 @@ import * as Result from "effect/Result"
 import type { ConfigFailure } from "./failures.ts"
 import { parseFileset } from "./fileset.ts"
 import type { CharmConfigValues } from "./options.ts"
+import { parseScriptTimeout } from "./script-timeout.ts"
 import { parseScripts, type Script } from "./scripts.ts"
 
-/** What a valid configuration asks for: the paths to back up and the scripts to install. */
+/**
+ * What a valid configuration asks for: the paths to back up, the scripts to install, and how
+ * long the runner lets each of them run (seconds; undefined: no limit).
+ */
 export interface DesiredState {
   readonly fileset: ReadonlyArray<string>
   readonly scripts: ReadonlyArray<Script>
+  readonly timeout: number | undefined
 }
 
-/** The configuration checked in the spec's order: fileset first, then each run-* option. */
+/**
+ * The configuration checked in the spec's order: fileset first, then each run-* option, then
+ * `script-timeout`.
+ */
 export const desiredStateOf = (config: CharmConfigValues): Result.Result<DesiredState, ConfigFailure> =>
   Result.flatMap(parseFileset(config.fileset), (fileset) =>
-    Result.map(parseScripts(config), (scripts) => ({ fileset, scripts })),
+    Result.flatMap(parseScripts(config), (scripts) =>
+      Result.map(parseScriptTimeout(config["script-timeout"]), (timeout) => ({ fileset, scripts, timeout })),
+    ),
   )

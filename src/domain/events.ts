@@ -1,6 +1,17 @@
 /** The event a hook is for, from `JUJU_DISPATCH_PATH` (`hooks/config-changed` → `config-changed`). */
 export const eventOf = (dispatchPath: string): string => dispatchPath.slice(dispatchPath.lastIndexOf("/") + 1)
 
+/** The action a hook runs, from `JUJU_DISPATCH_PATH` (`actions/run-script` → `run-script`). */
+export const actionOf = (dispatchPath: string): string | undefined =>
+  dispatchPath.startsWith("actions/") ? dispatchPath.slice("actions/".length) : undefined
+
+/**
+ * The most frequent event (every five minutes, on every unit): it checks what the last
+ * reconcile left instead of reconciling, as nothing Juju knows changes without an event of its
+ * own. `dispatch` names it too: it starts no `config-get` for it.
+ */
+export const updateStatusEvent = "update-status"
+
 /**
  * The unit is going away: the one event that cleans up instead of reconciling. `dispatch`
  * names it too: it starts no `config-get` for it.

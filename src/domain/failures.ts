@@ -15,6 +15,11 @@ export class InvalidScript extends Schema.TaggedError<InvalidScript>()("InvalidS
   option: ScriptOption,
 }) {}
 
+/** `script-timeout` is set but is not a duration the runner can keep. */
+export class InvalidScriptTimeout extends Schema.TaggedError<InvalidScriptTimeout>()("InvalidScriptTimeout", {
+  reason: Schema.String,
+}) {}
+
 /** No `backup` relation to publish on (the one being broken does not count). */
 export class RelationMissing extends Schema.TaggedError<RelationMissing>()("RelationMissing", {}) {}
 
@@ -52,7 +57,7 @@ export class NotInJuju extends Schema.TaggedError<NotInJuju>()("NotInJuju", {
 }
 
 /** Configuration the operator has to fix: the unit is blocked until then. */
-export type ConfigFailure = MissingFileset | InvalidFileset | InvalidScript
+export type ConfigFailure = MissingFileset | InvalidFileset | InvalidScript | InvalidScriptTimeout
 
 /** Outcomes that end reconcile early with a status, not with a failed hook. */
 export type ReconcileStop = ConfigFailure | RelationMissing | NotLeader

@@ -21,5 +21,6 @@ export const CharmConfigValues = Schema.Struct({
   "run-after-backup": Schema.optionalKey(Schema.String),
   "run-before-restore": Schema.optionalKey(Schema.String),
   "run-after-restore": Schema.optionalKey(Schema.String),
+  "script-timeout": Schema.optionalKey(Schema.String),
 })
 export type CharmConfigValues = typeof CharmConfigValues.Type

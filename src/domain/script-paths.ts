@@ -29,3 +29,25 @@ export const unitsDirectory = (optDir: string, appName: string): string =>
  */
 export const isPythonEraDirectory = (name: string, appName: string): boolean =>
   name.startsWith(`${appName}-`) && /^\d+$/.test(name.slice(appName.length + 1))
+
+/**
+ * The operator's scripts, root only. The path published for each is the runner's
+ * (`scriptPath`), which runs the script of the same name here.
+ */
+export const operatorScriptsDirectory = (optDir: string, appName: string): string =>
+  `${appDirectory(optDir, appName)}/operator-scripts`
+
+export const operatorScriptPath = (optDir: string, appName: string, option: ScriptOption): string =>
+  `${operatorScriptsDirectory(optDir, appName)}/${option}`
+
+/** The runner's settings (`script-timeout`), as JSON: the same for every script. */
+export const runnerSettingsPath = (optDir: string, appName: string): string =>
+  `${appDirectory(optDir, appName)}/runner.json`
+
+/** Where the runner records the runs of one script (root only). */
+export const runsDirectory = (optDir: string, appName: string, option: ScriptOption): string =>
+  `${appDirectory(optDir, appName)}/runs/${option}`
+
+/** A unit's marker in `unitsDirectory`, which holds its record of the last reconcile. */
+export const unitRecordPath = (optDir: string, appName: string, unitNumber: number): string =>
+  `${unitsDirectory(optDir, appName)}/${unitNumber}`

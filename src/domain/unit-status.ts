@@ -1,12 +1,15 @@
 import * as Match from "effect/Match"
+import * as Schema from "effect/Schema"
 import { displayJson } from "./display-json.ts"
 import type { InvalidFileset, ReconcileStop } from "./failures.ts"
+import { outcomeText, type RunRecord, succeeded, whenText } from "./run-record.ts"
 
 /** A unit status as `status-set` takes it. */
-export interface UnitStatus {
-  readonly status: "active" | "blocked" | "waiting"
-  readonly message: string
-}
+export const UnitStatus = Schema.Struct({
+  status: Schema.Literals(["active", "blocked", "waiting"]),
+  message: Schema.String,
+})
+export type UnitStatus = typeof UnitStatus.Type
 
 /** Juju shows a status message on one line; longer ones are cut to this many characters. */
 export const maxMessageLength = 120
@@ -52,7 +55,28 @@ export const statusOf: (stop: ReconcileStop) => UnitStatus = Match.type<Reconcil
     InvalidFileset: (failure) => ({ status: "blocked", message: invalidFilesetMessage(failure) }) as const,
     InvalidScript: ({ option }) =>
       ({ status: "blocked", message: `invalid ${option}: script has Windows (CRLF) line endings` }) as const,
+    InvalidScriptTimeout: ({ reason }) =>
+      ({ status: "blocked", message: `invalid script-timeout: ${reason}` }) as const,
     RelationMissing: () => ({ status: "waiting", message: "waiting for backup relation" }) as const,
     NotLeader: () => active,
   }),
 )
+
+/** A run that failed, in words: which script, how it ended, when. */
+const failedRunText = (record: RunRecord): string =>
+  `${record.script} ${record.timedOut ? outcomeText(record) : `failed (${outcomeText(record)})`} at ${whenText(record.ended)}`
+
+/**
+ * What the unit shows: what reconcile reached and, when that is active, the scripts whose
+ * last run failed or timed out (the most recent first), until each next succeeds. A
+ * configuration or relation problem comes first: it is what to fix first.
+ */
+export const shownStatus = (reconciled: UnitStatus, lastRuns: ReadonlyArray<RunRecord>): UnitStatus => {
+  if (reconciled.status !== "active") return reconciled
+  const [latest, ...others] = lastRuns
+    .filter((record) => !succeeded(record))
+    .sort((a, b) => b.ended.localeCompare(a.ended))
+  if (latest === undefined) return reconciled
+  const more = others.length === 0 ? "" : `, ${others.length} more failing`
+  return { status: "blocked", message: `${failedRunText(latest)}${more}; see action show-runs` }
+}

@@ -1,5 +1,6 @@
 // The hook's entry point: Juju starts a process for every event, so what matters is how soon
 // the work starts. Before the program is loaded:
+// - update-status with nothing to do ends at once, see ./quiet-update-status.ts;
 // - the `config-get` that `dispatch` started before Node (it says so with this argument) is
 //   read from stdin as it comes; HookTools takes it over;
 // - the program is loaded with V8's code cache, kept in the charm's own directory
@@ -9,7 +10,10 @@
 import { dirname } from "node:path"
 import type * as Program from "../main.ts"
 import { loadWithCodeCache } from "./code-cache.ts"
+import { nothingToDo } from "./quiet-update-status.ts"
 import { configGetFromDispatch } from "./started-config-get.ts"
+
+if (nothingToDo(process.env)) process.exit(0)
 
 const startedConfigGet = process.argv[2] === "--config-get-on-stdin" ? configGetFromDispatch() : undefined
 // Node runs <charm>/dist/hook.cjs, and gives its absolute path as argv[1].

@@ -41,6 +41,14 @@ export class HookTools extends Context.Service<
     }) => Effect.Effect<void, HookToolError>
     /** `status-set --application=False <status> -- <message>` */
     readonly statusSet: (status: UnitStatus) => Effect.Effect<void, HookToolError>
+    /** `action-get --format=json`: the action's parameters. */
+    readonly actionGet: () => Effect.Effect<Readonly<Record<string, unknown>>, HookToolError>
+    /** `action-set <key>=<value>…`: dotted keys nest. */
+    readonly actionSet: (results: Readonly<Record<string, string>>) => Effect.Effect<void, HookToolError>
+    /** `action-fail -- <message>` */
+    readonly actionFail: (message: string) => Effect.Effect<void, HookToolError>
+    /** `action-log -- <message>` */
+    readonly actionLog: (message: string) => Effect.Effect<void, HookToolError>
     /** `juju-log --log-level <level> -- <message>` */
     readonly jujuLog: (args: {
       readonly level: "DEBUG" | "INFO" | "WARNING" | "ERROR"
@@ -160,6 +168,14 @@ export class HookTools extends Context.Service<
             runQuiet("relation-set", ["-r", id, "--app", "--file", "-"], JSON.stringify(data)),
           statusSet: ({ status, message }) =>
             runQuiet("status-set", ["--application=False", status, "--", message]),
+          actionGet: () => runJson("action-get", ["--format=json"], JsonObject, "an object"),
+          actionSet: (results) =>
+            runQuiet(
+              "action-set",
+              Object.entries(results).map(([key, value]) => `${key}=${value}`),
+            ),
+          actionFail: (message) => runQuiet("action-fail", ["--", message]),
+          actionLog: (message) => runQuiet("action-log", ["--", message]),
           jujuLog: ({ level, message }) => runQuiet("juju-log", ["--log-level", level, "--", message]),
         })
       }),

@@ -1,4 +1,5 @@
 import * as Layer from "effect/Layer"
+import { ActionContext } from "./ActionContext.ts"
 import { CharmConfig } from "./CharmConfig.ts"
 import { JujuLog } from "./JujuLog.ts"
 import { Leadership } from "./Leadership.ts"
@@ -7,9 +8,10 @@ import { StatusReporter } from "./StatusReporter.ts"
 
 /**
  * The services that are views over HookTools. The hook and the tests build them alike;
- * tests swap what lies underneath (HookTools, JujuContext) and the ScriptStore beside them.
+ * tests swap what lies underneath (HookTools, JujuContext, the FileSystem) and the runner.
  */
 export const hookToolServices = Layer.mergeAll(
+  ActionContext.layer,
   CharmConfig.layer,
   Leadership.layer,
   Relations.layer,

@@ -22,15 +22,18 @@ const liveBackupRelations = Effect.gen(function* () {
 /**
  * Brings the unit to what the configuration asks, whatever the event. Ends with success
  * when the leader has published the spec; a stop (bad configuration, no relation, a
- * follower) is a typed failure that handleEvent turns into a status. While the
+ * follower) is a typed failure that reportReconcile turns into a status. While the
  * configuration is bad nothing is written, so backups go on with the last good spec.
+ * `settled` is false when a withdrawn script had to be kept for a committed databag: a later
+ * hook deletes it. A stop is always settled: a follower, or a unit without relation, can
+ * read no databag and deletes at once.
  */
 export const reconcile = Effect.gen(function* () {
   const config = yield* (yield* CharmConfig).get
   const desired = yield* Effect.fromResult(desiredStateOf(config))
   // Every unit installs the scripts: the path the leader publishes is used on every machine.
   const store = yield* ScriptStore
-  const scripts = yield* store.install(desired.scripts)
+  const scripts = yield* store.install(desired)
   const relationIds = yield* liveBackupRelations
   const leader = relationIds.length > 0 && (yield* (yield* Leadership).isLeader)
   // Juju lets only the leader read the application's databags, as committed before this hook.
@@ -38,8 +41,11 @@ export const reconcile = Effect.gen(function* () {
   // Relation data is committed only if the hook succeeds, files stay whatever happens: a
   // script a committed bag names is kept until a later hook finds it named no more. A
   // follower cannot know, and deletes at once (docs/explanation.md says what that leaves).
-  yield* store.withdraw([...scripts.map(({ path }) => path), ...scriptPathsNamedIn(published.values())])
+  const installed = scripts.map(({ path }) => path)
+  const named = scriptPathsNamedIn(published.values())
+  yield* store.withdraw([...installed, ...named])
   if (relationIds.length === 0) return yield* new RelationMissing()
   if (!leader) return yield* new NotLeader()
   yield* publishSpec(published, { fileset: desired.fileset, scripts })
+  return { settled: named.every((path) => installed.includes(path)) }
 }).pipe(Effect.withSpan("reconcile"))

@@ -129,10 +129,14 @@ describe("config-changed", () => {
       ["run-before-backup", dump],
       ["run-after-restore", load],
     ] as const) {
+      // The published path is the runner, which runs the operator's script beside it.
       const path = bag?.[option] as string
-      assert.strictEqual(readFileSync(path, "utf8"), content)
-      assert.strictEqual(mode(path), 0o700)
-      assert.isTrue(lstatSync(path).isFile())
+      assert.strictEqual(readFileSync(path, "utf8").split("\n")[0], "#!/usr/bin/python3 -I")
+      assert.strictEqual(readFileSync(u.operatorScript(option), "utf8"), content)
+      for (const file of [path, u.operatorScript(option)]) {
+        assert.strictEqual(mode(file), 0o700)
+        assert.isTrue(lstatSync(file).isFile())
+      }
     }
     let dir = u.scriptPath("x")
     for (let i = 0; i < 3; i++) {
@@ -173,7 +177,7 @@ describe("config-changed", () => {
     assert.strictEqual(result.code, 0, result.stderr)
     assert.deepStrictEqual(result.state.status, { status: "active", message: "" })
     assert.deepStrictEqual(appBag(result.state, "backup:3"), {})
-    assert.strictEqual(readFileSync(u.scriptPath("run-after-restore"), "utf8"), load)
+    assert.strictEqual(readFileSync(u.operatorScript("run-after-restore"), "utf8"), load)
     assert.strictEqual(result.state.calls.length, 4)
   })
 
@@ -190,7 +194,7 @@ describe("config-changed", () => {
       message: "invalid fileset: \"/etc/x y\": character ' ' is not allowed",
     })
     assert.deepStrictEqual(appBag(result.state, "backup:3"), published(u))
-    assert.strictEqual(readFileSync(u.scriptPath("run-before-backup"), "utf8"), dump)
+    assert.strictEqual(readFileSync(u.operatorScript("run-before-backup"), "utf8"), dump)
   })
 
   it("waiting without a backup relation", () => {
@@ -228,7 +232,7 @@ describe("config-changed", () => {
     const failed = u.hook("config-changed")
     assert.strictEqual(failed.code, 1)
     assert.deepStrictEqual(appBag(failed.state, "backup:3"), published(u))
-    assert.strictEqual(readFileSync(u.scriptPath("run-before-backup"), "utf8"), dump)
+    assert.strictEqual(readFileSync(u.operatorScript("run-before-backup"), "utf8"), dump)
     u.update((s) => {
       s.faults = {}
     })
@@ -275,7 +279,7 @@ describe("relations", () => {
     u.update((s) => {
       s.relations = { "backup:7": { ...backupRelation(), dying: true, remoteUnits: [] } }
     })
-    assert.deepStrictEqual(u.hook("update-status").state.status, {
+    assert.deepStrictEqual(u.hook("backup-relation-departed", "backup:7").state.status, {
       status: "waiting",
       message: "waiting for backup relation",
     })
@@ -310,7 +314,7 @@ describe("other events", () => {
     assert.strictEqual(first.hook("config-changed").code, 0)
     assert.strictEqual(second.hook("config-changed").code, 0)
     assert.strictEqual(first.hook("remove").code, 0)
-    assert.strictEqual(readFileSync(first.scriptPath("run-before-backup"), "utf8"), dump)
+    assert.strictEqual(readFileSync(first.operatorScript("run-before-backup"), "utf8"), dump)
     assert.strictEqual(second.hook("remove").code, 0)
     assert.isFalse(existsSync(join(first.optDir, "backup-integrator-charm", "backup-integrator")))
   })

@@ -114,4 +114,33 @@ describe("the hook-tool emulator, as Juju", () => {
     assert.strictEqual(call(u, "status-set", ["--application=False", "blocked", "--", "-x y"]).status, 0)
     assert.deepStrictEqual(u.state.status, { status: "blocked", message: "-x y" })
   })
+
+  it("action tools work in an action's hook only; action-set nests dotted keys and checks them", () => {
+    const u = unit()
+    u.update((state) => {
+      state.action = { name: "run-script", params: { name: "run-before-backup" }, results: {}, logs: [] }
+    })
+    const outside = call(u, "action-get", ["--format=json"])
+    assert.strictEqual(outside.status, 1)
+    assert.strictEqual(outside.stderr, "ERROR not running an action\n")
+    const inAction = (tool: string, args: ReadonlyArray<string>) =>
+      spawnSync(tool, args, {
+        env: { ...u.env("run-script"), JUJU_DISPATCH_PATH: "actions/run-script" },
+        encoding: "utf8",
+      })
+    assert.strictEqual(inAction("action-get", ["--format=json"]).stdout, '{"name":"run-before-backup"}\n')
+    assert.strictEqual(inAction("action-set", ["a.b=1", "a.c=x=y", "d=2"]).status, 0)
+    for (const bad of ["A=1", "a..b=1", "-a=1", "stdout=1", "a_b=1"]) {
+      assert.strictEqual(inAction("action-set", ["--", bad]).status, 2, bad)
+    }
+    assert.strictEqual(inAction("action-log", ["--", "working"]).status, 0)
+    assert.strictEqual(inAction("action-fail", ["--", "it failed"]).status, 0)
+    assert.deepStrictEqual(u.state.action, {
+      name: "run-script",
+      params: { name: "run-before-backup" },
+      results: { a: { b: "1", c: "x=y" }, d: "2" },
+      logs: ["working"],
+      failed: "it failed",
+    })
+  })
 })

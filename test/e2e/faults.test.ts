@@ -59,7 +59,7 @@ const assertFailedCleanly = (u: CharmUnit, result: { code: number | null; stderr
   assert.deepStrictEqual(readdirSync(scriptsDir(u)).sort(), ["run-after-restore", "run-before-backup"])
   assert.include(
     [good["run-before-backup"], next["run-before-backup"]],
-    readFileSync(u.scriptPath("run-before-backup"), "utf8"),
+    readFileSync(u.operatorScript("run-before-backup"), "utf8"),
   )
 }
 
@@ -75,7 +75,7 @@ const assertConverges = (u: CharmUnit) => {
     "run-before-backup": u.scriptPath("run-before-backup"),
     "run-after-restore": u.scriptPath("run-after-restore"),
   })
-  assert.strictEqual(readFileSync(u.scriptPath("run-before-backup"), "utf8"), next["run-before-backup"])
+  assert.strictEqual(readFileSync(u.operatorScript("run-before-backup"), "utf8"), next["run-before-backup"])
 }
 
 describe("hook tools", () => {
@@ -229,11 +229,14 @@ describe("file system", () => {
       assert.match(
         changed.stderr,
         new RegExp(
-          `^backup-integrator: cannot write ${u.scriptPath("run-before-backup")}\\.tmp-\\d+-\\w+: EROFS: read-only file system\\n$`,
+          `^backup-integrator: cannot write ${u.operatorScript("run-before-backup")}\\.tmp-\\d+-\\w+: EROFS: read-only file system\\n$`,
         ),
       )
       assert.isFalse(changed.files.some((line) => line.includes(".tmp-")))
-      assert.strictEqual(readFileSync(u.scriptPath("run-before-backup"), "utf8"), good["run-before-backup"])
+      assert.strictEqual(
+        readFileSync(u.operatorScript("run-before-backup"), "utf8"),
+        good["run-before-backup"],
+      )
       assert.strictEqual(bagOf(u)?.fileset, "/srv/a,/srv/b")
     },
   )
@@ -255,7 +258,9 @@ describe("file system", () => {
     )
     assert.strictEqual(result.stderr.trimEnd().split("\n").length, 1)
     assert.deepStrictEqual(result.files, [
-      "644 f backup-integrator-charm/backup-integrator/units/0",
+      "600 f backup-integrator-charm/backup-integrator/runner.json",
+      "600 f backup-integrator-charm/backup-integrator/units/0",
+      "700 d backup-integrator-charm/backup-integrator/operator-scripts",
       "755 d backup-integrator-charm",
       "755 d backup-integrator-charm/backup-integrator",
       "755 d backup-integrator-charm/backup-integrator/scripts",

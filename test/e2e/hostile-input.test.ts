@@ -71,7 +71,10 @@ describe("hostile configuration is refused, the last good spec stays", () => {
         fileset: "/srv/data",
         "run-before-backup": u.scriptPath("run-before-backup"),
       })
-      assert.strictEqual(readFileSync(u.scriptPath("run-before-backup"), "utf8"), good["run-before-backup"])
+      assert.strictEqual(
+        readFileSync(u.operatorScript("run-before-backup"), "utf8"),
+        good["run-before-backup"],
+      )
     })
   }
 })
@@ -93,7 +96,7 @@ describe("size", () => {
     assert.strictEqual(steady.code, 0, steady.stderr)
     assert.deepStrictEqual(steady.state.status, { status: "active", message: "" })
     assert.strictEqual(appBag(steady.state, "backup:3")?.fileset, paths.join(","))
-    assert.strictEqual(readFileSync(u.scriptPath("run-before-backup"), "utf8"), script)
+    assert.strictEqual(readFileSync(u.operatorScript("run-before-backup"), "utf8"), script)
     assert.isBelow(result.state.logs[0]?.message.length ?? 0, 1200)
     // A figure to read, not a timed assertion.
     console.log(

@@ -29,10 +29,20 @@ describe("npm run simulate", () => {
       {
         path: "/opt/backup-integrator-charm/backup-integrator/scripts/run-after-restore",
         mode: "0700",
-        firstLine: "#!/bin/sh",
+        firstLine: "#!/usr/bin/python3 -I",
       },
       {
         path: "/opt/backup-integrator-charm/backup-integrator/scripts/run-before-backup",
+        mode: "0700",
+        firstLine: "#!/usr/bin/python3 -I",
+      },
+      {
+        path: "/opt/backup-integrator-charm/backup-integrator/operator-scripts/run-after-restore",
+        mode: "0700",
+        firstLine: "#!/bin/sh",
+      },
+      {
+        path: "/opt/backup-integrator-charm/backup-integrator/operator-scripts/run-before-backup",
         mode: "0700",
         firstLine: "#!/bin/sh",
       },

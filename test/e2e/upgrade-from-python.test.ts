@@ -81,7 +81,7 @@ describe("upgrade from the Python charm", () => {
       assert.deepStrictEqual(result.state.status, { status: "active", message: "" })
       assert.deepStrictEqual(readdirSync(join(u.optDir, "backup-integrator-charm")), ["backup-integrator"])
       for (const option of ["run-before-backup", "run-after-restore"] as const) {
-        assert.strictEqual(readFileSync(u.scriptPath(option), "utf8"), config[option])
+        assert.strictEqual(readFileSync(u.operatorScript(option), "utf8"), config[option])
         assert.strictEqual(statSync(u.scriptPath(option)).mode & 0o7777, 0o700)
       }
     }

@@ -3,7 +3,10 @@
 import { linkSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { basename } from "node:path"
 import {
+  actionKeyProblem,
   listedRelationIds,
+  nestResults,
+  notInAction,
   permissionDenied,
   restrictedContextRefusal,
   restrictedEvents,
@@ -88,6 +91,13 @@ const noMoreArgs = (args: ReadonlyArray<string>, from: number) => {
 const restricted = () => {
   const path = process.env.JUJU_DISPATCH_PATH ?? ""
   if (restrictedEvents.has(path.slice(path.lastIndexOf("/") + 1))) fail(restrictedContextRefusal)
+}
+
+/** The running action, in an action's hook only (`JUJU_DISPATCH_PATH=actions/<name>`). */
+const actionOf = (state: EmulatorState) => {
+  const path = process.env.JUJU_DISPATCH_PATH ?? ""
+  if (!path.startsWith("actions/") || state.action === undefined) return fail(notInAction)
+  return state.action
 }
 
 const unitName = () => process.env.JUJU_UNIT_NAME ?? fail("JUJU_UNIT_NAME not set")
@@ -207,6 +217,39 @@ const tools: Record<string, Tool> = {
     noMoreArgs(rest, 0)
     if (parsed.flags.get("application") && !state.leader) fail("this unit is not the leader")
     state.status = { status: status as string, message }
+    return ""
+  },
+  "action-get": (argv, state) => {
+    const parsed = parseFlags(argv, { format })
+    checkFormat(parsed)
+    noMoreArgs(parsed.args, 1)
+    const { params } = actionOf(state)
+    const key = parsed.args[0]
+    return JSON.stringify(key === undefined ? params : (params[key] ?? null))
+  },
+  "action-set": (argv, state) => {
+    const parsed = parseFlags(argv, {})
+    const action = actionOf(state)
+    if (parsed.args.length === 0) fail("no key=value pairs specified", 2)
+    for (const pair of parsed.args) {
+      const at = pair.indexOf("=")
+      if (at <= 0) fail(`argument "${pair}" must be of the form key=value`, 2)
+      const problem = actionKeyProblem(pair.slice(0, at))
+      if (problem !== undefined) fail(problem, 2)
+      nestResults(action.results, pair.slice(0, at), pair.slice(at + 1))
+    }
+    return ""
+  },
+  "action-fail": (argv, state) => {
+    const parsed = parseFlags(argv, {})
+    noMoreArgs(parsed.args, 1)
+    actionOf(state).failed = parsed.args[0] ?? "action failed without reason given, check action for errors"
+    return ""
+  },
+  "action-log": (argv, state) => {
+    const parsed = parseFlags(argv, {})
+    if (parsed.args.length === 0) fail("no message specified", 2)
+    actionOf(state).logs.push(parsed.args.join(" "))
     return ""
   },
   "juju-log": (argv, state) => {

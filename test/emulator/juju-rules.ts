@@ -36,3 +36,30 @@ export const withChanges = (
   }
   return result
 }
+
+/** What an action tool answers outside an action's hook. */
+export const notInAction = "not running an action"
+
+/**
+ * An `action-set` key path: each part starts and ends with a lowercase letter or digit and
+ * holds only those and hyphens; Juju keeps `stdout`, `stderr` and their `-encoding` for itself.
+ */
+export const actionKeyProblem = (path: string): string | undefined => {
+  if (["stdout", "stdout-encoding", "stderr", "stderr-encoding"].includes(path))
+    return `cannot set reserved action key "${path}"`
+  const bad = path.split(".").find((part) => !/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/.test(part))
+  return bad === undefined
+    ? undefined
+    : `key "${bad}" must start and end with lowercase alphanumeric, and contain only lowercase alphanumeric, hyphens and periods`
+}
+
+/** `action-set`'s dotted keys as Juju nests them (`a.b=1` → `{a: {b: "1"}}`). */
+export const nestResults = (results: Record<string, unknown>, path: string, value: string): void => {
+  const parts = path.split(".")
+  let at = results
+  for (const part of parts.slice(0, -1)) {
+    if (typeof at[part] !== "object" || at[part] === null) at[part] = {}
+    at = at[part] as Record<string, unknown>
+  }
+  at[parts.at(-1) as string] = value
+}

@@ -21,6 +21,17 @@ export type Fault =
   | { readonly stdout: string }
   | { readonly hang: true }
 
+/** The action a hook runs (`juju run <unit> <action>`), and what it reported. */
+export interface ActionRun {
+  readonly name: string
+  readonly params: Record<string, unknown>
+  /** As `action-set` nested them. */
+  results: Record<string, unknown>
+  /** `action-fail`'s message, once called. */
+  failed?: string
+  logs: Array<string>
+}
+
 export interface EmulatorState {
   leader: boolean
   config: Record<string, string>
@@ -35,6 +46,8 @@ export interface EmulatorState {
    * it when the hook exits 0 and discards it otherwise: see {@link settleHook}.
    */
   uncommitted: Changes
+  /** Set by the test that runs an action's hook. */
+  action?: ActionRun
 }
 
 export const stateVariable = "HOOK_TOOL_EMULATOR_STATE"

@@ -20,6 +20,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Layer } from "effect"
 import type { Script } from "../../src/domain/scripts.ts"
 import { ScriptStore } from "../../src/layers/ScriptStore.ts"
+import runnerSource from "../../src/runner/runner.py"
 import { jujuContext } from "../support/juju-context.ts"
 
 const app = "backup-integrator"
@@ -58,7 +59,7 @@ describe("ScriptStore (live)", () => {
       Effect.gen(function* () {
         const umask = process.umask(0o077)
         const installed = yield* store
-          .install(scripts)
+          .install({ scripts, timeout: undefined })
           .pipe(Effect.ensuring(Effect.sync(() => process.umask(umask))))
         assert.deepStrictEqual(installed, [
           { option: "run-before-backup", path: join(dir, "run-before-backup") },
@@ -67,7 +68,12 @@ describe("ScriptStore (live)", () => {
         for (const { path } of installed) assert.strictEqual(mode(path), 0o700)
         for (const d of [dir, join(dir, ".."), join(opt, "backup-integrator-charm")])
           assert.strictEqual(mode(d), 0o755)
-        assert.strictEqual(readFileSync(join(dir, "run-after-restore"), "utf8"), "#!/bin/sh\necho after\n")
+        // The published path is the runner's; the script is beside it, root only.
+        assert.strictEqual(readFileSync(join(dir, "run-after-restore"), "utf8"), runnerSource)
+        const script = join(dir, "../operator-scripts/run-after-restore")
+        assert.strictEqual(readFileSync(script, "utf8"), "#!/bin/sh\necho after\n")
+        assert.strictEqual(mode(script), 0o700)
+        assert.strictEqual(mode(join(dir, "../operator-scripts")), 0o700)
       }),
     ),
   )
@@ -75,11 +81,11 @@ describe("ScriptStore (live)", () => {
   it.effect("leaves a file with the right content alone, and repairs only its mode", () =>
     withStore((store, _opt, dir) =>
       Effect.gen(function* () {
-        yield* store.install(scripts)
+        yield* store.install({ scripts, timeout: undefined })
         const path = join(dir, "run-before-backup")
         chmodSync(path, 0o666)
         const before = statSync(path)
-        yield* store.install(scripts)
+        yield* store.install({ scripts, timeout: undefined })
         const after = statSync(path)
         assert.strictEqual(after.ino, before.ino)
         assert.strictEqual(after.mtimeMs, before.mtimeMs)
@@ -93,13 +99,16 @@ describe("ScriptStore (live)", () => {
     () =>
       withStore((store, _opt, dir) =>
         Effect.gen(function* () {
-          yield* store.install(scripts)
-          const path = join(dir, "run-before-backup")
+          yield* store.install({ scripts, timeout: undefined })
+          const ops = join(dir, "../operator-scripts")
+          const path = join(ops, "run-before-backup")
           const before = statSync(path).ino
           writeFileSync(join(dir, "run-before-backup.tmp-123-abc"), "partial")
-          const installed = yield* store.install([
-            { option: "run-before-backup", content: "#!/bin/sh\necho new\n" },
-          ])
+          writeFileSync(join(ops, "run-before-backup.tmp-123-abc"), "partial")
+          const installed = yield* store.install({
+            scripts: [{ option: "run-before-backup", content: "#!/bin/sh\necho new\n" }],
+            timeout: undefined,
+          })
           assert.notStrictEqual(statSync(path).ino, before)
           assert.strictEqual(readFileSync(path, "utf8"), "#!/bin/sh\necho new\n")
           assert.deepStrictEqual(readdirSync(dir).sort(), [
@@ -109,6 +118,7 @@ describe("ScriptStore (live)", () => {
           ])
           yield* store.withdraw(installed.map(({ path }) => path))
           assert.deepStrictEqual(readdirSync(dir), ["run-before-backup"])
+          assert.deepStrictEqual(readdirSync(ops), ["run-before-backup"])
         }),
       ),
   )
@@ -116,11 +126,11 @@ describe("ScriptStore (live)", () => {
   it.effect("never writes through a link planted at a script path", () =>
     withStore((store, opt, dir) =>
       Effect.gen(function* () {
-        yield* store.install([])
+        yield* store.install({ scripts: [], timeout: undefined })
         const victim = join(opt, "victim")
         writeFileSync(victim, "precious", { mode: 0o600 })
         symlinkSync(victim, join(dir, "run-before-backup"))
-        yield* store.install(scripts)
+        yield* store.install({ scripts, timeout: undefined })
         assert.strictEqual(readFileSync(victim, "utf8"), "precious")
         assert.strictEqual(mode(victim), 0o600)
         assert.isTrue(lstatSync(join(dir, "run-before-backup")).isFile())
@@ -131,16 +141,16 @@ describe("ScriptStore (live)", () => {
   it.effect("refuses a scripts directory that is a link, and repairs one others could write to", () =>
     withStore((store, opt, dir) =>
       Effect.gen(function* () {
-        yield* store.install([])
+        yield* store.install({ scripts: [], timeout: undefined })
         chmodSync(dir, 0o777)
-        yield* store.install(scripts)
+        yield* store.install({ scripts, timeout: undefined })
         assert.strictEqual(mode(dir), 0o755)
 
         const elsewhere = join(opt, "elsewhere")
         mkdirSync(elsewhere)
         rmSync(dir, { recursive: true })
         symlinkSync(elsewhere, dir)
-        const exit = yield* Effect.exit(store.install(scripts))
+        const exit = yield* Effect.exit(store.install({ scripts, timeout: undefined }))
         assert.isTrue(Exit.isFailure(exit))
         assert.deepStrictEqual(readdirSync(elsewhere), [])
       }),
@@ -150,9 +160,9 @@ describe("ScriptStore (live)", () => {
   it.effect("a directory where a script should be is a fault, and leaves no temporary file", () =>
     withStore((store, _opt, dir) =>
       Effect.gen(function* () {
-        yield* store.install([])
+        yield* store.install({ scripts: [], timeout: undefined })
         mkdirSync(join(dir, "run-before-backup"))
-        const exit = yield* Effect.exit(store.install(scripts))
+        const exit = yield* Effect.exit(store.install({ scripts, timeout: undefined }))
         assert.isTrue(Exit.isFailure(exit))
         assert.include(String(Exit.isFailure(exit) && exit.cause), join(dir, "run-before-backup"))
         assert.deepStrictEqual(readdirSync(dir), ["run-before-backup"])
@@ -163,7 +173,7 @@ describe("ScriptStore (live)", () => {
   it.effect("withdraw keeps what it is told a committed databag still names", () =>
     withStore((store, _opt, dir) =>
       Effect.gen(function* () {
-        yield* store.install(scripts)
+        yield* store.install({ scripts, timeout: undefined })
         yield* store.withdraw([join(dir, "run-after-restore")])
         assert.deepStrictEqual(readdirSync(dir), ["run-after-restore"])
         yield* store.withdraw([])
@@ -185,7 +195,7 @@ describe("ScriptStore (live)", () => {
           mkdirSync(join(root, name, "scripts"), { recursive: true })
           writeFileSync(join(root, name, "scripts", "run-before-backup"), "#!/bin/sh\n", { mode: 0o755 })
         }
-        yield* store.install([])
+        yield* store.install({ scripts: [], timeout: undefined })
         yield* store.withdraw([join(root, "backup-integrator-12", "scripts", "run-before-backup")])
         assert.deepStrictEqual(readdirSync(root).sort(), [
           "backup-integrator",
@@ -207,8 +217,8 @@ describe("ScriptStore (live)", () => {
     withStore((first, opt, dir) =>
       Effect.gen(function* () {
         const second = yield* storeOf(opt, 3)
-        yield* first.install(scripts)
-        yield* second.install(scripts)
+        yield* first.install({ scripts, timeout: undefined })
+        yield* second.install({ scripts, timeout: undefined })
         yield* first.removeAll
         assert.deepStrictEqual(readdirSync(dir).sort(), ["run-after-restore", "run-before-backup"])
         yield* second.removeAll
@@ -220,7 +230,7 @@ describe("ScriptStore (live)", () => {
   it.effect("removeAll deletes the application's directory, and is fine when it is gone", () =>
     withStore((store, opt) =>
       Effect.gen(function* () {
-        yield* store.install(scripts)
+        yield* store.install({ scripts, timeout: undefined })
         mkdirSync(join(opt, "backup-integrator-charm", `${app}-0`))
         yield* store.removeAll
         assert.deepStrictEqual(readdirSync(join(opt, "backup-integrator-charm")), [])

@@ -47,8 +47,14 @@ export class CharmUnit {
     writeState(this.stateFile, state)
   }
 
+  /** The path published for a script: its runner's. */
   scriptPath(option: string): string {
     return `${this.optDir}/backup-integrator-charm/${this.unitName.split("/")[0]}/scripts/${option}`
+  }
+
+  /** Where the operator's script itself is installed, beside its runner. */
+  operatorScript(option: string): string {
+    return `${this.optDir}/backup-integrator-charm/${this.unitName.split("/")[0]}/operator-scripts/${option}`
   }
 
   /** Juju's environment for one event; relation events get the relation's variables. */
@@ -92,6 +98,32 @@ export class CharmUnit {
     const result = spawnSync(join(this.charm, "dispatch"), [], {
       cwd: this.charm,
       env: this.env(event, relationId, extraEnv),
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    })
+    const state = settleHook(this.stateFile, result.status)
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr, state }
+  }
+
+  /**
+   * Runs an action as `juju run <unit> <name> key=value…` does: its hook, with `params`; the
+   * action's results, failure and log are then in the state's `action`.
+   */
+  runAction(name: string, params: Record<string, unknown> = {}): HookResult {
+    this.clearLogs()
+    this.update((state) => {
+      state.action = { name, params, results: {}, logs: [] }
+    })
+    const result = spawnSync(join(this.charm, "dispatch"), [], {
+      cwd: this.charm,
+      env: jujuEnv({
+        event: name,
+        action: true,
+        unitName: this.unitName,
+        charm: this.charm,
+        stateFile: this.stateFile,
+        optDir: this.optDir,
+      }),
       encoding: "utf8",
       stdio: ["ignore", "pipe", "pipe"],
     })

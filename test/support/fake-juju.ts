@@ -4,20 +4,30 @@ import { Context, Duration, Effect, Layer, Ref } from "effect"
 import type { Databag } from "../../src/domain/backup-spec.ts"
 import { HookToolError } from "../../src/domain/failures.ts"
 import { type ScriptOption, scriptOptions } from "../../src/domain/options.ts"
-import { scriptPath } from "../../src/domain/script-paths.ts"
+import type { RunRecord } from "../../src/domain/run-record.ts"
+import { operatorScriptPath, runsDirectory } from "../../src/domain/script-paths.ts"
 import type { UnitStatus } from "../../src/domain/unit-status.ts"
+import { diskServices } from "../../src/layers/disk-services.ts"
 import { HookTools } from "../../src/layers/HookTools.ts"
 import { hookToolServices } from "../../src/layers/hook-tool-services.ts"
 import { JujuContext } from "../../src/layers/JujuContext.ts"
-import { ScriptStore } from "../../src/layers/ScriptStore.ts"
+import { ScriptRunner } from "../../src/layers/ScriptRunner.ts"
 import {
   listedRelationIds,
+  notInAction,
   permissionDenied,
   restrictedContextRefusal,
   restrictedEvents,
   withChanges,
 } from "../emulator/juju-rules.ts"
-import { fileContent, type MemoryDisk, memoryDisk, memoryFileSystemLayer } from "./memory-file-system.ts"
+import {
+  fileContent,
+  type MemoryDisk,
+  memoryDisk,
+  memoryFileSystemLayer,
+  putFile,
+} from "./memory-file-system.ts"
+import { runRecord } from "./run-record.ts"
 
 export const optDir = "/opt"
 export const appName = "backup-integrator"
@@ -37,13 +47,34 @@ export interface FakeModel {
   readonly disk: MemoryDisk & { readonly uid: number }
   /** Hook tools made to fail. */
   readonly failing?: ReadonlyArray<string>
+  /** The action the hook runs (`event` is then its name), and what it set. */
+  readonly action?: FakeAction
+  /** How a script the `run-script` action starts ends: what the runner records of it. */
+  readonly scriptRun?: Pick<RunRecord, "exitStatus" | "signal" | "timedOut" | "output">
 }
+
+export interface FakeAction {
+  readonly name: string
+  readonly params: Readonly<Record<string, unknown>>
+  readonly results: Readonly<Record<string, string>>
+  readonly failed?: string
+  readonly logs: ReadonlyArray<string>
+}
+
+/** Puts a run record on `disk` where the runner writes it. */
+export const putRunRecord = (disk: MemoryDisk & { readonly uid: number }, record: RunRecord) =>
+  putFile(
+    disk,
+    `${runsDirectory(optDir, appName, record.script)}/${String(Date.parse(record.ended)).padStart(13, "0")}-${record.pid}.json`,
+    JSON.stringify(record),
+    0o600,
+  )
 
 /** The scripts installed on `disk`, by option. */
 export const installedScripts = (disk: MemoryDisk): Partial<Record<ScriptOption, string>> =>
   Object.fromEntries(
     scriptOptions.flatMap((option) => {
-      const content = fileContent(disk, scriptPath(optDir, appName, option))
+      const content = fileContent(disk, operatorScriptPath(optDir, appName, option))
       return content === undefined ? [] : [[option, content]]
     }),
   )
@@ -91,6 +122,13 @@ const hookToolsTest = Layer.effect(
         const result = f(recorded)
         return result instanceof HookToolError ? [result, recorded] : result
       }).pipe(Effect.flatMap((r) => (r instanceof HookToolError ? Effect.fail(r) : Effect.succeed(r as A))))
+    /** As Juju: the action tools work in an action's hook only. */
+    const inAction = <A>(tool: string, f: (action: FakeAction, m: FakeModel) => readonly [A, FakeModel]) =>
+      call(tool, (m) =>
+        m.action === undefined
+          ? new HookToolError({ tool, reason: `exited with status 1: ERROR ${notInAction}` })
+          : f(m.action, m),
+      )
     const denied = (tool: string) =>
       new HookToolError({ tool, reason: `exited with status 1: ERROR ${permissionDenied}` })
 
@@ -109,6 +147,19 @@ const hookToolsTest = Layer.effect(
           const bag = withChanges(m.relations[id] ?? {}, data)
           return [undefined, { ...m, relations: { ...m.relations, [id]: bag } }]
         }),
+      actionGet: () => inAction("action-get", (action, m) => [action.params, m]),
+      actionSet: (results) =>
+        inAction("action-set", (action, m) => [
+          undefined,
+          { ...m, action: { ...action, results: { ...action.results, ...results } } },
+        ]),
+      actionFail: (failed) =>
+        inAction("action-fail", (action, m) => [undefined, { ...m, action: { ...action, failed } }]),
+      actionLog: (line) =>
+        inAction("action-log", (action, m) => [
+          undefined,
+          { ...m, action: { ...action, logs: [...action.logs, line] } },
+        ]),
       statusSet: (status) => call("status-set", (m) => [undefined, { ...m, status }]),
       jujuLog: ({ level, message }) =>
         call("juju-log", (m) => [undefined, { ...m, logs: [...m.logs, { level, message }] }]),
@@ -118,9 +169,10 @@ const hookToolsTest = Layer.effect(
 
 const jujuContextTest = Layer.effect(
   JujuContext,
-  Effect.map(Effect.flatMap(FakeState, Ref.get), ({ event, relationId }) =>
+  Effect.map(Effect.flatMap(FakeState, Ref.get), ({ event, relationId, action }) =>
     JujuContext.of({
       event,
+      action: action?.name,
       appName,
       unitNumber: 0,
       relationId,
@@ -130,11 +182,34 @@ const jujuContextTest = Layer.effect(
   ),
 )
 
+/** The runner, as far as the program sees it: it runs, and leaves its record on the disk. */
+const scriptRunnerTest = Layer.effect(
+  ScriptRunner,
+  Effect.map(FakeState, (state) =>
+    ScriptRunner.of({
+      run: (runner) =>
+        Effect.gen(function* () {
+          const { scriptRun, disk } = yield* Ref.get(state)
+          const option = runner.slice(runner.lastIndexOf("/") + 1) as ScriptOption
+          const record = runRecord(option, "2026-12-01T03:00:00.000Z", scriptRun)
+          putRunRecord(disk, record)
+          return {
+            pid: record.pid,
+            exitStatus: record.exitStatus,
+            signal: record.signal,
+            output: record.output,
+          }
+        }),
+    }),
+  ),
+)
+
 /** The program's services over the fake model; `FakeState` stays reachable for assertions. */
 export const testLayer = (initial: FakeModel) =>
   Layer.mergeAll(
     hookToolServices,
-    ScriptStore.layer.pipe(Layer.provide(memoryFileSystemLayer(initial.disk))),
+    diskServices.pipe(Layer.provide(memoryFileSystemLayer(initial.disk))),
+    scriptRunnerTest,
   ).pipe(
     Layer.provideMerge(hookToolsTest),
     Layer.provideMerge(jujuContextTest),

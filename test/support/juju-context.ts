@@ -7,6 +7,7 @@ export const jujuContext = (overrides: Partial<JujuContext["Service"]> = {}) =>
     JujuContext,
     JujuContext.of({
       event: "config-changed",
+      action: undefined,
       appName: "backup-integrator",
       unitNumber: 0,
       relationId: undefined,

@@ -14,6 +14,8 @@ export interface HookContext {
   readonly stateFile: string
   /** Stands for `/opt` on the unit's machine. */
   readonly optDir: string
+  /** In an action's hook (`event` is then the action's name). */
+  readonly action?: boolean
   /** On relation events: the relation, as Juju names it in the environment. */
   readonly relation?: {
     readonly id: string
@@ -30,13 +32,19 @@ export const jujuEnv = ({
   charm,
   stateFile,
   optDir,
+  action,
   relation,
 }: HookContext): Record<string, string> => ({
   PATH: emulatorPath(),
   [stateVariable]: stateFile,
   BACKUP_INTEGRATOR_OPT_DIR: optDir,
-  JUJU_DISPATCH_PATH: `hooks/${event}`,
-  JUJU_HOOK_NAME: event,
+  ...(action
+    ? {
+        JUJU_DISPATCH_PATH: `actions/${event}`,
+        JUJU_ACTION_NAME: event,
+        JUJU_ACTION_UUID: "4f3a6c1e-2b7d-4e8a-9c5f-1d2e3f4a5b6c",
+      }
+    : { JUJU_DISPATCH_PATH: `hooks/${event}`, JUJU_HOOK_NAME: event }),
   JUJU_UNIT_NAME: unitName,
   JUJU_CHARM_DIR: charm,
   JUJU_MODEL_NAME: "test",

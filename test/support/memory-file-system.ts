@@ -59,6 +59,17 @@ export interface MemoryDisk {
 
 const umask = 0o022
 
+// Inode numbers and modification times, as the fingerprint of a file reads them
+// (src/domain/file-fingerprint.ts): a new entry gets a new inode, a write a later time.
+let clock = 0
+const inodes = new WeakMap<Entry, number>()
+const mtimes = new WeakMap<Entry, number>()
+const inodeOf = (entry: Entry) => {
+  if (!inodes.has(entry)) inodes.set(entry, ++clock)
+  return inodes.get(entry) as number
+}
+const touch = (entry: Entry) => void mtimes.set(entry, ++clock)
+
 /** A disk holding only `/`, owned by this process's user, as the code under test runs. */
 export const memoryDisk = (uid = process.getuid?.() ?? 0): MemoryDisk & { readonly uid: number } => ({
   entries: new Map<string, Entry>([["/", { type: "Directory", mode: 0o40755, uid }]]),
@@ -144,12 +155,12 @@ export const memoryFileSystem = (disk: MemoryDisk & { readonly uid: number }): F
 
   const info = (entry: Entry): FileSystem.File.Info => ({
     type: entry.type,
-    mtime: Option.none(),
+    mtime: Option.some(new Date(mtimes.get(entry) ?? 0)),
     atime: Option.none(),
     birthtime: Option.none(),
     dev: 0n,
     rdev: Option.none(),
-    ino: Option.none(),
+    ino: Option.some(BigInt(inodeOf(entry))),
     mode: entry.mode,
     nlink: Option.none(),
     uid: Option.some(entry.uid),
@@ -187,6 +198,7 @@ export const memoryFileSystem = (disk: MemoryDisk & { readonly uid: number }): F
           data.set(file.data)
           data.set(buffer, file.data.length)
           file.data = data
+          touch(file)
         }),
     }) as unknown as FileSystem.File
 
@@ -264,7 +276,9 @@ export const memoryFileSystem = (disk: MemoryDisk & { readonly uid: number }): F
       op("write", "writeFile", raw, false, (path, fail) => {
         const flag = options?.flag ?? "w"
         if (flag !== "wx") throw new Error(`memory file system: writeFile flag ${flag} not modelled`)
-        createFile(path, fail, options?.mode).data = data
+        const file = createFile(path, fail, options?.mode)
+        file.data = data
+        touch(file)
       }),
   })
 }
@@ -285,12 +299,14 @@ export const putFile = (
     const dir = `/${parts.slice(0, i).join("/")}`
     if (!disk.entries.has(dir)) disk.entries.set(dir, { type: "Directory", mode: 0o40755, uid: disk.uid })
   }
-  disk.entries.set(normal(path), {
+  const file: Entry = {
     type: "File",
     data: new TextEncoder().encode(content),
     mode: 0o100000 | mode,
     uid: disk.uid,
-  })
+  }
+  touch(file)
+  disk.entries.set(normal(path), file)
 }
 
 /** A file's content, if the path (links not followed) is a file. */

@@ -58,6 +58,22 @@ describe("HookTools: each method is one command line", () => {
       ["--application=False", "blocked", "--", "--help me"],
       undefined,
     ],
+    ["actionGet", (t) => t.actionGet(), "action-get", ["--format=json"], undefined],
+    [
+      "actionSet (dotted keys; a value holding = and newlines is one argument)",
+      (t) => t.actionSet({ "run-before-backup.run-1.result": "exit status 0", output: "a=b\n-x\n" }),
+      "action-set",
+      ["run-before-backup.run-1.result=exit status 0", "output=a=b\n-x\n"],
+      undefined,
+    ],
+    [
+      "actionFail (a message that looks like a flag stays the message)",
+      (t) => t.actionFail("--bad"),
+      "action-fail",
+      ["--", "--bad"],
+      undefined,
+    ],
+    ["actionLog", (t) => t.actionLog("-running"), "action-log", ["--", "-running"], undefined],
     [
       "jujuLog",
       (t) => t.jujuLog({ level: "ERROR", message: "-v broke" }),
@@ -71,6 +87,7 @@ describe("HookTools: each method is one command line", () => {
     "is-leader": "true",
     "relation-ids": "[]",
     "relation-get": "{}",
+    "action-get": "{}",
   }
   for (const [name, call, tool, args, input] of table) {
     it.effect(name, () =>

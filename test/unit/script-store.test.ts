@@ -4,6 +4,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Layer } from "effect"
 import type { Script } from "../../src/domain/scripts.ts"
 import { ScriptStore } from "../../src/layers/ScriptStore.ts"
+import runnerSource from "../../src/runner/runner.py"
 import { jujuContext } from "../support/juju-context.ts"
 import {
   fileContent,
@@ -15,6 +16,7 @@ import {
 
 const opt = "/opt"
 const dir = "/opt/backup-integrator-charm/backup-integrator/scripts"
+const ops = "/opt/backup-integrator-charm/backup-integrator/operator-scripts"
 const scripts: ReadonlyArray<Script> = [
   { option: "run-before-backup", content: "#!/bin/sh\necho before\n" },
   { option: "run-after-restore", content: "#!/bin/sh\necho after\n" },
@@ -39,11 +41,11 @@ const failure = (exit: Exit.Exit<unknown, unknown>) => (Exit.isFailure(exit) ? S
 
 describe("ScriptStore over the FileSystem service", () => {
   it.effect(
-    "writes each script 0700 in 0755 directories, through a flushed temporary file, then flushes the directory",
+    "writes each script and its runner 0700, through a flushed temporary file, then flushes the directory",
     () =>
       Effect.gen(function* () {
         const disk = memoryDisk()
-        const installed = yield* (yield* storeOn(disk)).install(scripts)
+        const installed = yield* (yield* storeOn(disk)).install({ scripts, timeout: 1800 })
         assert.deepStrictEqual(
           installed.map(({ path }) => path),
           [`${dir}/run-before-backup`, `${dir}/run-after-restore`],
@@ -51,11 +53,24 @@ describe("ScriptStore over the FileSystem service", () => {
         for (const { path } of installed) assert.strictEqual(mode(disk, path), 0o700)
         for (const d of [dir, `${dir}/..`, "/opt/backup-integrator-charm"])
           assert.strictEqual(mode(disk, d.replace("/scripts/..", "")), 0o755)
-        assert.strictEqual(fileContent(disk, `${dir}/run-after-restore`), "#!/bin/sh\necho after\n")
-        // Each script's temporary file, then the directory, for each write.
-        assert.match(disk.flushed[0] ?? "", /\/run-before-backup\.tmp-\d+-\w+$/)
-        assert.strictEqual(disk.flushed[1], dir)
+        // The published path is the runner; the operator's script is beside it, root only.
+        assert.strictEqual(fileContent(disk, `${dir}/run-after-restore`), runnerSource)
+        assert.strictEqual(fileContent(disk, `${ops}/run-after-restore`), "#!/bin/sh\necho after\n")
+        assert.strictEqual(mode(disk, ops), 0o700)
+        assert.strictEqual(mode(disk, `${ops}/run-after-restore`), 0o700)
+        const settings = "/opt/backup-integrator-charm/backup-integrator/runner.json"
+        assert.strictEqual(fileContent(disk, settings), '{"timeout":1800}\n')
+        assert.strictEqual(mode(disk, settings), 0o600)
+        // Each file's temporary file, then its directory, for each write: the script before its runner.
+        const flushed = disk.flushed.map((path) => path.replace(/\.tmp-\d+-\w+$/, ".tmp"))
+        assert.deepStrictEqual(flushed.slice(2, 6), [
+          `${ops}/run-before-backup.tmp`,
+          ops,
+          `${dir}/run-before-backup.tmp`,
+          dir,
+        ])
         assert.deepStrictEqual(names(disk, dir), ["run-after-restore", "run-before-backup"])
+        assert.deepStrictEqual(names(disk, ops), ["run-after-restore", "run-before-backup"])
       }),
   )
 
@@ -63,11 +78,11 @@ describe("ScriptStore over the FileSystem service", () => {
     Effect.gen(function* () {
       const disk = memoryDisk()
       const store = yield* storeOn(disk)
-      yield* store.install(scripts)
+      yield* store.install({ scripts, timeout: undefined })
       const before = disk.entries.get(`${dir}/run-before-backup`)
       ;(before as { mode: number }).mode = 0o100666
       disk.flushed.length = 0
-      yield* store.install(scripts)
+      yield* store.install({ scripts, timeout: undefined })
       assert.strictEqual(disk.entries.get(`${dir}/run-before-backup`), before)
       assert.strictEqual(mode(disk, `${dir}/run-before-backup`), 0o700)
       assert.deepStrictEqual(disk.flushed, [])
@@ -80,7 +95,7 @@ describe("ScriptStore over the FileSystem service", () => {
       Effect.gen(function* () {
         const disk = memoryDisk()
         const store = yield* storeOn(disk)
-        yield* store.install([])
+        yield* store.install({ scripts: [], timeout: undefined })
         putFile(disk, "/etc/shadow", "precious", 0o600)
         disk.entries.set(`${dir}/run-before-backup`, {
           type: "SymbolicLink",
@@ -88,7 +103,7 @@ describe("ScriptStore over the FileSystem service", () => {
           mode: 0o120777,
           uid: disk.uid,
         })
-        yield* store.install(scripts)
+        yield* store.install({ scripts, timeout: undefined })
         assert.strictEqual(fileContent(disk, "/etc/shadow"), "precious")
         assert.strictEqual(mode(disk, "/etc/shadow"), 0o600)
         assert.strictEqual(disk.entries.get(`${dir}/run-before-backup`)?.type, "File")
@@ -96,7 +111,7 @@ describe("ScriptStore over the FileSystem service", () => {
         for (const path of [...disk.entries.keys()].filter((p) => p.startsWith(`${dir}/`) || p === dir))
           disk.entries.delete(path)
         disk.entries.set(dir, { type: "SymbolicLink", target: "/etc", mode: 0o120777, uid: disk.uid })
-        const exit = yield* Effect.exit(store.install(scripts))
+        const exit = yield* Effect.exit(store.install({ scripts, timeout: undefined }))
         assert.include(failure(exit), `cannot use ${dir}: a symbolic link: refusing to follow it`)
         assert.deepStrictEqual(names(disk, "/etc"), ["shadow"])
       }),
@@ -108,15 +123,15 @@ describe("ScriptStore over the FileSystem service", () => {
       putFile(disk, "/opt/backup-integrator-charm/backup-integrator", "not a directory")
       const store = yield* storeOn(disk)
       assert.include(
-        failure(yield* Effect.exit(store.install(scripts))),
+        failure(yield* Effect.exit(store.install({ scripts, timeout: undefined }))),
         "cannot use /opt/backup-integrator-charm/backup-integrator: not a directory: refusing to follow it",
       )
       const other = memoryDisk()
       const second = yield* storeOn(other)
-      yield* second.install([])
+      yield* second.install({ scripts: [], timeout: undefined })
       other.entries.set(`${dir}/run-before-backup`, { type: "Directory", mode: 0o40755, uid: other.uid })
       assert.include(
-        failure(yield* Effect.exit(second.install(scripts))),
+        failure(yield* Effect.exit(second.install({ scripts, timeout: undefined }))),
         `cannot write ${dir}/run-before-backup: a directory is in the way`,
       )
       assert.deepStrictEqual(names(other, dir), ["run-before-backup"])
@@ -127,11 +142,11 @@ describe("ScriptStore over the FileSystem service", () => {
     Effect.gen(function* () {
       const disk = memoryDisk()
       const store = yield* storeOn(disk)
-      yield* store.install([])
+      yield* store.install({ scripts: [], timeout: undefined })
       const scriptsDir = disk.entries.get(dir) as { mode: number; uid: number }
       scriptsDir.mode = 0o40777
       scriptsDir.uid = disk.uid + 1
-      yield* store.install(scripts)
+      yield* store.install({ scripts, timeout: undefined })
       assert.strictEqual(mode(disk, dir), 0o755)
       assert.strictEqual(disk.entries.get(dir)?.uid, disk.uid)
     }),
@@ -147,17 +162,20 @@ describe("ScriptStore over the FileSystem service", () => {
         Effect.gen(function* () {
           const disk = memoryDisk()
           const store = yield* storeOn(disk)
-          yield* store.install(scripts)
+          yield* store.install({ scripts, timeout: undefined })
           disk.fault = (operation) => (operation === "write" ? code : undefined)
           const exit = yield* Effect.exit(
-            store.install([{ option: "run-before-backup", content: "#!/bin/sh\necho new\n" }]),
+            store.install({
+              scripts: [{ option: "run-before-backup", content: "#!/bin/sh\necho new\n" }],
+              timeout: undefined,
+            }),
           )
           assert.match(
             failure(exit),
-            new RegExp(`cannot write ${dir}/run-before-backup\\.tmp-\\d+-\\w+: ${code}: ${words}, write`),
+            new RegExp(`cannot write ${ops}/run-before-backup\\.tmp-\\d+-\\w+: ${code}: ${words}, write`),
           )
-          assert.deepStrictEqual(names(disk, dir), ["run-after-restore", "run-before-backup"])
-          assert.strictEqual(fileContent(disk, `${dir}/run-before-backup`), "#!/bin/sh\necho before\n")
+          assert.deepStrictEqual(names(disk, ops), ["run-after-restore", "run-before-backup"])
+          assert.strictEqual(fileContent(disk, `${ops}/run-before-backup`), "#!/bin/sh\necho before\n")
         }),
     )
   }
@@ -167,17 +185,20 @@ describe("ScriptStore over the FileSystem service", () => {
       for (const code of ["EACCES", "EROFS"] as const) {
         const disk = memoryDisk()
         const store = yield* storeOn(disk)
-        yield* store.install(scripts)
+        yield* store.install({ scripts, timeout: undefined })
         const mutating = new Set(["mkdir", "chmod", "chown", "open", "write", "rm", "rename"])
         disk.fault = (operation) => (mutating.has(operation) ? code : undefined)
-        yield* store.install(scripts)
+        yield* store.install({ scripts, timeout: undefined })
         yield* store.withdraw(scripts.map(({ option }) => `${dir}/${option}`))
         const exit = yield* Effect.exit(
-          store.install([{ option: "run-before-backup", content: "#!/bin/sh\necho new\n" }]),
+          store.install({
+            scripts: [{ option: "run-before-backup", content: "#!/bin/sh\necho new\n" }],
+            timeout: undefined,
+          }),
         )
         assert.match(
           failure(exit),
-          new RegExp(`cannot write ${dir}/run-before-backup\\.tmp-\\d+-\\w+: ${code}`),
+          new RegExp(`cannot write ${ops}/run-before-backup\\.tmp-\\d+-\\w+: ${code}`),
         )
       }
     }),
@@ -202,14 +223,15 @@ describe("ScriptStore over the FileSystem service", () => {
           "#!/bin/sh\n",
           0o755,
         )
-        yield* first.install(scripts)
-        yield* second.install(scripts)
+        yield* first.install({ scripts, timeout: undefined })
+        yield* second.install({ scripts, timeout: undefined })
         putFile(disk, `${dir}/run-before-backup.tmp-1-abc`, "partial")
         yield* first.withdraw([
           `${dir}/run-before-backup`,
           "/opt/backup-integrator-charm/backup-integrator-0/scripts/run-before-backup",
         ])
         assert.deepStrictEqual(names(disk, dir), ["run-before-backup"])
+        assert.deepStrictEqual(names(disk, ops), ["run-before-backup"])
         assert.isTrue(disk.entries.has("/opt/backup-integrator-charm/backup-integrator-0"))
         yield* first.withdraw([])
         assert.isFalse(disk.entries.has("/opt/backup-integrator-charm/backup-integrator-0"))

@@ -1,0 +1,13 @@
+// Plain TypeScript, no Effect: the hook's entry (src/entry/quiet-update-status.ts) uses it too.
+
+/**
+ * The runner names a record `<end in ms, 13 digits>-<its pid>.json` (src/runner/runner.py):
+ * sorted as strings, the newest is last. Anything else in a runs directory is not a record.
+ */
+export const isRunRecordName = (name: string): boolean => /^\d{13}-\d+\.json$/.test(name)
+
+/** The newest run record among a runs directory's entries, or null when there is none. */
+export const newestRunRecord = (names: ReadonlyArray<string>): string | null =>
+  names
+    .filter(isRunRecordName)
+    .reduce<string | null>((newest, name) => (newest === null || name > newest ? name : newest), null)

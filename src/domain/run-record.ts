@@ -1,0 +1,50 @@
+import * as Schema from "effect/Schema"
+import { ScriptOption } from "./options.ts"
+import { durationText } from "./script-timeout.ts"
+
+/**
+ * What the runner (src/runner/runner.py) records of one run of a script, as JSON in
+ * `runs/<option>/<end in ms, 13 digits>-<runner pid>.json`: this is the one description.
+ */
+export const RunRecord = Schema.Struct({
+  version: Schema.Literal(1),
+  script: ScriptOption,
+  pid: Schema.Number,
+  /** ISO 8601, UTC, to the millisecond. */
+  started: Schema.String,
+  ended: Schema.String,
+  durationMs: Schema.Number,
+  /** Set when the script exited; null when a signal ended it. */
+  exitStatus: Schema.NullOr(Schema.Number),
+  signal: Schema.NullOr(Schema.String),
+  /** Stopped by the runner at `script-timeout`. */
+  timedOut: Schema.Boolean,
+  /** The limit it ran under, in seconds, if any. */
+  timeout: Schema.NullOr(Schema.Number),
+  /** Signals the runner passed on to the script (Bacula cancelling the job). */
+  forwardedSignals: Schema.Array(Schema.String),
+  /** Processes the script left running, which the runner stopped when it ended. */
+  stoppedLeftovers: Schema.Number,
+  outputBytes: Schema.Number,
+  /** The last lines of stdout and stderr together (at most 40 lines, 4 KiB). */
+  output: Schema.String,
+})
+export type RunRecord = typeof RunRecord.Type
+
+export const succeeded = (record: RunRecord): boolean => record.exitStatus === 0 && !record.timedOut
+
+/** How a run ended, in words: `exit status 2`, `killed by SIGTERM`, `timed out after 30m`. */
+export const outcomeText = (record: RunRecord): string => {
+  if (record.timedOut) return `timed out after ${durationText(record.timeout ?? 0)}`
+  if (record.signal !== null) return `killed by ${record.signal}`
+  return `exit status ${record.exitStatus}`
+}
+
+/** `2026-12-01 03:00 UTC`, from a record's ISO time. */
+export const whenText = (iso: string): string => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`
+
+/** How long a run took: `0.4s`, `12.3s`, `1h2m5s`. */
+export const durationOf = (record: RunRecord): string =>
+  record.durationMs < 60_000
+    ? `${(record.durationMs / 1000).toFixed(1)}s`
+    : durationText(record.durationMs / 1000)

@@ -1,0 +1,89 @@
+import { type BigIntStats, lstatSync, readdirSync, readFileSync } from "node:fs"
+import { eventOf, updateStatusEvent } from "../domain/events.ts"
+import { type FileStat, fingerprintOf } from "../domain/file-fingerprint.ts"
+import { optDirOf, parseUnitName } from "../domain/juju-environment.ts"
+import { newestRunRecord } from "../domain/run-record-names.ts"
+import { unitRecordPath } from "../domain/script-paths.ts"
+
+// update-status, the most frequent event, before the program is loaded, in plain Node: when
+// the program would find nothing to do, the hook ends here, with no hook-tool call and
+// little more than Node's start-up. The program makes the same checks again whenever one
+// fails here (src/programs/update-status.ts); this is only the way to skip loading it.
+
+/** The names Effect's FileSystem gives the types of a path (NodeFileSystem's fileType). */
+const typeOf = (stats: BigIntStats) =>
+  stats.isFile()
+    ? "File"
+    : stats.isDirectory()
+      ? "Directory"
+      : stats.isSymbolicLink()
+        ? "SymbolicLink"
+        : stats.isBlockDevice()
+          ? "BlockDevice"
+          : stats.isCharacterDevice()
+            ? "CharacterDevice"
+            : stats.isFIFO()
+              ? "FIFO"
+              : stats.isSocket()
+                ? "Socket"
+                : "Unknown"
+
+/** `lstat` as the program reads it through Effect's FileSystem. */
+export const fileStat = (path: string): FileStat | undefined => {
+  const stats = lstatSync(path, { bigint: true, throwIfNoEntry: false })
+  return stats === undefined
+    ? undefined
+    : {
+        type: typeOf(stats),
+        mode: Number(stats.mode),
+        uid: Number(stats.uid),
+        gid: Number(stats.gid),
+        size: stats.size,
+        mtimeMs: stats.mtime.getTime(),
+        ino: stats.ino,
+      }
+}
+
+const entries = (directory: string): ReadonlyArray<string> => {
+  try {
+    return readdirSync(directory)
+  } catch {
+    return []
+  }
+}
+
+interface RecordRead {
+  readonly settled?: unknown
+  readonly files?: ReadonlyArray<{ readonly path: string; readonly fingerprint: string }>
+  readonly runs?: ReadonlyArray<{ readonly directory: string; readonly newest: string | null }>
+}
+
+/**
+ * True when this hook is update-status and the unit's record of its last reconcile still
+ * holds (src/domain/unit-record.ts): settled, every file installed as it was left, no new run
+ * recorded. Anything else, or anything unexpected, is false: the program runs and decides.
+ */
+export const nothingToDo = (env: Readonly<Record<string, string | undefined>>): boolean => {
+  if (
+    eventOf(env.JUJU_DISPATCH_PATH ?? "") !== updateStatusEvent ||
+    env.JUJU_DISPATCH_PATH?.startsWith("actions/")
+  )
+    return false
+  const unit = parseUnitName(env.JUJU_UNIT_NAME ?? "")
+  const optDir = optDirOf(env)
+  if (unit === undefined || optDir === undefined) return false
+  try {
+    const record: RecordRead = JSON.parse(
+      readFileSync(unitRecordPath(optDir, unit.appName, unit.unitNumber), "utf8"),
+    )
+    return (
+      record.settled === true &&
+      Array.isArray(record.files) &&
+      Array.isArray(record.runs) &&
+      record.files.every(({ path, fingerprint }) => fingerprintOf(fileStat(path)) === fingerprint) &&
+      record.runs.every(({ directory, newest }) => newestRunRecord(entries(directory)) === newest)
+    )
+  } catch {
+    return false
+  }
+}

@@ -1,0 +1,52 @@
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import type { ScriptStoreError } from "../domain/failures.ts"
+import { unitRecordPath, unitsDirectory } from "../domain/script-paths.ts"
+import { UnitRecord } from "../domain/unit-record.ts"
+import { readIfAny, step, writeAtomically } from "./disk-steps.ts"
+import { JujuContext } from "./JujuContext.ts"
+
+const Json = Schema.fromJsonString(UnitRecord)
+const decode = Schema.decodeUnknownOption(Json)
+const encode = Schema.encodeSync(Json)
+
+/** This unit's record of its last reconcile, in its marker file (`units/<n>`, root only). */
+export class UnitRecords extends Context.Service<
+  UnitRecords,
+  {
+    /** None when there is no record, or an older charm's empty marker. */
+    readonly read: Effect.Effect<Option.Option<UnitRecord>, ScriptStoreError>
+    readonly write: (record: UnitRecord) => Effect.Effect<void, ScriptStoreError>
+  }
+>()("backup-integrator/layers/UnitRecords") {
+  static readonly layer = Layer.effect(
+    UnitRecords,
+    Effect.gen(function* () {
+      const fs = yield* FileSystem.FileSystem
+      const { optDir, appName, unitNumber } = yield* JujuContext
+      const path = unitRecordPath(optDir, appName, unitNumber)
+      return UnitRecords.of({
+        read: Effect.map(readIfAny(fs, path), (data) =>
+          Option.flatMap(data, (bytes) => decode(new TextDecoder().decode(bytes))),
+        ),
+        write: Effect.fnUntraced(function* (record: UnitRecord) {
+          // Before anything was installed (the first configuration was bad) there is no directory yet.
+          yield* step(
+            "create directory",
+            unitsDirectory(optDir, appName),
+            fs.makeDirectory(unitsDirectory(optDir, appName), { recursive: true }),
+          )
+          // Not flushed: a record lost in a crash only costs the next update-status a reconcile.
+          yield* writeAtomically(fs, path, new TextEncoder().encode(encode(record)), {
+            mode: 0o600,
+            durable: false,
+          })
+        }),
+      })
+    }),
+  )
+}

@@ -1,0 +1,110 @@
+import * as Effect from "effect/Effect"
+import type * as FileSystem from "effect/FileSystem"
+import * as Option from "effect/Option"
+import type * as PlatformError from "effect/PlatformError"
+import { ScriptStoreError } from "../domain/failures.ts"
+import type { FileStat } from "../domain/file-fingerprint.ts"
+
+// File-system steps shared by the layers that keep the charm's files on the machine
+// (ScriptStore, RunRecords, UnitRecords): each failure a typed error naming the operation
+// and the path.
+
+/**
+ * Why a step failed, in the system's own words ("ENOSPC: no space left on device, write"),
+ * without the path Node appends: the error names it already.
+ */
+const reasonOf = ({ reason }: PlatformError.PlatformError): string => {
+  const cause = reason.cause as NodeJS.ErrnoException | undefined
+  if (cause instanceof Error && typeof cause.code === "string") {
+    return cause.message.replace(/, \w+ '[^']*'( -> '[^']*')?$/, "")
+  }
+  return reason._tag === "BadArgument" ? reason.message : (reason.description ?? reason._tag)
+}
+
+/** One file-system step, its failure a typed error naming the operation and the path. */
+export const step = <A>(
+  operation: string,
+  path: string,
+  effect: Effect.Effect<A, PlatformError.PlatformError>,
+) => Effect.mapError(effect, (error) => new ScriptStoreError({ operation, path, reason: reasonOf(error) }))
+
+const isNotFound = (error: PlatformError.PlatformError) => error.reason._tag === "NotFound"
+
+/** `lstat`, a missing path being none. */
+export const lstatIfAny = (fs: FileSystem.FileSystem, path: string) =>
+  step(
+    "inspect",
+    path,
+    fs.lstat(path).pipe(
+      Effect.map(Option.some),
+      Effect.catchIf(isNotFound, () => Effect.succeedNone),
+    ),
+  )
+
+/** A directory's entries, none when it is missing. */
+export const list = (fs: FileSystem.FileSystem, path: string) =>
+  step("list", path, fs.readDirectory(path).pipe(Effect.catchIf(isNotFound, () => Effect.succeed([]))))
+
+/** A file's content, none when it is missing. */
+export const readIfAny = (fs: FileSystem.FileSystem, path: string) =>
+  step(
+    "read",
+    path,
+    fs.readFile(path).pipe(
+      Effect.map(Option.some),
+      Effect.catchIf(isNotFound, () => Effect.succeedNone),
+    ),
+  )
+
+export const remove = (fs: FileSystem.FileSystem, path: string) =>
+  step("delete", path, fs.remove(path, { recursive: true, force: true }))
+
+/**
+ * Writes `data` to `path` whole or not at all: a temporary file beside it, created
+ * exclusively (a file or a link already there fails the open, nothing is followed) with
+ * `mode`, then renamed over it (a link there is replaced, not written through). `durable`
+ * flushes the file and its directory first, for what must survive a crash.
+ */
+export const writeAtomically = Effect.fnUntraced(function* (
+  fs: FileSystem.FileSystem,
+  path: string,
+  data: Uint8Array,
+  { mode, durable }: { readonly mode: number; readonly durable: boolean },
+) {
+  const temporary = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`
+  yield* Effect.gen(function* () {
+    yield* step(
+      "write",
+      temporary,
+      Effect.scoped(
+        Effect.gen(function* () {
+          const file = yield* fs.open(temporary, { flag: "wx", mode })
+          yield* file.writeAll(data)
+          if (durable) yield* file.sync
+        }),
+      ),
+    )
+    // The umask may have narrowed the mode.
+    yield* step("chmod", temporary, fs.chmod(temporary, mode))
+    yield* step("rename into", path, fs.rename(temporary, path))
+  }).pipe(Effect.onError(() => Effect.ignore(remove(fs, temporary))))
+  if (durable) {
+    const directory = path.slice(0, path.lastIndexOf("/"))
+    yield* step(
+      "flush",
+      directory,
+      Effect.scoped(Effect.flatMap(fs.open(directory, { flag: "r" }), (dir) => dir.sync)),
+    )
+  }
+})
+
+/** What the fingerprint of a path is made of, from Effect's FileSystem. */
+export const fileStatOf = (info: FileSystem.File.Info): FileStat => ({
+  type: info.type,
+  mode: info.mode,
+  uid: Option.getOrElse(info.uid, () => -1),
+  gid: Option.getOrElse(info.gid, () => -1),
+  size: BigInt(info.size),
+  mtimeMs: Option.match(info.mtime, { onNone: () => -1, onSome: (date) => date.getTime() }),
+  ino: Option.match(info.ino, { onNone: () => -1n, onSome: (ino) => BigInt(ino) }),
+})

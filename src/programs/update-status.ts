@@ -1,0 +1,28 @@
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import { JujuLog } from "../layers/JujuLog.ts"
+import { ScriptStore } from "../layers/ScriptStore.ts"
+import { UnitRecords } from "../layers/UnitRecords.ts"
+import { reconcileAndReport } from "./reconcile-and-report.ts"
+import { reportStatus } from "./report-status.ts"
+
+/**
+ * update-status, every five minutes on every unit. Nothing Juju knows changes without an event
+ * of its own, so it reconciles only when the last reconcile left no record, left a withdrawn
+ * script to delete, or when a file it installed changed on disk (which reconcile repairs);
+ * otherwise it shows the runs recorded since, setting the status only if it changed. The
+ * hook's entry makes the same checks first, and loads this program only when one fails
+ * (src/entry/quiet-update-status.ts).
+ */
+export const updateStatus = Effect.gen(function* () {
+  const last = yield* (yield* UnitRecords).read
+  if (Option.isNone(last) || !last.value.settled) return yield* reconcileAndReport
+  const recorded = last.value.files
+  const now = yield* (yield* ScriptStore).fingerprints(recorded.map(({ path }) => path))
+  const changed = recorded.filter(({ fingerprint }, i) => now[i]?.fingerprint !== fingerprint)
+  if (changed.length > 0) {
+    yield* (yield* JujuLog).info(`changed on disk, repairing: ${changed.map(({ path }) => path).join(", ")}`)
+    return yield* reconcileAndReport
+  }
+  yield* reportStatus(last.value.reconciled, true, last, { always: false })
+})

@@ -1,0 +1,56 @@
+// The hook entry's update-status check (src/entry/quiet-update-status.ts) against the record
+// the program wrote through Effect's NodeFileSystem, on a real disk: it must agree with the
+// program on every file, or every update-status would reconcile (or, worse, skip a repair).
+import { spawnSync } from "node:child_process"
+import { appendFileSync, chmodSync, readFileSync, writeFileSync } from "node:fs"
+import { afterAll, assert, describe, it } from "vitest"
+import { nothingToDo } from "../../src/entry/quiet-update-status.ts"
+import { backupRelation, CharmUnit } from "../support/charm-unit.ts"
+
+const u = new CharmUnit({
+  config: { fileset: "/srv", "run-before-backup": "#!/bin/sh\necho ok\n", "run-after-backup": "exit 1\n" },
+  relations: { "backup:3": backupRelation() },
+})
+afterAll(() => u.remove())
+const quiet = () => nothingToDo(u.env("update-status"))
+
+describe("update-status before the program is loaded", () => {
+  it("nothing to do after a reconcile; anything changed, and the program runs", () => {
+    assert.isFalse(quiet(), "no record yet")
+    assert.strictEqual(u.hook("config-changed").code, 0)
+    assert.isTrue(quiet())
+    assert.isFalse(nothingToDo(u.env("config-changed")))
+
+    appendFileSync(u.operatorScript("run-before-backup"), "# edited\n")
+    assert.isFalse(quiet())
+    assert.strictEqual(u.hook("update-status").code, 0)
+    assert.isTrue(quiet())
+
+    chmodSync(u.scriptPath("run-after-backup"), 0o755)
+    assert.isFalse(quiet())
+    assert.strictEqual(u.hook("update-status").code, 0)
+    assert.isTrue(quiet())
+
+    const runner = u.scriptPath("run-after-backup")
+    assert.strictEqual(spawnSync(runner, [], { stdio: "ignore" }).status, 1)
+    assert.isFalse(quiet(), "a new run record")
+    assert.strictEqual(u.hook("update-status").state.status.status, "blocked")
+    assert.isTrue(quiet())
+  })
+
+  it("a record it cannot read is never taken for nothing to do", () => {
+    const record = `${u.optDir}/backup-integrator-charm/backup-integrator/units/0`
+    const kept = readFileSync(record, "utf8")
+    for (const bad of [
+      "",
+      "{",
+      '{"settled":true}',
+      JSON.stringify({ ...JSON.parse(kept), settled: false }),
+    ]) {
+      writeFileSync(record, bad)
+      assert.isFalse(quiet(), bad)
+    }
+    writeFileSync(record, kept)
+    assert.isTrue(quiet())
+  })
+})

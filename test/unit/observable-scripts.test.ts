@@ -1,0 +1,230 @@
+// The status that run records leave, update-status and the actions, through the program over
+// test layers: the fake Juju, the real ScriptStore, RunRecords and UnitRecords on an
+// in-memory disk, and a runner that only leaves its record.
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Exit } from "effect"
+import { operatorScriptPath } from "../../src/domain/script-paths.ts"
+import { appName, type FakeModel, model, optDir, putRunRecord } from "../support/fake-juju.ts"
+import { putFile } from "../support/memory-file-system.ts"
+import { runEvent } from "../support/run-program.ts"
+import { runRecord } from "../support/run-record.ts"
+
+const config = {
+  fileset: "/srv",
+  "run-before-backup": "#!/bin/sh\necho dump\n",
+  "run-after-backup": "true\n",
+}
+const relations = { "backup:1": {} }
+
+/** A unit reconciled once (config-changed), then `event` on what that left. */
+const following = (event: string, change: (m: FakeModel) => unknown = () => undefined) =>
+  Effect.gen(function* () {
+    const first = yield* runEvent(model({ config, relations }))
+    const next: FakeModel = { ...first.model, event, calls: [], logs: [] }
+    return yield* runEvent((change(next) as FakeModel | undefined) ?? next)
+  })
+
+describe("update-status", () => {
+  it.effect("nothing changed since the last reconcile: no hook-tool call", () =>
+    Effect.gen(function* () {
+      const { exit, model: m } = yield* following("update-status")
+      assert.isTrue(Exit.isSuccess(exit))
+      assert.deepStrictEqual(m.calls, [])
+      assert.deepStrictEqual(m.status, { status: "active", message: "" })
+    }),
+  )
+
+  it.effect("a failed run since: one status-set naming the script, how and when; then quiet again", () =>
+    Effect.gen(function* () {
+      const failed = yield* following("update-status", (m) => {
+        putRunRecord(m.disk, runRecord("run-before-backup", "2026-12-01T03:00:05.000Z", { exitStatus: 2 }))
+      })
+      assert.deepStrictEqual(failed.model.calls, ["status-set"])
+      assert.deepStrictEqual(failed.model.status, {
+        status: "blocked",
+        message: "run-before-backup failed (exit status 2) at 2026-12-01 03:00 UTC; see action show-runs",
+      })
+      const again = yield* runEvent({ ...failed.model, calls: [] })
+      assert.deepStrictEqual(again.model.calls, [])
+    }),
+  )
+
+  it.effect("a successful run since changes nothing to show: no call, the record follows", () =>
+    Effect.gen(function* () {
+      const ok = yield* following("update-status", (m) => {
+        putRunRecord(m.disk, runRecord("run-before-backup", "2026-12-01T03:00:05.000Z"))
+      })
+      assert.deepStrictEqual(ok.model.calls, [])
+    }),
+  )
+
+  it.effect("a file changed on disk: logged, reconciled, repaired", () =>
+    Effect.gen(function* () {
+      const repaired = yield* following("update-status", (m) => {
+        putFile(
+          m.disk,
+          operatorScriptPath(optDir, appName, "run-before-backup"),
+          "#!/bin/sh\nrm -rf /\n",
+          0o700,
+        )
+      })
+      assert.strictEqual(repaired.scripts["run-before-backup"], config["run-before-backup"])
+      assert.strictEqual(repaired.model.calls[0], "juju-log")
+      assert.match(
+        repaired.model.logs[0]?.message ?? "",
+        /^changed on disk, repairing: .*operator-scripts\/run-before-backup$/,
+      )
+      assert.include(repaired.model.calls, "config-get")
+    }),
+  )
+
+  it.effect(
+    "a withdrawn script the leader kept for a committed bag: the next update-status reconciles and deletes it",
+    () =>
+      Effect.gen(function* () {
+        const first = yield* runEvent(model({ config, relations }))
+        const { "run-after-backup": _, ...without } = config
+        const withdrawn = yield* runEvent({ ...first.model, config: without, calls: [] })
+        assert.isDefined(withdrawn.scripts["run-after-backup"], "kept: the committed bag named it")
+        const next = yield* runEvent({ ...withdrawn.model, event: "update-status", calls: [] })
+        assert.include(next.model.calls, "config-get")
+        assert.isUndefined(next.scripts["run-after-backup"])
+        const quiet = yield* runEvent({ ...next.model, event: "update-status", calls: [] })
+        assert.deepStrictEqual(quiet.model.calls, [])
+      }),
+  )
+})
+
+describe("the status of runs", () => {
+  it.effect("a timed-out run, the most recent failure first, and a count of the others", () =>
+    Effect.gen(function* () {
+      const { model: m } = yield* following("config-changed", (next) => {
+        putRunRecord(
+          next.disk,
+          runRecord("run-before-backup", "2026-12-01T02:00:00.000Z", { signal: "SIGKILL", exitStatus: null }),
+        )
+        putRunRecord(
+          next.disk,
+          runRecord("run-after-backup", "2026-12-01T04:10:00.000Z", {
+            timedOut: true,
+            timeout: 1800,
+            exitStatus: 124,
+          }),
+        )
+      })
+      assert.deepStrictEqual(m.status, {
+        status: "blocked",
+        message:
+          "run-after-backup timed out after 30m at 2026-12-01 04:10 UTC, 1 more failing; see action show-runs",
+      })
+    }),
+  )
+
+  it.effect("configuration and relation problems come first; a script no longer set no longer counts", () =>
+    Effect.gen(function* () {
+      const failing = (next: FakeModel) => {
+        putRunRecord(next.disk, runRecord("run-before-backup", "2026-12-01T03:00:00.000Z", { exitStatus: 1 }))
+      }
+      const noRelation = yield* following("config-changed", (next) => {
+        failing(next)
+        return { ...next, relations: {} }
+      })
+      assert.deepStrictEqual(noRelation.model.status, {
+        status: "waiting",
+        message: "waiting for backup relation",
+      })
+      const badConfig = yield* following("config-changed", (next) => {
+        failing(next)
+        return { ...next, config: { ...config, "script-timeout": "0s" } }
+      })
+      assert.deepStrictEqual(badConfig.model.status, {
+        status: "blocked",
+        message: "invalid script-timeout: must be longer than 0s",
+      })
+      const { "run-before-backup": _, ...without } = config
+      const unset = yield* following("config-changed", (next) => {
+        failing(next)
+        return { ...next, config: without, leader: false }
+      })
+      assert.deepStrictEqual(unset.model.status, { status: "active", message: "" })
+    }),
+  )
+})
+
+describe("actions", () => {
+  const action =
+    (name: string, params: Record<string, unknown> = {}) =>
+    (m: FakeModel) => ({
+      ...m,
+      action: { name, params, results: {}, logs: [] },
+    })
+
+  it.effect(
+    "run-script: results from the run's record; a failure fails the action and shows in the status",
+    () =>
+      Effect.gen(function* () {
+        const { model: m } = yield* following("run-script", (next) => ({
+          ...action("run-script", { name: "run-before-backup" })(next),
+          scriptRun: { exitStatus: 3, signal: null, timedOut: false, output: "pg_dump: no such database\n" },
+        }))
+        assert.deepStrictEqual(m.action?.results, {
+          result: "exit status 3",
+          started: "2026-12-01T03:00:00.000Z",
+          ended: "2026-12-01T03:00:00.000Z",
+          duration: "1.2s",
+          output: "pg_dump: no such database\n",
+        })
+        assert.strictEqual(m.action?.failed, "run-before-backup failed: exit status 3")
+        assert.deepStrictEqual(m.calls, [
+          "action-get",
+          "action-log",
+          "action-set",
+          "action-fail",
+          "status-set",
+        ])
+        assert.strictEqual(m.status?.status, "blocked")
+      }),
+  )
+
+  it.effect("run-script of a script not set, or of no script, fails and runs nothing", () =>
+    Effect.gen(function* () {
+      for (const [name, failed] of [
+        [
+          "run-after-restore",
+          "run-after-restore is not set: juju config backup-integrator run-after-restore=@script.sh",
+        ],
+        [
+          "rm -rf /",
+          "name must be one of run-before-backup, run-after-backup, run-before-restore, run-after-restore",
+        ],
+      ] as const) {
+        const { model: m } = yield* following("run-script", action("run-script", { name }))
+        assert.strictEqual(m.action?.failed, failed)
+        assert.deepStrictEqual(m.calls, ["action-get", "action-fail"])
+      }
+    }),
+  )
+
+  it.effect("show-runs: every set script's runs, newest first, in one action-set", () =>
+    Effect.gen(function* () {
+      const { model: m } = yield* following("show-runs", (next) => {
+        putRunRecord(
+          next.disk,
+          runRecord("run-before-backup", "2026-12-01T01:00:00.000Z", { exitStatus: 1, pid: 7 }),
+        )
+        putRunRecord(
+          next.disk,
+          runRecord("run-before-backup", "2026-12-01T02:00:00.000Z", { output: "ok\n", pid: 8 }),
+        )
+        return action("show-runs")(next)
+      })
+      assert.deepStrictEqual(m.calls, ["action-set"])
+      assert.deepInclude(m.action?.results, {
+        "run-before-backup.run-1.result": "exit status 0",
+        "run-before-backup.run-1.output": "ok\n",
+        "run-before-backup.run-2.result": "exit status 1",
+        "run-after-backup": "no run recorded yet",
+      })
+    }),
+  )
+})

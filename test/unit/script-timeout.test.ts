@@ -1,0 +1,51 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Result } from "effect"
+import { durationText, parseScriptTimeout } from "../../src/domain/script-timeout.ts"
+
+describe("script-timeout", () => {
+  it("reads hours, minutes and seconds, each once and in that order; unset or blank is no limit", () => {
+    for (const [text, seconds] of [
+      [undefined, undefined],
+      ["", undefined],
+      ["  ", undefined],
+      ["30m", 1800],
+      ["1h30m", 5400],
+      ["90s", 90],
+      ["2h", 7200],
+      [" 1h1m1s ", 3661],
+      ["168h", 604800],
+    ] as const) {
+      assert.deepStrictEqual(parseScriptTimeout(text), Result.succeed(seconds), String(text))
+    }
+  })
+
+  it("refuses what is not such a duration, 0s, and more than 7 days, saying which", () => {
+    for (const [text, reason] of [
+      ["30", "expected a duration such as 30m, 1h30m or 90s"],
+      ["30 m", "expected a duration such as 30m, 1h30m or 90s"],
+      ["1m1h", "expected a duration such as 30m, 1h30m or 90s"],
+      ["1.5h", "expected a duration such as 30m, 1h30m or 90s"],
+      ["-5m", "expected a duration such as 30m, 1h30m or 90s"],
+      ["1d", "expected a duration such as 30m, 1h30m or 90s"],
+      ["0s", "must be longer than 0s"],
+      ["0h0m", "must be longer than 0s"],
+      ["169h", "longer than 7 days"],
+    ] as const) {
+      const result = parseScriptTimeout(text)
+      assert.isTrue(Result.isFailure(result), text)
+      if (Result.isFailure(result)) assert.strictEqual(result.failure.reason, reason, text)
+    }
+  })
+
+  it("writes seconds back as the option writes them, as the runner does", () => {
+    for (const [seconds, text] of [
+      [1800, "30m"],
+      [5400, "1h30m"],
+      [3661, "1h1m1s"],
+      [45, "45s"],
+      [0, "0s"],
+    ] as const) {
+      assert.strictEqual(durationText(seconds), text)
+    }
+  })
+})
