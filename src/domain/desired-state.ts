@@ -1,4 +1,5 @@
 import * as Result from "effect/Result"
+import { parseCredentialsUri } from "./credentials.ts"
 import type { ConfigFailure } from "./failures.ts"
 import { parseFileset } from "./fileset.ts"
 import type { CharmConfigValues } from "./options.ts"
@@ -13,15 +14,24 @@ export interface DesiredState {
   readonly fileset: ReadonlyArray<string>
   readonly scripts: ReadonlyArray<Script>
   readonly timeout: number | undefined
+  /** The secret whose keys the scripts get as files, if any. */
+  readonly credentials: string | undefined
 }
 
 /**
  * The configuration checked in the spec's order: fileset first, then each run-* option, then
- * `script-timeout`.
+ * `script-timeout`, then `credentials`.
  */
 export const desiredStateOf = (config: CharmConfigValues): Result.Result<DesiredState, ConfigFailure> =>
   Result.flatMap(parseFileset(config.fileset), (fileset) =>
     Result.flatMap(parseScripts(config), (scripts) =>
-      Result.map(parseScriptTimeout(config["script-timeout"]), (timeout) => ({ fileset, scripts, timeout })),
+      Result.flatMap(parseScriptTimeout(config["script-timeout"]), (timeout) =>
+        Result.map(parseCredentialsUri(config.credentials), (credentials) => ({
+          fileset,
+          scripts,
+          timeout,
+          credentials,
+        })),
+      ),
     ),
   )

@@ -20,6 +20,26 @@ export class InvalidScriptTimeout extends Schema.TaggedError<InvalidScriptTimeou
   reason: Schema.String,
 }) {}
 
+/** `credentials` is set to something that is not a secret URI. */
+export class InvalidCredentials extends Schema.TaggedError<InvalidCredentials>()("InvalidCredentials", {}) {}
+
+/** `secret-get` refused the credentials secret: not granted to the application, removed, or unreadable. */
+export class SecretUnreadable extends Schema.TaggedError<SecretUnreadable>()("SecretUnreadable", {
+  uri: Schema.String,
+  /** The application to grant it to. */
+  app: Schema.String,
+  /** What `secret-get` said: for the log, not the status. */
+  reason: Schema.String,
+}) {}
+
+/** A key of the credentials secret that cannot be a file name: the key, never its value. */
+export class InvalidCredentialsKey extends Schema.TaggedError<InvalidCredentialsKey>()(
+  "InvalidCredentialsKey",
+  {
+    key: Schema.String,
+  },
+) {}
+
 /** No `backup` relation to publish on (the one being broken does not count). */
 export class RelationMissing extends Schema.TaggedError<RelationMissing>()("RelationMissing", {}) {}
 
@@ -57,10 +77,21 @@ export class NotInJuju extends Schema.TaggedError<NotInJuju>()("NotInJuju", {
 }
 
 /** Configuration the operator has to fix: the unit is blocked until then. */
-export type ConfigFailure = MissingFileset | InvalidFileset | InvalidScript | InvalidScriptTimeout
+export type ConfigFailure =
+  | MissingFileset
+  | InvalidFileset
+  | InvalidScript
+  | InvalidScriptTimeout
+  | InvalidCredentials
+
+/**
+ * The credentials secret could not be installed: the rest of the configuration is applied,
+ * the last good credentials stay, and the unit is blocked until it can be.
+ */
+export type CredentialsFailure = SecretUnreadable | InvalidCredentialsKey
 
 /** Outcomes that end reconcile early with a status, not with a failed hook. */
-export type ReconcileStop = ConfigFailure | RelationMissing | NotLeader
+export type ReconcileStop = ConfigFailure | CredentialsFailure | RelationMissing | NotLeader
 
 /** Faults that fail the hook so that Juju retries it. */
 export type HookFault = HookToolError | ScriptStoreError | NotInJuju

@@ -51,3 +51,10 @@ export const runsDirectory = (optDir: string, appName: string, option: ScriptOpt
 /** A unit's marker in `unitsDirectory`, which holds its record of the last reconcile. */
 export const unitRecordPath = (optDir: string, appName: string, unitNumber: number): string =>
   `${unitsDirectory(optDir, appName)}/${unitNumber}`
+
+/**
+ * The keys of the credentials secret, one root-only file each: the runner gives scripts this
+ * directory as `CREDENTIALS_DIRECTORY`, systemd's name for a service's credentials.
+ */
+export const credentialsDirectory = (optDir: string, appName: string): string =>
+  `${appDirectory(optDir, appName)}/credentials`

@@ -14,10 +14,12 @@ export const UnitRecord = Schema.Struct({
   /** The status last set. */
   shown: UnitStatus,
   /**
-   * False when the leader kept a withdrawn script that a committed databag named: the next
-   * hook must reconcile to delete it.
+   * False when the leader kept a withdrawn script that a committed databag named (the next
+   * hook must reconcile to delete it), or while the credentials secret cannot be read.
    */
   settled: Schema.Boolean,
+  /** The credentials secret, while `secret-get` refuses it: update-status asks again (not settled). */
+  waitingForSecret: Schema.NullOr(Schema.String),
   /** The files installed, each with its fingerprint (src/domain/file-fingerprint.ts). */
   files: Schema.Array(Schema.Struct({ path: Schema.String, fingerprint: Schema.String })),
   /** By installed script, the runs directory and its newest record when the status was set. */

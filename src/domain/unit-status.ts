@@ -1,5 +1,6 @@
 import * as Match from "effect/Match"
 import * as Schema from "effect/Schema"
+import { shortSecretUri } from "./credentials.ts"
 import { displayJson } from "./display-json.ts"
 import type { InvalidFileset, ReconcileStop } from "./failures.ts"
 import { outcomeText, type RunRecord, succeeded, whenText } from "./run-record.ts"
@@ -48,6 +49,14 @@ const invalidFilesetMessage = ({ path, reason }: InvalidFileset): string => {
   return `invalid fileset: "${body}...": ${reason}`
 }
 
+/** A key as the operator can see it, shortened to leave room for the rest of the message. */
+const shownKey = (key: string): string => {
+  const quoted = displayJson(key)
+  return messageLength(quoted) <= 60
+    ? quoted
+    : `${displayJson([...key].slice(0, 40).join("")).slice(0, -1)}..."`
+}
+
 /** The one place where a reconcile outcome becomes what the operator sees. */
 export const statusOf: (stop: ReconcileStop) => UnitStatus = Match.type<ReconcileStop>().pipe(
   Match.tagsExhaustive({
@@ -57,6 +66,21 @@ export const statusOf: (stop: ReconcileStop) => UnitStatus = Match.type<Reconcil
       ({ status: "blocked", message: `invalid ${option}: script has Windows (CRLF) line endings` }) as const,
     InvalidScriptTimeout: ({ reason }) =>
       ({ status: "blocked", message: `invalid script-timeout: ${reason}` }) as const,
+    InvalidCredentials: () =>
+      ({
+        status: "blocked",
+        message: "invalid credentials: not a secret URI (juju add-secret prints one)",
+      }) as const,
+    InvalidCredentialsKey: ({ key }) =>
+      ({
+        status: "blocked",
+        message: `invalid credentials key ${shownKey(key)}: not a safe file name`,
+      }) as const,
+    SecretUnreadable: ({ uri, app }) =>
+      ({
+        status: "blocked",
+        message: `cannot read the credentials secret: juju grant-secret ${shortSecretUri(uri)} ${app}`,
+      }) as const,
     RelationMissing: () => ({ status: "waiting", message: "waiting for backup relation" }) as const,
     NotLeader: () => active,
   }),

@@ -6,7 +6,7 @@ import { displayJson, hiddenChar } from "../domain/display-json.ts"
 /** How a hook-tool process ended: what it printed, or why it failed in words for the status line. */
 export type ToolOutcome =
   | { readonly _tag: "Printed"; readonly stdout: string }
-  | { readonly _tag: "Failed"; readonly reason: string }
+  | { readonly _tag: "Failed"; readonly reason: string; readonly exitStatus?: number | string }
   | { readonly _tag: "TimedOut" }
 
 /**
@@ -21,7 +21,11 @@ const lastLine = (stderr: string) => {
 /** A tool that exited non-zero, in words: its status and the last line it wrote on stderr. */
 export const exited = (status: number | string, stderr: string): ToolOutcome => {
   const detail = lastLine(stderr)
-  return { _tag: "Failed", reason: `exited with status ${status}${detail ? `: ${detail}` : ""}` }
+  return {
+    _tag: "Failed",
+    reason: `exited with status ${status}${detail ? `: ${detail}` : ""}`,
+    exitStatus: status,
+  }
 }
 
 /**

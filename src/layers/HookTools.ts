@@ -4,7 +4,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { Databag } from "../domain/backup-spec.ts"
-import { HookToolError } from "../domain/failures.ts"
+import { HookToolError, SecretUnreadable } from "../domain/failures.ts"
 import type { UnitStatus } from "../domain/unit-status.ts"
 import type { RunTool, ToolOutcome } from "../entry/hook-tool-process.ts"
 import type { ToolProcess } from "../entry/started-config-get.ts"
@@ -41,6 +41,14 @@ export class HookTools extends Context.Service<
     }) => Effect.Effect<void, HookToolError>
     /** `status-set --application=False <status> -- <message>` */
     readonly statusSet: (status: UnitStatus) => Effect.Effect<void, HookToolError>
+    /**
+     * `secret-get <uri> --format=json` (`--refresh`: move to the newest revision). A tool that
+     * ran and refused (not granted, removed) is SecretUnreadable, not a fault.
+     */
+    readonly secretGet: (args: {
+      readonly uri: string
+      readonly refresh: boolean
+    }) => Effect.Effect<Readonly<Record<string, string>>, HookToolError | SecretUnreadable>
     /** `action-get --format=json`: the action's parameters. */
     readonly actionGet: () => Effect.Effect<Readonly<Record<string, unknown>>, HookToolError>
     /** `action-set <key>=<value>…`: dotted keys nest. */
@@ -65,7 +73,7 @@ export class HookTools extends Context.Service<
     Layer.effect(
       HookTools,
       Effect.gen(function* () {
-        const { hookToolTimeout } = yield* JujuContext
+        const { hookToolTimeout, appName } = yield* JujuContext
         let startedConfigGet = started
 
         const noAnswer = (tool: string) =>
@@ -168,6 +176,25 @@ export class HookTools extends Context.Service<
             runQuiet("relation-set", ["-r", id, "--app", "--file", "-"], JSON.stringify(data)),
           statusSet: ({ status, message }) =>
             runQuiet("status-set", ["--application=False", status, "--", message]),
+          secretGet: ({ uri, refresh }) =>
+            Effect.suspend(
+              (): Effect.Effect<Readonly<Record<string, string>>, HookToolError | SecretUnreadable> => {
+                const args = [uri, "--format=json", ...(refresh ? ["--refresh"] : [])]
+                const outcome = run("secret-get", args, {
+                  input: undefined,
+                  timeout: Duration.toMillis(hookToolTimeout),
+                })
+                if (outcome._tag === "Failed" && outcome.exitStatus !== undefined)
+                  return Effect.fail(new SecretUnreadable({ uri, app: appName, reason: outcome.reason }))
+                // The values are credentials: a shape error names the shape only.
+                return decodeJson(
+                  "secret-get",
+                  printed("secret-get", outcome),
+                  Databag,
+                  "an object of strings",
+                )
+              },
+            ),
           actionGet: () => runJson("action-get", ["--format=json"], JsonObject, "an object"),
           actionSet: (results) =>
             runQuiet(

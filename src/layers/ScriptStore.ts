@@ -9,6 +9,7 @@ import { type ScriptOption, scriptOptions } from "../domain/options.ts"
 import {
   appDirectory,
   charmDirectory,
+  credentialsDirectory,
   isPythonEraDirectory,
   operatorScriptPath,
   operatorScriptsDirectory,
@@ -28,11 +29,24 @@ const scriptMode = 0o700
 /** The directories on the published paths: others may look, never write. */
 const directoryMode = 0o755
 
+/** Root alone may read a credential, and nobody may change it but by a rename. */
+const credentialMode = 0o400
+
+/** What the credentials directory is to hold. */
+export type Credentials =
+  /** No `credentials` option: the directory is emptied, and scripts are not given it. */
+  | { readonly _tag: "None" }
+  /** A file per key of the secret, and no other. */
+  | { readonly _tag: "Files"; readonly files: ReadonlyMap<string, string> }
+  /** The secret could not be read or used: the last good files stay, so backups go on. */
+  | { readonly _tag: "LastGood" }
+
 /** What the scripts are installed with. */
 export interface Installation {
   readonly scripts: ReadonlyArray<Script>
   /** The runner's limit on each run, in seconds; undefined: none. */
   readonly timeout: number | undefined
+  readonly credentials: Credentials
 }
 
 /** A script installed on this machine: the path the leader publishes is its runner's. */
@@ -93,6 +107,7 @@ export class ScriptStore extends Context.Service<
       const operatorDirectory = operatorScriptsDirectory(optDir, appName)
       const ownDirectory = appDirectory(optDir, appName)
       const settings = runnerSettingsPath(optDir, appName)
+      const credentialsDir = credentialsDirectory(optDir, appName)
       const units = unitsDirectory(optDir, appName)
       const unitMarker = `${units}/${unitNumber}`
       const uid = process.getuid?.() ?? 0
@@ -154,11 +169,23 @@ export class ScriptStore extends Context.Service<
         }
       })
 
-      const install = Effect.fnUntraced(function* ({ scripts, timeout }: Installation) {
+      /** Each credential file written (never logged), and any other file there deleted. */
+      const installCredentials = Effect.fnUntraced(function* (credentials: Credentials) {
+        if (credentials._tag === "LastGood") return
+        const files = credentials._tag === "Files" ? credentials.files : new Map<string, string>()
+        for (const [key, value] of files)
+          yield* installFile(`${credentialsDir}/${key}`, value, credentialMode)
+        for (const name of yield* list(fs, credentialsDir)) {
+          if (!files.has(name)) yield* remove(fs, `${credentialsDir}/${name}`)
+        }
+      })
+
+      const install = Effect.fnUntraced(function* ({ scripts, timeout, credentials }: Installation) {
         yield* ensureDirectory(charmDirectory(optDir), { parents: true })
         yield* ensureDirectory(ownDirectory)
         yield* ensureDirectory(directory)
         yield* ensureDirectory(operatorDirectory, { mode: scriptMode })
+        yield* ensureDirectory(credentialsDir, { mode: scriptMode })
         yield* ensureDirectory(units)
         if (Option.isNone(yield* lstatIfAny(fs, unitMarker))) {
           yield* step(
@@ -167,7 +194,12 @@ export class ScriptStore extends Context.Service<
             fs.writeFile(unitMarker, new Uint8Array(), { flag: "wx", mode: 0o600 }),
           )
         }
-        yield* installFile(settings, `${JSON.stringify(timeout === undefined ? {} : { timeout })}\n`, 0o600)
+        yield* installCredentials(credentials)
+        const runnerSettings = {
+          ...(timeout === undefined ? {} : { timeout }),
+          ...(credentials._tag === "None" ? {} : { credentials: credentialsDir }),
+        }
+        yield* installFile(settings, `${JSON.stringify(runnerSettings)}\n`, 0o600)
         return yield* Effect.forEach(scripts, ({ option, content }) =>
           Effect.gen(function* () {
             // The script first: a runner is never there without its script.
@@ -210,10 +242,15 @@ export class ScriptStore extends Context.Service<
       const inventory = Effect.gen(function* () {
         const names = new Set(yield* list(fs, operatorDirectory))
         const scripts = scriptOptions.filter((option) => names.has(option))
+        const credentialFiles = (yield* list(fs, credentialsDir))
+          .sort()
+          .map((name) => `${credentialsDir}/${name}`)
         const paths = [
           ownDirectory,
           directory,
           operatorDirectory,
+          credentialsDir,
+          ...credentialFiles,
           settings,
           ...scripts.flatMap((option) => [
             operatorScriptPath(optDir, appName, option),

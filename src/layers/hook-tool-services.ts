@@ -4,6 +4,7 @@ import { CharmConfig } from "./CharmConfig.ts"
 import { JujuLog } from "./JujuLog.ts"
 import { Leadership } from "./Leadership.ts"
 import { Relations } from "./Relations.ts"
+import { Secrets } from "./Secrets.ts"
 import { StatusReporter } from "./StatusReporter.ts"
 
 /**
@@ -15,6 +16,7 @@ export const hookToolServices = Layer.mergeAll(
   CharmConfig.layer,
   Leadership.layer,
   Relations.layer,
+  Secrets.layer,
   StatusReporter.layer,
   JujuLog.layer,
 )

@@ -7,19 +7,28 @@ import { reportStatus } from "./report-status.ts"
 /** Reconciles, then shows the outcome as the unit status and records it for update-status. */
 export const reconcileAndReport = Effect.gen(function* () {
   const last = yield* (yield* UnitRecords).read
-  const { status, settled } = yield* reconcile.pipe(
-    Effect.map(({ settled }) => ({ status: active, settled })),
+  const { status, settled, waitingForSecret } = yield* reconcile.pipe(
+    Effect.map(({ settled }) => ({ status: active, settled, waitingForSecret: null })),
     Effect.catchTag(
       [
         "MissingFileset",
         "InvalidFileset",
         "InvalidScript",
         "InvalidScriptTimeout",
+        "InvalidCredentials",
+        "SecretUnreadable",
+        "InvalidCredentialsKey",
         "RelationMissing",
         "NotLeader",
       ],
-      (stop) => Effect.succeed({ status: statusOf(stop), settled: true }),
+      (stop) =>
+        Effect.succeed({
+          status: statusOf(stop),
+          // Granting a secret fires no event: update-status looks again while it is refused.
+          settled: stop._tag !== "SecretUnreadable",
+          waitingForSecret: stop._tag === "SecretUnreadable" ? stop.uri : null,
+        }),
     ),
   )
-  yield* reportStatus(status, settled, last, { always: true })
+  yield* reportStatus({ reconciled: status, settled, waitingForSecret }, last, { always: true })
 })

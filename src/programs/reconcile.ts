@@ -7,6 +7,7 @@ import { JujuContext } from "../layers/JujuContext.ts"
 import { Leadership } from "../layers/Leadership.ts"
 import { Relations } from "../layers/Relations.ts"
 import { ScriptStore } from "../layers/ScriptStore.ts"
+import { credentialsFor } from "./credentials-for.ts"
 import { publishSpec } from "./publish-spec.ts"
 
 /**
@@ -26,14 +27,16 @@ const liveBackupRelations = Effect.gen(function* () {
  * configuration is bad nothing is written, so backups go on with the last good spec.
  * `settled` is false when a withdrawn script had to be kept for a committed databag: a later
  * hook deletes it. A stop is always settled: a follower, or a unit without relation, can
- * read no databag and deletes at once.
+ * read no databag and deletes at once. A credentials secret that cannot be used stops it too,
+ * but last: everything else is applied, and the last good credentials stay.
  */
 export const reconcile = Effect.gen(function* () {
   const config = yield* (yield* CharmConfig).get
   const desired = yield* Effect.fromResult(desiredStateOf(config))
+  const { credentials, problem } = yield* credentialsFor(desired.credentials)
   // Every unit installs the scripts: the path the leader publishes is used on every machine.
   const store = yield* ScriptStore
-  const scripts = yield* store.install(desired)
+  const scripts = yield* store.install({ scripts: desired.scripts, timeout: desired.timeout, credentials })
   const relationIds = yield* liveBackupRelations
   const leader = relationIds.length > 0 && (yield* (yield* Leadership).isLeader)
   // Juju lets only the leader read the application's databags, as committed before this hook.
@@ -44,8 +47,9 @@ export const reconcile = Effect.gen(function* () {
   const installed = scripts.map(({ path }) => path)
   const named = scriptPathsNamedIn(published.values())
   yield* store.withdraw([...installed, ...named])
-  if (relationIds.length === 0) return yield* new RelationMissing()
-  if (!leader) return yield* new NotLeader()
+  if (relationIds.length === 0) return yield* problem ?? new RelationMissing()
+  if (!leader) return yield* problem ?? new NotLeader()
   yield* publishSpec(published, { fileset: desired.fileset, scripts })
+  if (problem !== undefined) return yield* problem
   return { settled: named.every((path) => installed.includes(path)) }
 }).pipe(Effect.withSpan("reconcile"))

@@ -17,8 +17,7 @@ const sameStatus = (a: UnitStatus, b: UnitStatus) => a.status === b.status && a.
  * only when it changed.
  */
 export const reportStatus = Effect.fn("reportStatus")(function* (
-  reconciled: UnitStatus,
-  settled: boolean,
+  { reconciled, settled, waitingForSecret }: Pick<UnitRecord, "reconciled" | "settled" | "waitingForSecret">,
   last: Option.Option<UnitRecord>,
   { always }: { readonly always: boolean },
 ) {
@@ -36,6 +35,7 @@ export const reportStatus = Effect.fn("reportStatus")(function* (
     reconciled,
     shown,
     settled,
+    waitingForSecret,
     files: inventory.files,
     runs: lastRuns.map(({ directory, newest }) => ({ directory, newest })),
   }

@@ -2,6 +2,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { JujuLog } from "../layers/JujuLog.ts"
 import { ScriptStore } from "../layers/ScriptStore.ts"
+import { Secrets } from "../layers/Secrets.ts"
 import { UnitRecords } from "../layers/UnitRecords.ts"
 import { reconcileAndReport } from "./reconcile-and-report.ts"
 import { reportStatus } from "./report-status.ts"
@@ -9,14 +10,26 @@ import { reportStatus } from "./report-status.ts"
 /**
  * update-status, every five minutes on every unit. Nothing Juju knows changes without an event
  * of its own, so it reconciles only when the last reconcile left no record, left a withdrawn
- * script to delete, or when a file it installed changed on disk (which reconcile repairs);
+ * script to delete, or when a file it installed changed on disk (which reconcile repairs), or
+ * when the credentials secret it could not read has become readable (granted, which fires no
+ * event);
  * otherwise it shows the runs recorded since, setting the status only if it changed. The
  * hook's entry makes the same checks first, and loads this program only when one fails
  * (src/entry/quiet-update-status.ts).
  */
 export const updateStatus = Effect.gen(function* () {
   const last = yield* (yield* UnitRecords).read
-  if (Option.isNone(last) || !last.value.settled) return yield* reconcileAndReport
+  if (Option.isNone(last)) return yield* reconcileAndReport
+  const { waitingForSecret } = last.value
+  if (waitingForSecret !== null) {
+    // Granting fires no event: this one call is all update-status adds while the secret is refused.
+    const readable = yield* (yield* Secrets).get(waitingForSecret, { refresh: false }).pipe(
+      Effect.as(true),
+      Effect.catchTag("SecretUnreadable", () => Effect.succeed(false)),
+    )
+    return readable ? yield* reconcileAndReport : undefined
+  }
+  if (!last.value.settled) return yield* reconcileAndReport
   const recorded = last.value.files
   const now = yield* (yield* ScriptStore).fingerprints(recorded.map(({ path }) => path))
   const changed = recorded.filter(({ fingerprint }, i) => now[i]?.fingerprint !== fingerprint)
@@ -24,5 +37,5 @@ export const updateStatus = Effect.gen(function* () {
     yield* (yield* JujuLog).info(`changed on disk, repairing: ${changed.map(({ path }) => path).join(", ")}`)
     return yield* reconcileAndReport
   }
-  yield* reportStatus(last.value.reconciled, true, last, { always: false })
+  yield* reportStatus(last.value, last, { always: false })
 })

@@ -81,7 +81,7 @@ def leftovers(group):
 
 
 class Run:
-    def __init__(self, option, argv, timeout):
+    def __init__(self, option, argv, timeout, env):
         self.option = option
         self.timeout = timeout
         self.tail = bytearray()
@@ -94,7 +94,7 @@ class Run:
         self.started = time.time()
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
-        self.pid = self._spawn(option, argv, out_w, err_w)
+        self.pid = self._spawn(option, argv, env, out_w, err_w)
         os.close(out_w)
         os.close(err_w)
         self.selector = selectors.DefaultSelector()
@@ -108,7 +108,7 @@ class Run:
         self.status = None
 
     @staticmethod
-    def _spawn(option, argv, out_w, err_w):
+    def _spawn(option, argv, env, out_w, err_w):
         pid = os.fork()
         if pid == 0:
             try:
@@ -122,7 +122,7 @@ class Run:
                     signal.signal(sig, signal.SIG_DFL)
                 signal.pthread_sigmask(signal.SIG_SETMASK, [])
                 os.closerange(3, 1 << 16)
-                os.execv(argv[0], argv)
+                os.execve(argv[0], argv, env)
             except OSError as error:
                 os.write(2, f"backup-integrator: cannot start {option}: {error.strerror}\n".encode())
                 os._exit(127 if error.errno == 2 else 126)
@@ -307,8 +307,16 @@ def main():
     option = os.path.basename(runner)
     app_dir = os.path.dirname(os.path.dirname(runner))
     script = os.path.join(app_dir, "operator-scripts", option)
-    timeout = read_settings(app_dir).get("timeout")
+    settings = read_settings(app_dir)
+    timeout = settings.get("timeout")
     timeout = timeout if isinstance(timeout, int) and timeout > 0 else None
+    env = dict(os.environ)
+    # The keys of the `credentials` secret, one file each: $CREDENTIALS_DIRECTORY/password.
+    credentials = settings.get("credentials")
+    if isinstance(credentials, str):
+        env["CREDENTIALS_DIRECTORY"] = credentials
+    else:
+        env.pop("CREDENTIALS_DIRECTORY", None)
     try:
         with open(script, "rb") as f:
             has_interpreter = f.read(2) == b"#!"
@@ -318,7 +326,7 @@ def main():
     argv = [script, *sys.argv[1:]] if has_interpreter else ["/bin/sh", script, *sys.argv[1:]]
     prctl(PR_SET_CHILD_SUBREAPER, 1)
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
-    run = Run(option, argv, timeout)
+    run = Run(option, argv, timeout, env)
     for sig in FORWARDED:
         signal.signal(sig, run.forward)
     run.run()

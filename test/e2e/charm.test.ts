@@ -51,6 +51,7 @@ describe("the packed charm", () => {
       "metadata.yaml",
       "config.yaml",
       "manifest.yaml",
+      "actions.yaml",
       "dist/hook.cjs",
       "dist/program.cjs",
       "bin/node",

@@ -260,6 +260,7 @@ describe("file system", () => {
     assert.deepStrictEqual(result.files, [
       "600 f backup-integrator-charm/backup-integrator/runner.json",
       "600 f backup-integrator-charm/backup-integrator/units/0",
+      "700 d backup-integrator-charm/backup-integrator/credentials",
       "700 d backup-integrator-charm/backup-integrator/operator-scripts",
       "755 d backup-integrator-charm",
       "755 d backup-integrator-charm/backup-integrator",

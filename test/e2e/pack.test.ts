@@ -59,6 +59,7 @@ describe("npm run pack", () => {
 
       it("holds what Juju runs, with the modes it needs", () => {
         assert.deepStrictEqual([...files().keys()].sort(), [
+          "actions.yaml",
           "bin/node",
           "bin/node.arch",
           "config.yaml",

@@ -219,6 +219,35 @@ const tools: Record<string, Tool> = {
     state.status = { status: status as string, message }
     return ""
   },
+  "secret-get": (argv, state) => {
+    restricted()
+    const parsed = parseFlags(argv, {
+      format,
+      refresh: { names: ["--refresh"], kind: "bool" },
+      peek: { names: ["--peek"], kind: "bool" },
+      label: { names: ["--label"], kind: "value" },
+    })
+    checkFormat(parsed)
+    noMoreArgs(parsed.args, 2)
+    if (parsed.flags.get("refresh") && parsed.flags.get("peek"))
+      fail("specify one of --peek or --refresh but not both", 2)
+    const uri = parsed.args[0] ?? fail("require either a secret URI or label", 2)
+    if (!/^secret:/.test(uri)) fail(`secret URI "${uri}" not valid`, 2)
+    const id = uri.replace(/^secret:(\/\/[^/]+\/)?/, "")
+    const secret = state.secrets[`secret:${id}`]
+    if (secret === undefined || secret.removed) return fail(`secret "${id}" not found`)
+    if (!secret.granted) return fail(permissionDenied)
+    const latest = secret.revisions.length
+    // The first read tracks the newest revision; --refresh moves to it; --peek looks without moving.
+    const tracked = state.tracked[`secret:${id}`] ?? latest
+    const revision = parsed.flags.get("refresh") || parsed.flags.get("peek") ? latest : tracked
+    if (!parsed.flags.get("peek")) state.tracked[`secret:${id}`] = revision
+    const content = secret.revisions[revision - 1] ?? {}
+    const key = parsed.args[1]
+    return JSON.stringify(
+      key === undefined ? content : (content[key] ?? fail(`secret key "${key}" not found`)),
+    )
+  },
   "action-get": (argv, state) => {
     const parsed = parseFlags(argv, { format })
     checkFormat(parsed)

@@ -32,6 +32,16 @@ export interface ActionRun {
   logs: Array<string>
 }
 
+/** A Juju user secret (`juju add-secret`), by URI `secret:<id>`. */
+export interface Secret {
+  /** Each revision's content, the first being revision 1 (`juju update-secret` adds one). */
+  readonly revisions: Array<Record<string, string>>
+  /** `juju grant-secret <secret> <this application>` was run (and not revoked). */
+  granted: boolean
+  /** `juju remove-secret`: gone. */
+  removed?: boolean
+}
+
 export interface EmulatorState {
   leader: boolean
   config: Record<string, string>
@@ -46,6 +56,9 @@ export interface EmulatorState {
    * it when the hook exits 0 and discards it otherwise: see {@link settleHook}.
    */
   uncommitted: Changes
+  secrets: Record<string, Secret>
+  /** The revision of each secret this unit tracks (its first read, or its last `--refresh`). */
+  tracked: Record<string, number>
   /** Set by the test that runs an action's hook. */
   action?: ActionRun
 }
@@ -68,6 +81,8 @@ export const initialState = (overrides: Partial<EmulatorState> = {}): EmulatorSt
   calls: [],
   faults: {},
   uncommitted: {},
+  secrets: {},
+  tracked: {},
   ...overrides,
 })
 

@@ -51,7 +51,11 @@ describe("dispatch's config-get", () => {
       "config-changed",
       "printf '{}\\000%s\\000\\n' 0; printf 'first\\nERROR a\\000b\\n' >&2; exit 3",
     )
-    assert.deepStrictEqual(frameOutcome(frame), { _tag: "Failed", reason: "exited with status 3: ERROR ab" })
+    assert.deepStrictEqual(frameOutcome(frame), {
+      _tag: "Failed",
+      reason: "exited with status 3: ERROR ab",
+      exitStatus: "3",
+    })
   })
 
   it("neither functions nor a BASH_ENV from the environment change what dispatch writes", () => {
@@ -63,7 +67,11 @@ describe("dispatch's config-get", () => {
       BASH_ENV: bashEnv,
     })
     assert.strictEqual(frame.toString("latin1", 0, frame.indexOf(10)), pid())
-    assert.deepStrictEqual(frameOutcome(frame), { _tag: "Failed", reason: "exited with status 3" })
+    assert.deepStrictEqual(frameOutcome(frame), {
+      _tag: "Failed",
+      reason: "exited with status 3",
+      exitStatus: "3",
+    })
   })
 
   it("a config-get not on PATH: status 127 and the shell's words", () => {

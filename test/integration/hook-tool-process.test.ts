@@ -36,11 +36,16 @@ describe("runTool", () => {
 
   it("the last stderr line of a failed tool is kept when plain, escaped otherwise", () => {
     const plain = runTool("sh", ["-c", "echo first >&2; echo 'ERROR no such unit' >&2; exit 2"], { timeout })
-    assert.deepStrictEqual(plain, { _tag: "Failed", reason: "exited with status 2: ERROR no such unit" })
+    assert.deepStrictEqual(plain, {
+      _tag: "Failed",
+      reason: "exited with status 2: ERROR no such unit",
+      exitStatus: 2,
+    })
     const hostile = runTool("sh", ["-c", "printf 'ERROR \\033[2J\\342\\200\\256x' >&2; exit 1"], { timeout })
     assert.deepStrictEqual(hostile, {
       _tag: "Failed",
       reason: 'exited with status 1: "ERROR \\u001b[2J\\u202ex"',
+      exitStatus: 1,
     })
   })
 

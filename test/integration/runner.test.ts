@@ -213,3 +213,20 @@ describe("the runner", () => {
     assert.include(result.stderr, "could not record this run of run-before-backup: No space left on device")
   })
 })
+
+describe("the runner's credentials", () => {
+  it("gives scripts CREDENTIALS_DIRECTORY when the settings name it, and never passes one from outside", () => {
+    // biome-ignore-start lint/suspicious/noTemplateCurlyInString: shell parameter expansion
+    const { runner } = install('#!/bin/sh\necho "dir=${CREDENTIALS_DIRECTORY-unset}"\n', {
+      credentials: "/opt/x/credentials",
+    })
+    assert.strictEqual(run(runner).stdout, "dir=/opt/x/credentials\n")
+    const { runner: without } = install('#!/bin/sh\necho "dir=${CREDENTIALS_DIRECTORY-unset}"\n', {})
+    const outside = spawnSync(without, [], {
+      encoding: "utf8",
+      env: { ...process.env, CREDENTIALS_DIRECTORY: "/tmp" },
+    })
+    // biome-ignore-end lint/suspicious/noTemplateCurlyInString: shell parameter expansion
+    assert.strictEqual(outside.stdout, "dir=unset\n")
+  })
+})

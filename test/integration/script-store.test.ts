@@ -19,7 +19,10 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Layer } from "effect"
 import type { Script } from "../../src/domain/scripts.ts"
-import { ScriptStore } from "../../src/layers/ScriptStore.ts"
+import { type Credentials, ScriptStore } from "../../src/layers/ScriptStore.ts"
+
+const none: Credentials = { _tag: "None" }
+
 import runnerSource from "../../src/runner/runner.py"
 import { jujuContext } from "../support/juju-context.ts"
 
@@ -59,7 +62,7 @@ describe("ScriptStore (live)", () => {
       Effect.gen(function* () {
         const umask = process.umask(0o077)
         const installed = yield* store
-          .install({ scripts, timeout: undefined })
+          .install({ scripts, timeout: undefined, credentials: none })
           .pipe(Effect.ensuring(Effect.sync(() => process.umask(umask))))
         assert.deepStrictEqual(installed, [
           { option: "run-before-backup", path: join(dir, "run-before-backup") },
@@ -81,11 +84,11 @@ describe("ScriptStore (live)", () => {
   it.effect("leaves a file with the right content alone, and repairs only its mode", () =>
     withStore((store, _opt, dir) =>
       Effect.gen(function* () {
-        yield* store.install({ scripts, timeout: undefined })
+        yield* store.install({ scripts, timeout: undefined, credentials: none })
         const path = join(dir, "run-before-backup")
         chmodSync(path, 0o666)
         const before = statSync(path)
-        yield* store.install({ scripts, timeout: undefined })
+        yield* store.install({ scripts, timeout: undefined, credentials: none })
         const after = statSync(path)
         assert.strictEqual(after.ino, before.ino)
         assert.strictEqual(after.mtimeMs, before.mtimeMs)
@@ -99,7 +102,7 @@ describe("ScriptStore (live)", () => {
     () =>
       withStore((store, _opt, dir) =>
         Effect.gen(function* () {
-          yield* store.install({ scripts, timeout: undefined })
+          yield* store.install({ scripts, timeout: undefined, credentials: none })
           const ops = join(dir, "../operator-scripts")
           const path = join(ops, "run-before-backup")
           const before = statSync(path).ino
@@ -108,6 +111,7 @@ describe("ScriptStore (live)", () => {
           const installed = yield* store.install({
             scripts: [{ option: "run-before-backup", content: "#!/bin/sh\necho new\n" }],
             timeout: undefined,
+            credentials: none,
           })
           assert.notStrictEqual(statSync(path).ino, before)
           assert.strictEqual(readFileSync(path, "utf8"), "#!/bin/sh\necho new\n")
@@ -126,11 +130,11 @@ describe("ScriptStore (live)", () => {
   it.effect("never writes through a link planted at a script path", () =>
     withStore((store, opt, dir) =>
       Effect.gen(function* () {
-        yield* store.install({ scripts: [], timeout: undefined })
+        yield* store.install({ scripts: [], timeout: undefined, credentials: none })
         const victim = join(opt, "victim")
         writeFileSync(victim, "precious", { mode: 0o600 })
         symlinkSync(victim, join(dir, "run-before-backup"))
-        yield* store.install({ scripts, timeout: undefined })
+        yield* store.install({ scripts, timeout: undefined, credentials: none })
         assert.strictEqual(readFileSync(victim, "utf8"), "precious")
         assert.strictEqual(mode(victim), 0o600)
         assert.isTrue(lstatSync(join(dir, "run-before-backup")).isFile())
@@ -141,16 +145,16 @@ describe("ScriptStore (live)", () => {
   it.effect("refuses a scripts directory that is a link, and repairs one others could write to", () =>
     withStore((store, opt, dir) =>
       Effect.gen(function* () {
-        yield* store.install({ scripts: [], timeout: undefined })
+        yield* store.install({ scripts: [], timeout: undefined, credentials: none })
         chmodSync(dir, 0o777)
-        yield* store.install({ scripts, timeout: undefined })
+        yield* store.install({ scripts, timeout: undefined, credentials: none })
         assert.strictEqual(mode(dir), 0o755)
 
         const elsewhere = join(opt, "elsewhere")
         mkdirSync(elsewhere)
         rmSync(dir, { recursive: true })
         symlinkSync(elsewhere, dir)
-        const exit = yield* Effect.exit(store.install({ scripts, timeout: undefined }))
+        const exit = yield* Effect.exit(store.install({ scripts, timeout: undefined, credentials: none }))
         assert.isTrue(Exit.isFailure(exit))
         assert.deepStrictEqual(readdirSync(elsewhere), [])
       }),
@@ -160,9 +164,9 @@ describe("ScriptStore (live)", () => {
   it.effect("a directory where a script should be is a fault, and leaves no temporary file", () =>
     withStore((store, _opt, dir) =>
       Effect.gen(function* () {
-        yield* store.install({ scripts: [], timeout: undefined })
+        yield* store.install({ scripts: [], timeout: undefined, credentials: none })
         mkdirSync(join(dir, "run-before-backup"))
-        const exit = yield* Effect.exit(store.install({ scripts, timeout: undefined }))
+        const exit = yield* Effect.exit(store.install({ scripts, timeout: undefined, credentials: none }))
         assert.isTrue(Exit.isFailure(exit))
         assert.include(String(Exit.isFailure(exit) && exit.cause), join(dir, "run-before-backup"))
         assert.deepStrictEqual(readdirSync(dir), ["run-before-backup"])
@@ -173,7 +177,7 @@ describe("ScriptStore (live)", () => {
   it.effect("withdraw keeps what it is told a committed databag still names", () =>
     withStore((store, _opt, dir) =>
       Effect.gen(function* () {
-        yield* store.install({ scripts, timeout: undefined })
+        yield* store.install({ scripts, timeout: undefined, credentials: none })
         yield* store.withdraw([join(dir, "run-after-restore")])
         assert.deepStrictEqual(readdirSync(dir), ["run-after-restore"])
         yield* store.withdraw([])
@@ -195,7 +199,7 @@ describe("ScriptStore (live)", () => {
           mkdirSync(join(root, name, "scripts"), { recursive: true })
           writeFileSync(join(root, name, "scripts", "run-before-backup"), "#!/bin/sh\n", { mode: 0o755 })
         }
-        yield* store.install({ scripts: [], timeout: undefined })
+        yield* store.install({ scripts: [], timeout: undefined, credentials: none })
         yield* store.withdraw([join(root, "backup-integrator-12", "scripts", "run-before-backup")])
         assert.deepStrictEqual(readdirSync(root).sort(), [
           "backup-integrator",
@@ -217,8 +221,8 @@ describe("ScriptStore (live)", () => {
     withStore((first, opt, dir) =>
       Effect.gen(function* () {
         const second = yield* storeOf(opt, 3)
-        yield* first.install({ scripts, timeout: undefined })
-        yield* second.install({ scripts, timeout: undefined })
+        yield* first.install({ scripts, timeout: undefined, credentials: none })
+        yield* second.install({ scripts, timeout: undefined, credentials: none })
         yield* first.removeAll
         assert.deepStrictEqual(readdirSync(dir).sort(), ["run-after-restore", "run-before-backup"])
         yield* second.removeAll
@@ -230,7 +234,7 @@ describe("ScriptStore (live)", () => {
   it.effect("removeAll deletes the application's directory, and is fine when it is gone", () =>
     withStore((store, opt) =>
       Effect.gen(function* () {
-        yield* store.install({ scripts, timeout: undefined })
+        yield* store.install({ scripts, timeout: undefined, credentials: none })
         mkdirSync(join(opt, "backup-integrator-charm", `${app}-0`))
         yield* store.removeAll
         assert.deepStrictEqual(readdirSync(join(opt, "backup-integrator-charm")), [])

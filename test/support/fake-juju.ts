@@ -2,7 +2,7 @@
 // in-memory FileSystem. With them the programs run with no process and no disk.
 import { Context, Duration, Effect, Layer, Ref } from "effect"
 import type { Databag } from "../../src/domain/backup-spec.ts"
-import { HookToolError } from "../../src/domain/failures.ts"
+import { HookToolError, SecretUnreadable } from "../../src/domain/failures.ts"
 import { type ScriptOption, scriptOptions } from "../../src/domain/options.ts"
 import type { RunRecord } from "../../src/domain/run-record.ts"
 import { operatorScriptPath, runsDirectory } from "../../src/domain/script-paths.ts"
@@ -49,6 +49,12 @@ export interface FakeModel {
   readonly failing?: ReadonlyArray<string>
   /** The action the hook runs (`event` is then its name), and what it set. */
   readonly action?: FakeAction
+  /** Juju user secrets by URI: their content, and whether this application was granted them. */
+  readonly secrets?: Readonly<
+    Record<string, { readonly granted: boolean; readonly content: Record<string, string> }>
+  >
+  /** Each `secret-get`, in order: which secret, and whether with `--refresh`. */
+  readonly secretGets?: ReadonlyArray<{ readonly uri: string; readonly refresh: boolean }>
   /** How a script the `run-script` action starts ends: what the runner records of it. */
   readonly scriptRun?: Pick<RunRecord, "exitStatus" | "signal" | "timedOut" | "output">
 }
@@ -147,6 +153,22 @@ const hookToolsTest = Layer.effect(
           const bag = withChanges(m.relations[id] ?? {}, data)
           return [undefined, { ...m, relations: { ...m.relations, [id]: bag } }]
         }),
+      secretGet: ({ uri, refresh }) =>
+        call<Record<string, string> | SecretUnreadable>("secret-get", (m) => {
+          const secret = m.secrets?.[uri]
+          const read = { ...m, secretGets: [...(m.secretGets ?? []), { uri, refresh }] }
+          if (secret === undefined || !secret.granted) {
+            const reason = `exited with status 1: ERROR ${secret === undefined ? `secret "${uri.slice(7)}" not found` : permissionDenied}`
+            return [new SecretUnreadable({ uri, app: appName, reason }), read] as const
+          }
+          return [secret.content, read] as const
+        }).pipe(
+          Effect.flatMap((r) =>
+            r instanceof SecretUnreadable
+              ? Effect.fail(r)
+              : Effect.succeed(r as Readonly<Record<string, string>>),
+          ),
+        ),
       actionGet: () => inAction("action-get", (action, m) => [action.params, m]),
       actionSet: (results) =>
         inAction("action-set", (action, m) => [

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs"
 import { Ajv } from "ajv"
 import { assert, describe, it } from "vitest"
 import { parse } from "yaml"
-import { scriptOptions } from "../../src/domain/options.ts"
+import { CharmConfigValues, scriptOptions } from "../../src/domain/options.ts"
 
 const charmcraft = parse(readFileSync("charmcraft.yaml", "utf8"))
 
@@ -38,12 +38,25 @@ describe("charmcraft.yaml", () => {
     assert.notProperty(charmcraft, "base")
   })
 
-  it("has the five string options, with no defaults", () => {
+  it("has the options the charm reads, with no defaults: the Python charm's five, script-timeout, credentials", () => {
     const options = charmcraft.config.options
-    assert.deepStrictEqual(Object.keys(options), ["fileset", ...scriptOptions])
-    for (const option of Object.values<Record<string, unknown>>(options)) {
-      assert.strictEqual(option.type, "string")
+    assert.deepStrictEqual(Object.keys(options), Object.keys(CharmConfigValues.fields))
+    assert.deepStrictEqual(Object.keys(options), [
+      "fileset",
+      ...scriptOptions,
+      "script-timeout",
+      "credentials",
+    ])
+    for (const [name, option] of Object.entries<Record<string, unknown>>(options)) {
+      assert.strictEqual(option.type, name === "credentials" ? "secret" : "string", name)
       assert.notProperty(option, "default")
     }
+  })
+
+  it("declares the actions the program runs: run-script of one of the scripts, and show-runs", () => {
+    assert.deepStrictEqual(Object.keys(charmcraft.actions), ["run-script", "show-runs"])
+    assert.deepStrictEqual(charmcraft.actions["run-script"].params.name.enum, [...scriptOptions])
+    assert.deepStrictEqual(charmcraft.actions["run-script"].required, ["name"])
+    assert.deepStrictEqual(charmcraft.actions["show-runs"].params, undefined)
   })
 })

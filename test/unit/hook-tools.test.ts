@@ -4,6 +4,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Exit, Fiber, Layer } from "effect"
 import { TestClock } from "effect/testing"
+import { SecretUnreadable } from "../../src/domain/failures.ts"
 import type { RunTool, ToolOutcome } from "../../src/entry/hook-tool-process.ts"
 import type { ToolProcess } from "../../src/entry/started-config-get.ts"
 import { HookTools } from "../../src/layers/HookTools.ts"
@@ -58,6 +59,20 @@ describe("HookTools: each method is one command line", () => {
       ["--application=False", "blocked", "--", "--help me"],
       undefined,
     ],
+    [
+      "secretGet",
+      (t) => t.secretGet({ uri: "secret:cq1k2l3m4n5o6p7q8r9s", refresh: false }),
+      "secret-get",
+      ["secret:cq1k2l3m4n5o6p7q8r9s", "--format=json"],
+      undefined,
+    ],
+    [
+      "secretGet, refreshing",
+      (t) => t.secretGet({ uri: "secret:cq1k2l3m4n5o6p7q8r9s", refresh: true }),
+      "secret-get",
+      ["secret:cq1k2l3m4n5o6p7q8r9s", "--format=json", "--refresh"],
+      undefined,
+    ],
     ["actionGet", (t) => t.actionGet(), "action-get", ["--format=json"], undefined],
     [
       "actionSet (dotted keys; a value holding = and newlines is one argument)",
@@ -88,6 +103,7 @@ describe("HookTools: each method is one command line", () => {
     "relation-ids": "[]",
     "relation-get": "{}",
     "action-get": "{}",
+    "secret-get": "{}",
   }
   for (const [name, call, tool, args, input] of table) {
     it.effect(name, () =>
@@ -192,6 +208,48 @@ describe("HookTools: each kind of output is a value or a typed error", () => {
       }),
     )
   }
+})
+
+describe("HookTools: secret-get", () => {
+  const uri = "secret:cq1k2l3m4n5o6p7q8r9s"
+  it.effect(
+    "a refusal (the tool exited) is SecretUnreadable, naming the application; no answer is a fault",
+    () =>
+      Effect.gen(function* () {
+        const refused = toolsAnswering({
+          _tag: "Failed",
+          reason: "exited with status 1: ERROR permission denied",
+          exitStatus: 1,
+        })
+        const exit = yield* Effect.exit((yield* refused.tools).secretGet({ uri, refresh: false }))
+        assert.deepStrictEqual(
+          exit,
+          Exit.fail(
+            new SecretUnreadable({
+              uri,
+              app: "backup-integrator",
+              reason: "exited with status 1: ERROR permission denied",
+            }),
+          ),
+        )
+        const silent = toolsAnswering({ _tag: "TimedOut" })
+        const timedOut = yield* Effect.exit((yield* silent.tools).secretGet({ uri, refresh: false }))
+        assert.include(
+          String(Exit.isFailure(timedOut) ? timedOut.cause : ""),
+          "HookToolError: secret-get: no answer",
+        )
+      }),
+  )
+
+  it.effect("content that is not an object of strings is a fault that shows none of it", () =>
+    Effect.gen(function* () {
+      const odd = toolsAnswering(printed('{"password":["s3cret"]}'))
+      const exit = yield* Effect.exit((yield* odd.tools).secretGet({ uri, refresh: false }))
+      const cause = String(Exit.isFailure(exit) ? exit.cause : "")
+      assert.include(cause, "secret-get: printed JSON that is not an object of strings")
+      assert.notInclude(cause, "s3cret")
+    }),
+  )
 })
 
 describe("HookTools: the config-get dispatch started", () => {

@@ -3,7 +3,10 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Layer } from "effect"
 import type { Script } from "../../src/domain/scripts.ts"
-import { ScriptStore } from "../../src/layers/ScriptStore.ts"
+import { type Credentials, ScriptStore } from "../../src/layers/ScriptStore.ts"
+
+const none: Credentials = { _tag: "None" }
+
 import runnerSource from "../../src/runner/runner.py"
 import { jujuContext } from "../support/juju-context.ts"
 import {
@@ -45,7 +48,7 @@ describe("ScriptStore over the FileSystem service", () => {
     () =>
       Effect.gen(function* () {
         const disk = memoryDisk()
-        const installed = yield* (yield* storeOn(disk)).install({ scripts, timeout: 1800 })
+        const installed = yield* (yield* storeOn(disk)).install({ scripts, timeout: 1800, credentials: none })
         assert.deepStrictEqual(
           installed.map(({ path }) => path),
           [`${dir}/run-before-backup`, `${dir}/run-after-restore`],
@@ -78,11 +81,11 @@ describe("ScriptStore over the FileSystem service", () => {
     Effect.gen(function* () {
       const disk = memoryDisk()
       const store = yield* storeOn(disk)
-      yield* store.install({ scripts, timeout: undefined })
+      yield* store.install({ scripts, timeout: undefined, credentials: none })
       const before = disk.entries.get(`${dir}/run-before-backup`)
       ;(before as { mode: number }).mode = 0o100666
       disk.flushed.length = 0
-      yield* store.install({ scripts, timeout: undefined })
+      yield* store.install({ scripts, timeout: undefined, credentials: none })
       assert.strictEqual(disk.entries.get(`${dir}/run-before-backup`), before)
       assert.strictEqual(mode(disk, `${dir}/run-before-backup`), 0o700)
       assert.deepStrictEqual(disk.flushed, [])
@@ -95,7 +98,7 @@ describe("ScriptStore over the FileSystem service", () => {
       Effect.gen(function* () {
         const disk = memoryDisk()
         const store = yield* storeOn(disk)
-        yield* store.install({ scripts: [], timeout: undefined })
+        yield* store.install({ scripts: [], timeout: undefined, credentials: none })
         putFile(disk, "/etc/shadow", "precious", 0o600)
         disk.entries.set(`${dir}/run-before-backup`, {
           type: "SymbolicLink",
@@ -103,7 +106,7 @@ describe("ScriptStore over the FileSystem service", () => {
           mode: 0o120777,
           uid: disk.uid,
         })
-        yield* store.install({ scripts, timeout: undefined })
+        yield* store.install({ scripts, timeout: undefined, credentials: none })
         assert.strictEqual(fileContent(disk, "/etc/shadow"), "precious")
         assert.strictEqual(mode(disk, "/etc/shadow"), 0o600)
         assert.strictEqual(disk.entries.get(`${dir}/run-before-backup`)?.type, "File")
@@ -111,7 +114,7 @@ describe("ScriptStore over the FileSystem service", () => {
         for (const path of [...disk.entries.keys()].filter((p) => p.startsWith(`${dir}/`) || p === dir))
           disk.entries.delete(path)
         disk.entries.set(dir, { type: "SymbolicLink", target: "/etc", mode: 0o120777, uid: disk.uid })
-        const exit = yield* Effect.exit(store.install({ scripts, timeout: undefined }))
+        const exit = yield* Effect.exit(store.install({ scripts, timeout: undefined, credentials: none }))
         assert.include(failure(exit), `cannot use ${dir}: a symbolic link: refusing to follow it`)
         assert.deepStrictEqual(names(disk, "/etc"), ["shadow"])
       }),
@@ -123,15 +126,15 @@ describe("ScriptStore over the FileSystem service", () => {
       putFile(disk, "/opt/backup-integrator-charm/backup-integrator", "not a directory")
       const store = yield* storeOn(disk)
       assert.include(
-        failure(yield* Effect.exit(store.install({ scripts, timeout: undefined }))),
+        failure(yield* Effect.exit(store.install({ scripts, timeout: undefined, credentials: none }))),
         "cannot use /opt/backup-integrator-charm/backup-integrator: not a directory: refusing to follow it",
       )
       const other = memoryDisk()
       const second = yield* storeOn(other)
-      yield* second.install({ scripts: [], timeout: undefined })
+      yield* second.install({ scripts: [], timeout: undefined, credentials: none })
       other.entries.set(`${dir}/run-before-backup`, { type: "Directory", mode: 0o40755, uid: other.uid })
       assert.include(
-        failure(yield* Effect.exit(second.install({ scripts, timeout: undefined }))),
+        failure(yield* Effect.exit(second.install({ scripts, timeout: undefined, credentials: none }))),
         `cannot write ${dir}/run-before-backup: a directory is in the way`,
       )
       assert.deepStrictEqual(names(other, dir), ["run-before-backup"])
@@ -142,11 +145,11 @@ describe("ScriptStore over the FileSystem service", () => {
     Effect.gen(function* () {
       const disk = memoryDisk()
       const store = yield* storeOn(disk)
-      yield* store.install({ scripts: [], timeout: undefined })
+      yield* store.install({ scripts: [], timeout: undefined, credentials: none })
       const scriptsDir = disk.entries.get(dir) as { mode: number; uid: number }
       scriptsDir.mode = 0o40777
       scriptsDir.uid = disk.uid + 1
-      yield* store.install({ scripts, timeout: undefined })
+      yield* store.install({ scripts, timeout: undefined, credentials: none })
       assert.strictEqual(mode(disk, dir), 0o755)
       assert.strictEqual(disk.entries.get(dir)?.uid, disk.uid)
     }),
@@ -162,12 +165,13 @@ describe("ScriptStore over the FileSystem service", () => {
         Effect.gen(function* () {
           const disk = memoryDisk()
           const store = yield* storeOn(disk)
-          yield* store.install({ scripts, timeout: undefined })
+          yield* store.install({ scripts, timeout: undefined, credentials: none })
           disk.fault = (operation) => (operation === "write" ? code : undefined)
           const exit = yield* Effect.exit(
             store.install({
               scripts: [{ option: "run-before-backup", content: "#!/bin/sh\necho new\n" }],
               timeout: undefined,
+              credentials: none,
             }),
           )
           assert.match(
@@ -185,15 +189,16 @@ describe("ScriptStore over the FileSystem service", () => {
       for (const code of ["EACCES", "EROFS"] as const) {
         const disk = memoryDisk()
         const store = yield* storeOn(disk)
-        yield* store.install({ scripts, timeout: undefined })
+        yield* store.install({ scripts, timeout: undefined, credentials: none })
         const mutating = new Set(["mkdir", "chmod", "chown", "open", "write", "rm", "rename"])
         disk.fault = (operation) => (mutating.has(operation) ? code : undefined)
-        yield* store.install({ scripts, timeout: undefined })
+        yield* store.install({ scripts, timeout: undefined, credentials: none })
         yield* store.withdraw(scripts.map(({ option }) => `${dir}/${option}`))
         const exit = yield* Effect.exit(
           store.install({
             scripts: [{ option: "run-before-backup", content: "#!/bin/sh\necho new\n" }],
             timeout: undefined,
+            credentials: none,
           }),
         )
         assert.match(
@@ -223,8 +228,8 @@ describe("ScriptStore over the FileSystem service", () => {
           "#!/bin/sh\n",
           0o755,
         )
-        yield* first.install({ scripts, timeout: undefined })
-        yield* second.install({ scripts, timeout: undefined })
+        yield* first.install({ scripts, timeout: undefined, credentials: none })
+        yield* second.install({ scripts, timeout: undefined, credentials: none })
         putFile(disk, `${dir}/run-before-backup.tmp-1-abc`, "partial")
         yield* first.withdraw([
           `${dir}/run-before-backup`,
