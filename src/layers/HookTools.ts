@@ -184,7 +184,8 @@ export class HookTools extends Context.Service<
                   input: undefined,
                   timeout: Duration.toMillis(hookToolTimeout),
                 })
-                if (outcome._tag === "Failed" && outcome.exitStatus !== undefined)
+                // Exit 1 is Juju refusing the read; 2 would be this charm's own misuse of the flags.
+                if (outcome._tag === "Failed" && String(outcome.exitStatus) === "1")
                   return Effect.fail(new SecretUnreadable({ uri, app: appName, reason: outcome.reason }))
                 // The values are credentials: a shape error names the shape only.
                 return decodeJson(

@@ -156,6 +156,14 @@ describe("actions", () => {
     assert.match(result.state.status.message, /^run-before-backup failed \(exit status 3\)/)
   })
 
+  it("the actions are declared as Juju needs them: an undeclared action or a bad name never reaches the charm", () => {
+    const u = configured()
+    assert.throws(() => u.runAction("do-backup"), /not defined/)
+    assert.throws(() => u.runAction("run-script", { name: "rm -rf /" }), /validation failed/)
+    assert.throws(() => u.runAction("run-script"), /validation failed/)
+    assert.throws(() => u.runAction("show-runs", { verbose: true }), /validation failed/)
+  })
+
   it("run-script of a script that is not set fails, saying how to set it; show-runs lists each script's runs", () => {
     const u = configured()
     const unset = u.runAction("run-script", { name: "run-after-restore" })

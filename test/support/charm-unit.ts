@@ -1,8 +1,10 @@
 // Runs the packed charm's dispatch as Juju does, against the hook-tool emulator.
 import { spawn, spawnSync } from "node:child_process"
-import { mkdtempSync, rmSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
+import { Ajv } from "ajv"
+import { parse } from "yaml"
 import { type EmulatorState, initialState, readState, settleHook, writeState } from "../emulator/state.ts"
 import { jujuEnv } from "./juju-env.ts"
 
@@ -110,6 +112,17 @@ export class CharmUnit {
    * action's results, failure and log are then in the state's `action`.
    */
   runAction(name: string, params: Record<string, unknown> = {}): HookResult {
+    // As Juju: only an action the charm declares runs, with parameters its schema accepts.
+    const declared = parse(readFileSync(join(this.charm, "actions.yaml"), "utf8"))?.[name]
+    if (declared === undefined)
+      throw new Error(`ERROR action "${name}" not defined on unit "${this.unitName}"`)
+    const validate = new Ajv({ strict: false }).compile({
+      type: "object",
+      properties: declared.params ?? {},
+      required: declared.required ?? [],
+      additionalProperties: declared.additionalProperties ?? true,
+    })
+    if (!validate(params)) throw new Error(`ERROR validation failed: ${JSON.stringify(validate.errors)}`)
     this.clearLogs()
     this.update((state) => {
       state.action = { name, params, results: {}, logs: [] }

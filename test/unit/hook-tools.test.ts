@@ -232,6 +232,16 @@ describe("HookTools: secret-get", () => {
             }),
           ),
         )
+        const misused = toolsAnswering({
+          _tag: "Failed",
+          reason: "exited with status 2: ERROR bad flag",
+          exitStatus: 2,
+        })
+        const flagError = yield* Effect.exit((yield* misused.tools).secretGet({ uri, refresh: false }))
+        assert.include(
+          String(Exit.isFailure(flagError) ? flagError.cause : ""),
+          "HookToolError: secret-get: exited with status 2",
+        )
         const silent = toolsAnswering({ _tag: "TimedOut" })
         const timedOut = yield* Effect.exit((yield* silent.tools).secretGet({ uri, refresh: false }))
         assert.include(
