@@ -12,13 +12,10 @@ import { runsDirectory } from "../domain/script-paths.ts"
 import { list, readIfAny } from "./disk-steps.ts"
 import { JujuContext } from "./JujuContext.ts"
 
-/** The newest record of a script's runs, and where it was found. */
-export interface LastRun {
+/** Where a script's runs are recorded, and the file name of the newest record (null: none yet). */
+export interface NewestRun {
   readonly directory: string
-  /** Its file name, or null when the script has no record yet. */
   readonly newest: string | null
-  /** Undefined when there is none, or it cannot be read as one. */
-  readonly record: RunRecord | undefined
 }
 
 const decode = Schema.decodeUnknownOption(Schema.fromJsonString(RunRecord))
@@ -27,9 +24,13 @@ const decode = Schema.decodeUnknownOption(Schema.fromJsonString(RunRecord))
 export class RunRecords extends Context.Service<
   RunRecords,
   {
-    readonly last: (
+    readonly newest: (
       scripts: ReadonlyArray<ScriptOption>,
-    ) => Effect.Effect<ReadonlyArray<LastRun>, ScriptStoreError>
+    ) => Effect.Effect<ReadonlyArray<NewestRun>, ScriptStoreError>
+    /** Those newest records, leaving out what is gone (pruned meanwhile) or is not a record. */
+    readonly read: (
+      runs: ReadonlyArray<NewestRun>,
+    ) => Effect.Effect<ReadonlyArray<RunRecord>, ScriptStoreError>
     /** The records of a script's runs, the newest first. */
     readonly recent: (script: ScriptOption) => Effect.Effect<ReadonlyArray<RunRecord>, ScriptStoreError>
   }
@@ -46,11 +47,9 @@ export class RunRecords extends Context.Service<
           Option.getOrUndefined(Option.flatMap(data, (bytes) => decode(new TextDecoder().decode(bytes)))),
         )
 
-      const lastOf = Effect.fnUntraced(function* (script: ScriptOption) {
+      const newestOf = Effect.fnUntraced(function* (script: ScriptOption) {
         const directory = runsDirectory(optDir, appName, script)
-        const newest = newestRunRecord(yield* list(fs, directory))
-        const record = newest === null ? undefined : yield* read(`${directory}/${newest}`)
-        return { directory, newest, record }
+        return { directory, newest: newestRunRecord(yield* list(fs, directory)) }
       })
 
       const recent = Effect.fnUntraced(function* (script: ScriptOption) {
@@ -60,7 +59,17 @@ export class RunRecords extends Context.Service<
         return records.filter((record) => record !== undefined)
       })
 
-      return RunRecords.of({ last: (scripts) => Effect.forEach(scripts, lastOf), recent })
+      return RunRecords.of({
+        newest: (scripts) => Effect.forEach(scripts, newestOf),
+        read: (runs) =>
+          Effect.map(
+            Effect.forEach(runs, ({ directory, newest }) =>
+              newest === null ? Effect.succeed(undefined) : read(`${directory}/${newest}`),
+            ),
+            (records) => records.filter((record) => record !== undefined),
+          ),
+        recent,
+      })
     }),
   )
 }

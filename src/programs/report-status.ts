@@ -22,11 +22,16 @@ export const reportStatus = Effect.fn("reportStatus")(function* (
   { always }: { readonly always: boolean },
 ) {
   const inventory = yield* (yield* ScriptStore).inventory
-  const lastRuns = yield* (yield* RunRecords).last(inventory.scripts)
-  const shown = shownStatus(
-    reconciled,
-    lastRuns.flatMap(({ record }) => (record === undefined ? [] : [record])),
-  )
+  const records = yield* RunRecords
+  const runs = yield* records.newest(inventory.scripts)
+  // The status follows from what reconcile reached and the newest runs: when neither changed
+  // since it was shown, it is what was shown, and the records need not be read again.
+  const shown =
+    Option.isSome(last) &&
+    sameStatus(reconciled, last.value.reconciled) &&
+    JSON.stringify(runs) === JSON.stringify(last.value.runs)
+      ? last.value.shown
+      : shownStatus(reconciled, yield* records.read(runs))
   if (always || Option.isNone(last) || !sameStatus(shown, last.value.shown)) {
     yield* (yield* StatusReporter).set(shown)
   }
@@ -37,7 +42,7 @@ export const reportStatus = Effect.fn("reportStatus")(function* (
     settled,
     waitingForSecret,
     files: inventory.files,
-    runs: lastRuns.map(({ directory, newest }) => ({ directory, newest })),
+    runs,
   }
   if (Option.isNone(last) || JSON.stringify(last.value) !== JSON.stringify(record)) {
     yield* (yield* UnitRecords).write(record)
