@@ -3,7 +3,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Layer } from "effect"
 import type { Script } from "../../src/domain/scripts.ts"
-import { type Credentials, ScriptStore } from "../../src/layers/ScriptStore.ts"
+import { type Credentials, type Installation, ScriptStore } from "../../src/layers/ScriptStore.ts"
 
 const none: Credentials = { _tag: "None" }
 
@@ -33,6 +33,13 @@ const storeOn = (disk: ReturnType<typeof memoryDisk>, unitNumber = 0) =>
       Layer.provide(jujuContext({ optDir: opt, unitNumber })),
     ),
   )
+
+/** run-before-backup changed, the other script withdrawn. */
+const changed: Installation = {
+  scripts: [{ option: "run-before-backup", content: "#!/bin/sh\necho new\n" }],
+  timeout: undefined,
+  credentials: none,
+}
 
 const mode = (disk: MemoryDisk, path: string) => (disk.entries.get(path)?.mode ?? 0) & 0o7777
 const names = (disk: MemoryDisk, under: string) =>
@@ -167,13 +174,7 @@ describe("ScriptStore over the FileSystem service", () => {
           const store = yield* storeOn(disk)
           yield* store.install({ scripts, timeout: undefined, credentials: none })
           disk.fault = (operation) => (operation === "write" ? code : undefined)
-          const exit = yield* Effect.exit(
-            store.install({
-              scripts: [{ option: "run-before-backup", content: "#!/bin/sh\necho new\n" }],
-              timeout: undefined,
-              credentials: none,
-            }),
-          )
+          const exit = yield* Effect.exit(store.install(changed))
           assert.match(
             failure(exit),
             new RegExp(`cannot write ${ops}/run-before-backup\\.tmp-\\d+-\\w+: ${code}: ${words}, write`),
@@ -194,13 +195,7 @@ describe("ScriptStore over the FileSystem service", () => {
         disk.fault = (operation) => (mutating.has(operation) ? code : undefined)
         yield* store.install({ scripts, timeout: undefined, credentials: none })
         yield* store.withdraw(scripts.map(({ option }) => `${dir}/${option}`))
-        const exit = yield* Effect.exit(
-          store.install({
-            scripts: [{ option: "run-before-backup", content: "#!/bin/sh\necho new\n" }],
-            timeout: undefined,
-            credentials: none,
-          }),
-        )
+        const exit = yield* Effect.exit(store.install(changed))
         assert.match(
           failure(exit),
           new RegExp(`cannot write ${ops}/run-before-backup\\.tmp-\\d+-\\w+: ${code}`),
