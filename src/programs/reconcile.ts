@@ -23,7 +23,7 @@ const liveBackupRelations = Effect.gen(function* () {
 /**
  * Brings the unit to what the configuration asks, whatever the event. Ends with success
  * when the leader has published the spec; a stop (bad configuration, no relation, a
- * follower) is a typed failure that reportReconcile turns into a status. While the
+ * follower) is a typed failure that reconcileAndReport turns into a status. While the
  * configuration is bad nothing is written, so backups go on with the last good spec.
  * `settled` is false when a withdrawn script had to be kept for a committed databag: a later
  * hook deletes it. A stop is always settled: a follower, or a unit without relation, can

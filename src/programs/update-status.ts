@@ -11,9 +11,8 @@ import { reportStatus } from "./report-status.ts"
  * update-status, every five minutes on every unit. Nothing Juju knows changes without an event
  * of its own, so it reconciles only when the last reconcile left no record, left a withdrawn
  * script to delete, or when a file it installed changed on disk (which reconcile repairs), or
- * when the credentials secret it could not read has become readable (granted, which fires no
- * event);
- * otherwise it shows the runs recorded since, setting the status only if it changed. The
+ * once the credentials secret it could not read is readable (a grant fires no event).
+ * Otherwise it shows the runs recorded since, setting the status only if it changed. The
  * hook's entry makes the same checks first, and loads this program only when one fails
  * (src/entry/quiet-update-status.ts).
  */
