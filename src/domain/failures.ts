@@ -40,6 +40,11 @@ export class InvalidCredentialsKey extends Schema.TaggedError<InvalidCredentials
   },
 ) {}
 
+/** The runner's interpreter is missing from the machine: no script could run. */
+export class RunnerUnavailable extends Schema.TaggedError<RunnerUnavailable>()("RunnerUnavailable", {
+  interpreter: Schema.String,
+}) {}
+
 /** No `backup` relation to publish on (the one being broken does not count). */
 export class RelationMissing extends Schema.TaggedError<RelationMissing>()("RelationMissing", {}) {}
 
@@ -91,7 +96,12 @@ export type ConfigFailure =
 export type CredentialsFailure = SecretUnreadable | InvalidCredentialsKey
 
 /** Outcomes that end reconcile early with a status, not with a failed hook. */
-export type ReconcileStop = ConfigFailure | CredentialsFailure | RelationMissing | NotLeader
+export type ReconcileStop =
+  | ConfigFailure
+  | RunnerUnavailable
+  | CredentialsFailure
+  | RelationMissing
+  | NotLeader
 
 /** Faults that fail the hook so that Juju retries it. */
 export type HookFault = HookToolError | ScriptStoreError | NotInJuju

@@ -76,6 +76,11 @@ export const statusOf: (stop: ReconcileStop) => UnitStatus = Match.type<Reconcil
         status: "blocked",
         message: `invalid credentials key ${shownKey(key)}: not a safe file name`,
       }) as const,
+    RunnerUnavailable: ({ interpreter }) =>
+      ({
+        status: "blocked",
+        message: `cannot run the scripts: ${interpreter} is missing (apt install python3-minimal)`,
+      }) as const,
     SecretUnreadable: ({ uri, app }) =>
       ({
         status: "blocked",

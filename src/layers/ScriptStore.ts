@@ -13,6 +13,7 @@ import {
   isPythonEraDirectory,
   operatorScriptPath,
   operatorScriptsDirectory,
+  runnerInterpreter,
   runnerSettingsPath,
   scriptPath,
   scriptsDirectory,
@@ -87,6 +88,8 @@ export class ScriptStore extends Context.Service<
     readonly withdraw: (keep: ReadonlyArray<string>) => Effect.Effect<void, ScriptStoreError>
     /** The scripts installed and the fingerprint of every file and directory they are made of. */
     readonly inventory: Effect.Effect<Inventory, ScriptStoreError>
+    /** Whether the runner's interpreter is on the machine. */
+    readonly interpreterPresent: Effect.Effect<boolean, ScriptStoreError>
     /** The fingerprint of each path as it is now (src/domain/file-fingerprint.ts). */
     readonly fingerprints: (
       paths: ReadonlyArray<string>,
@@ -266,7 +269,10 @@ export class ScriptStore extends Context.Service<
         yield* removePythonEra(() => false)
       })
 
-      return ScriptStore.of({ install, withdraw, inventory, fingerprints, removeAll })
+      // Followed, as the kernel follows it (/usr/bin/python3 is a link to python3.X).
+      const interpreterPresent = step("inspect", runnerInterpreter, fs.exists(runnerInterpreter))
+
+      return ScriptStore.of({ install, withdraw, inventory, interpreterPresent, fingerprints, removeAll })
     }),
   )
 }

@@ -16,6 +16,7 @@ export const reconcileAndReport = Effect.gen(function* () {
         "InvalidScript",
         "InvalidScriptTimeout",
         "InvalidCredentials",
+        "RunnerUnavailable",
         "SecretUnreadable",
         "InvalidCredentialsKey",
         "RelationMissing",

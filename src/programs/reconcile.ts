@@ -1,7 +1,8 @@
 import * as Effect from "effect/Effect"
 import { scriptPathsNamedIn } from "../domain/backup-spec.ts"
 import { desiredStateOf } from "../domain/desired-state.ts"
-import { NotLeader, RelationMissing } from "../domain/failures.ts"
+import { NotLeader, RelationMissing, RunnerUnavailable } from "../domain/failures.ts"
+import { runnerInterpreter } from "../domain/script-paths.ts"
 import { CharmConfig } from "../layers/CharmConfig.ts"
 import { JujuContext } from "../layers/JujuContext.ts"
 import { Leadership } from "../layers/Leadership.ts"
@@ -27,8 +28,9 @@ const liveBackupRelations = Effect.gen(function* () {
  * configuration is bad nothing is written, so backups go on with the last good spec.
  * `settled` is false when a withdrawn script had to be kept for a committed databag: a later
  * hook deletes it. A stop is always settled: a follower, or a unit without relation, can
- * read no databag and deletes at once. A credentials secret that cannot be used stops it too,
- * but last: everything else is applied, and the last good credentials stay.
+ * read no databag and deletes at once. A missing interpreter for the runner, or a credentials
+ * secret that cannot be used, stops it too, but last: everything else is applied (and the
+ * last good credentials stay).
  */
 export const reconcile = Effect.gen(function* () {
   const config = yield* (yield* CharmConfig).get
@@ -37,6 +39,11 @@ export const reconcile = Effect.gen(function* () {
   // Every unit installs the scripts: the path the leader publishes is used on every machine.
   const store = yield* ScriptStore
   const scripts = yield* store.install({ scripts: desired.scripts, timeout: desired.timeout, credentials })
+  // Without the runner's interpreter every script would fail in Bacula's job: said first.
+  const stop =
+    scripts.length > 0 && !(yield* store.interpreterPresent)
+      ? new RunnerUnavailable({ interpreter: runnerInterpreter })
+      : problem
   const relationIds = yield* liveBackupRelations
   const leader = relationIds.length > 0 && (yield* (yield* Leadership).isLeader)
   // Juju lets only the leader read the application's databags, as committed before this hook.
@@ -47,9 +54,9 @@ export const reconcile = Effect.gen(function* () {
   const installed = scripts.map(({ path }) => path)
   const named = scriptPathsNamedIn(published.values())
   yield* store.withdraw([...installed, ...named])
-  if (relationIds.length === 0) return yield* problem ?? new RelationMissing()
-  if (!leader) return yield* problem ?? new NotLeader()
+  if (relationIds.length === 0) return yield* stop ?? new RelationMissing()
+  if (!leader) return yield* stop ?? new NotLeader()
   yield* publishSpec(published, { fileset: desired.fileset, scripts })
-  if (problem !== undefined) return yield* problem
+  if (stop !== undefined) return yield* stop
   return { settled: named.every((path) => installed.includes(path)) }
 }).pipe(Effect.withSpan("reconcile"))

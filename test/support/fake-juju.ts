@@ -5,7 +5,7 @@ import type { Databag } from "../../src/domain/backup-spec.ts"
 import { HookToolError, SecretUnreadable } from "../../src/domain/failures.ts"
 import { type ScriptOption, scriptOptions } from "../../src/domain/options.ts"
 import type { RunRecord } from "../../src/domain/run-record.ts"
-import { operatorScriptPath, runsDirectory } from "../../src/domain/script-paths.ts"
+import { operatorScriptPath, runnerInterpreter, runsDirectory } from "../../src/domain/script-paths.ts"
 import type { UnitStatus } from "../../src/domain/unit-status.ts"
 import { diskServices } from "../../src/layers/disk-services.ts"
 import { HookTools } from "../../src/layers/HookTools.ts"
@@ -85,9 +85,16 @@ export const installedScripts = (disk: MemoryDisk): Partial<Record<ScriptOption,
     }),
   )
 
+/** A machine's disk as the charm finds it: the runner's interpreter is there. */
+export const machineDisk = () => {
+  const disk = memoryDisk()
+  putFile(disk, runnerInterpreter, "", 0o755)
+  return disk
+}
+
 /** A disk on which every write fails: no space left. */
 export const fullDisk = () =>
-  Object.assign(memoryDisk(), {
+  Object.assign(machineDisk(), {
     fault: (operation: string) => (operation === "write" ? ("ENOSPC" as const) : undefined),
   })
 
@@ -98,7 +105,7 @@ export const model = (overrides: Partial<FakeModel> = {}): FakeModel => ({
   relations: {},
   logs: [],
   calls: [],
-  disk: memoryDisk(),
+  disk: machineDisk(),
   ...overrides,
 })
 

@@ -205,6 +205,14 @@ export const memoryFileSystem = (disk: MemoryDisk & { readonly uid: number }): F
   return FileSystem.makeNoop({
     lstat: (raw) => op("lstat", "lstat", raw, false, (path, fail) => info(existing(path, fail))),
     stat: (raw) => op("stat", "stat", raw, true, (path, fail) => info(existing(path, fail))),
+    // As Effect's own: access, links followed; a missing path (or parent) is false.
+    exists: (raw) =>
+      op("stat", "exists", raw, true, (path) => entries.has(path)).pipe(
+        Effect.catchIf(
+          (error) => error.reason._tag === "NotFound",
+          () => Effect.succeed(false),
+        ),
+      ),
     makeDirectory: (raw, options) =>
       op("mkdir", "makeDirectory", raw, false, (path, fail) => {
         if (entries.has(path))

@@ -3,9 +3,10 @@
 // in-memory disk, and a runner that only leaves its record.
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
-import { operatorScriptPath } from "../../src/domain/script-paths.ts"
+import { operatorScriptPath, runnerInterpreter } from "../../src/domain/script-paths.ts"
+import runnerSource from "../../src/runner/runner.py"
 import { appName, type FakeModel, model, optDir, putRunRecord } from "../support/fake-juju.ts"
-import { putFile } from "../support/memory-file-system.ts"
+import { memoryDisk, putFile } from "../support/memory-file-system.ts"
 import { runEvent } from "../support/run-program.ts"
 import { runRecord } from "../support/run-record.ts"
 
@@ -91,6 +92,29 @@ describe("update-status", () => {
         assert.isUndefined(next.scripts["run-after-backup"])
         const quiet = yield* runEvent({ ...next.model, event: "update-status", calls: [] })
         assert.deepStrictEqual(quiet.model.calls, [])
+      }),
+  )
+})
+
+describe("the runner's interpreter", () => {
+  it("is the one the runner's #! line names", () => {
+    assert.strictEqual(runnerSource.split("\n")[0], `#!${runnerInterpreter} -I`)
+  })
+
+  it.effect(
+    "missing from the machine: blocked saying so, with everything else applied; no script, no need",
+    () =>
+      Effect.gen(function* () {
+        const bare = memoryDisk()
+        const { model: m, scripts } = yield* runEvent(model({ config, relations, disk: bare }))
+        assert.deepStrictEqual(m.status, {
+          status: "blocked",
+          message: "cannot run the scripts: /usr/bin/python3 is missing (apt install python3-minimal)",
+        })
+        assert.strictEqual(scripts["run-before-backup"], config["run-before-backup"])
+        assert.strictEqual(m.relations["backup:1"]?.fileset, "/srv")
+        const none = yield* runEvent(model({ config: { fileset: "/srv" }, relations, disk: memoryDisk() }))
+        assert.deepStrictEqual(none.model.status, { status: "active", message: "" })
       }),
   )
 })
