@@ -29,7 +29,7 @@ const typeOf = (stats: BigIntStats) =>
                 : "Unknown"
 
 /** `lstat` as the program reads it through Effect's FileSystem. */
-export const fileStat = (path: string): FileStat | undefined => {
+const fileStat = (path: string): FileStat | undefined => {
   const stats = lstatSync(path, { bigint: true, throwIfNoEntry: false })
   return stats === undefined
     ? undefined

@@ -86,7 +86,7 @@ export const installedScripts = (disk: MemoryDisk): Partial<Record<ScriptOption,
   )
 
 /** A machine's disk as the charm finds it: the runner's interpreter is there. */
-export const machineDisk = () => {
+const machineDisk = () => {
   const disk = memoryDisk()
   putFile(disk, runnerInterpreter, "", 0o755)
   return disk
