@@ -9,6 +9,7 @@
 # Python 3 (3.8 or later), not the charm's Node: this file must work for every unit on the
 # machine whatever the state of any one unit's charm directory (Juju replaces it on upgrade
 # and deletes it on remove), and every Ubuntu base the charm runs on has /usr/bin/python3.
+import calendar
 import json
 import os
 import selectors
@@ -302,12 +303,262 @@ def save(runs_dir, record):
             pass  # Another run of the same script pruned it first.
 
 
+# --- Metrics for Prometheus (node_exporter's textfile collector) -------------------------------
+# After each run the runner writes the application's metrics from the job journal and the
+# newest run record of each script, atomically, into each textfile directory of runner.json
+# that exists (never creating one: an exporter that reads it must be there). The charm starts
+# it with --write-metrics when its settings change, so that a new unit shows "no backup yet".
+
+METRICS_PREFIX = "backup_integrator_"
+DEFAULT_BACKUP_MAX_AGE = 26 * 3600  # Bacula's stock schedule runs a job every night.
+JOB_KINDS = ("backup", "restore")
+JOB_OUTCOMES = ("succeeded", "failed")
+
+
+def epoch(text):
+    """ISO 8601 UTC with milliseconds (as iso() writes it) to Unix seconds; None stays None."""
+    if not isinstance(text, str):
+        return None
+    try:
+        whole, _, rest = text.rstrip("Z").partition(".")
+        seconds = calendar.timegm(time.strptime(whole, "%Y-%m-%dT%H:%M:%S"))
+        return seconds + (int(rest[:3].ljust(3, "0")) / 1000 if rest.isdigit() else 0)
+    except ValueError:
+        return None
+
+
+def label_value(text):
+    """A label value in Prometheus' text format: backslash, double quote and newline escaped."""
+    return str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def number(value):
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int) or float(value).is_integer():
+        return str(int(value))
+    return repr(float(value))
+
+
+def newest_job(jobs, outcome):
+    for job in jobs:
+        if isinstance(job, dict) and job.get("outcome") == outcome:
+            return job
+    return None
+
+
+def exit_status_of(record):
+    """As the runner exits: 124 when timed out, the exit status, or 128 + the signal's number."""
+    if record.get("timedOut"):
+        return TIMED_OUT
+    if isinstance(record.get("exitStatus"), int):
+        return record["exitStatus"]
+    try:
+        return 128 + signal.Signals[record.get("signal")].value
+    except KeyError:
+        return None
+
+
+def render_metrics(identity, journal, records, since, max_age):
+    """The metrics as Prometheus' text format (version 0.0.4). `identity`: the labels every
+    series carries (application, unit); `journal`: jobs.json's content ({} before any job);
+    `records`: the newest run record of each script that ran; `since`: when the metrics began
+    (Unix seconds); `max_age`: the longest wait for a successful backup, in seconds."""
+    base = ",".join(f'{key}="{label_value(value)}"' for key, value in identity)
+    families = []
+
+    def family(name, kind, help_text, samples):
+        lines = [f"# HELP {METRICS_PREFIX}{name} {help_text}", f"# TYPE {METRICS_PREFIX}{name} {kind}"]
+        for labels, value in samples:
+            if value is None:
+                continue
+            extra = "".join(f',{key}="{label_value(v)}"' for key, v in labels)
+            lines.append(f"{METRICS_PREFIX}{name}{{{base}{extra}}} {number(value)}")
+        families.append("\n".join(lines))
+
+    kinds = {}
+    for kind in JOB_KINDS:
+        entry = journal.get(kind) if isinstance(journal, dict) else None
+        entry = entry if isinstance(entry, dict) else {}
+        jobs = entry.get("jobs") if isinstance(entry.get("jobs"), list) else []
+        counts = entry.get("counts") if isinstance(entry.get("counts"), dict) else {}
+        kinds[kind] = (jobs, counts)
+
+    def per_kind(value_of):
+        return [((("kind", kind),), value_of(*kinds[kind])) for kind in JOB_KINDS]
+
+    def started(job):
+        return epoch(job.get("started")) if job else None
+
+    def ended(job):
+        # A job failed by the next start never ended as far as anyone saw: its start stands.
+        return (epoch(job.get("ended")) or epoch(job.get("started"))) if job else None
+
+    def last_success(jobs, _counts):
+        return ended(newest_job(jobs, "succeeded")) or 0
+
+    family(
+        "last_start_timestamp_seconds", "gauge", "When the newest job of this kind started (Unix time; 0: none yet).",
+        per_kind(lambda jobs, _c: next((started(j) for j in jobs if isinstance(j, dict) and started(j)), 0)),
+    )
+    family(
+        "last_success_timestamp_seconds", "gauge", "When the newest successful job of this kind ended (Unix time; 0: none yet).",
+        per_kind(last_success),
+    )
+    family(
+        "last_failure_timestamp_seconds", "gauge", "When the newest failed job of this kind ended, or started if its end was not seen (Unix time; 0: none yet).",
+        per_kind(lambda jobs, _c: ended(newest_job(jobs, "failed")) or 0),
+    )
+    family(
+        "last_duration_seconds", "gauge", "How long the newest job of this kind that ended took, before-script start to after-script end.",
+        per_kind(lambda jobs, _c: next((j["durationMs"] / 1000 for j in jobs if isinstance(j, dict) and isinstance(j.get("durationMs"), int)), None)),
+    )
+    family(
+        "job_running", "gauge", "1 while the newest job of this kind has started and not ended.",
+        per_kind(lambda jobs, _c: 1 if jobs and isinstance(jobs[0], dict) and jobs[0].get("outcome") == "running" else 0),
+    )
+    family(
+        "jobs_total", "counter", "Jobs of this kind by outcome since the unit's journal began.",
+        [
+            ((("kind", kind), ("outcome", outcome)), counts.get(outcome) if isinstance(counts.get(outcome), int) else 0)
+            for kind, (_jobs, counts) in kinds.items()
+            for outcome in JOB_OUTCOMES
+        ],
+    )
+    family(
+        "backup_max_age_seconds", "gauge", "The longest wait for a successful backup before it is overdue (backup-max-age, or 26h).",
+        [((), max_age)],
+    )
+    success = last_success(*kinds["backup"])
+    family(
+        "backup_deadline_timestamp_seconds", "gauge", "When a backup is overdue: the end of the last successful one (before any, the start of these metrics) plus the max age.",
+        [((), (success or since) + max_age)],
+    )
+    family(
+        "metrics_since_timestamp_seconds", "gauge", "When this application's metrics began on this machine (Unix time).",
+        [((), since)],
+    )
+    scripts = sorted(records)
+    family(
+        "script_last_exit_status", "gauge", "The exit status of the newest run of this script (128 + the signal's number when killed by one; 124 when timed out).",
+        [((("script", name),), exit_status_of(records[name])) for name in scripts],
+    )
+    family(
+        "script_last_timed_out", "gauge", "1 when the newest run of this script was stopped at script-timeout.",
+        [((("script", name),), bool(records[name].get("timedOut"))) for name in scripts],
+    )
+    family(
+        "script_last_run_timestamp_seconds", "gauge", "When the newest run of this script ended (Unix time).",
+        [((("script", name),), epoch(records[name].get("ended"))) for name in scripts],
+    )
+    return "\n".join(families) + "\n"
+
+
+def read_json(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            value = json.load(f)
+    except (OSError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def newest_records(app_dir):
+    """The newest run record of each script, by script name."""
+    runs = os.path.join(app_dir, "runs")
+    found = {}
+    try:
+        names = os.listdir(runs)
+    except OSError:
+        return found
+    for option in names:
+        try:
+            records = sorted(n for n in os.listdir(os.path.join(runs, option)) if n.endswith(".json") and not n.startswith("."))
+        except OSError:
+            continue
+        for name in reversed(records):
+            record = read_json(os.path.join(runs, option, name))
+            if record is not None:
+                found[option] = record
+                break
+    return found
+
+
+def metrics_since(app_dir):
+    """When the metrics began: the modification time of an empty file made by the first write."""
+    path = os.path.join(app_dir, "metrics-since")
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
+    except FileExistsError:
+        pass
+    return int(os.lstat(path).st_mtime)
+
+
+def write_text(directory, name, text):
+    """Atomically, mode 0644 (node_exporter runs as `prometheus`): a temporary file created
+    exclusively beside it, then renamed over it, so a link planted at the path is replaced,
+    never followed, and the exporter never reads half a file (it skips names not ending .prom)."""
+    temporary = os.path.join(directory, f".{name}.{os.getpid()}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    try:
+        try:
+            os.fchmod(fd, 0o644)  # Whatever the umask.
+            data = text.encode()
+            while data:
+                data = data[os.write(fd, data) :]
+        finally:
+            os.close(fd)
+        os.rename(temporary, os.path.join(directory, name))
+    except OSError:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
+
+def write_metrics(app_dir, settings):
+    """Renders the metrics and writes them into each textfile directory that exists. Best
+    effort: a failure is said on stderr and never changes the run's exit status."""
+    app = os.path.basename(app_dir)
+    directories = settings.get("metricsDirectories")
+    directories = [d for d in directories if isinstance(d, str) and os.path.isabs(d)] if isinstance(directories, list) else []
+    present = [d for d in dict.fromkeys(directories) if os.path.isdir(d) and not os.path.islink(d)]
+    if not present:
+        return
+    try:
+        units = sorted((n for n in os.listdir(os.path.join(app_dir, "units")) if n.isdigit()), key=int)
+    except OSError:
+        units = []
+    max_age = settings.get("backupMaxAge")
+    max_age = max_age if isinstance(max_age, int) and max_age > 0 else DEFAULT_BACKUP_MAX_AGE
+    try:
+        text = render_metrics(
+            (("application", app), ("unit", ",".join(f"{app}/{n}" for n in units))),
+            read_json(os.path.join(app_dir, "jobs.json")) or {},
+            newest_records(app_dir),
+            metrics_since(app_dir),
+            max_age,
+        )
+    except OSError as error:
+        say(f"could not write metrics: {error.strerror}")
+        return
+    for directory in present:
+        try:
+            write_text(directory, f"backup-integrator-{app}.prom", text)
+        except OSError as error:
+            say(f"could not write metrics in {directory}: {error.strerror}")
+
+
 def main():
     runner = os.path.abspath(sys.argv[0])
     option = os.path.basename(runner)
     app_dir = os.path.dirname(os.path.dirname(runner))
     script = os.path.join(app_dir, "operator-scripts", option)
     settings = read_settings(app_dir)
+    if sys.argv[1:] == ["--write-metrics"]:  # The charm, when the settings changed: no script runs.
+        write_metrics(app_dir, settings)
+        return 0
     timeout = settings.get("timeout")
     timeout = timeout if isinstance(timeout, int) and timeout > 0 else None
     env = dict(os.environ)
@@ -334,6 +585,7 @@ def main():
         save(os.path.join(app_dir, "runs", option), run.record())
     except OSError as error:
         say(f"could not record this run of {option}: {error.strerror}")
+    write_metrics(app_dir, settings)
     if run.timed_out:
         return TIMED_OUT
     if os.WIFSIGNALED(run.status):
