@@ -34,6 +34,16 @@ export class HookTools extends Context.Service<
       readonly id: string
       readonly app: string
     }) => Effect.Effect<Databag, HookToolError>
+    /** `relation-get --format=json -r <id> - <unit>`: a unit's databag (this unit's own too). */
+    readonly unitRelationGet: (args: {
+      readonly id: string
+      readonly unit: string
+    }) => Effect.Effect<Databag, HookToolError>
+    /** `relation-set -r <id> --file -`: this unit's databag, the mapping on stdin. */
+    readonly unitRelationSet: (args: {
+      readonly id: string
+      readonly data: Databag
+    }) => Effect.Effect<void, HookToolError>
     /** `relation-set -r <id> --app --file -`, the mapping on stdin; `""` deletes a key. */
     readonly relationSet: (args: {
       readonly id: string
@@ -172,6 +182,10 @@ export class HookTools extends Context.Service<
               Databag,
               "an object of strings",
             ),
+          unitRelationGet: ({ id, unit }) =>
+            runJson("relation-get", ["--format=json", "-r", id, "-", unit], Databag, "an object of strings"),
+          unitRelationSet: ({ id, data }) =>
+            runQuiet("relation-set", ["-r", id, "--file", "-"], JSON.stringify(data)),
           relationSet: ({ id, data }) =>
             runQuiet("relation-set", ["-r", id, "--app", "--file", "-"], JSON.stringify(data)),
           statusSet: ({ status, message }) =>

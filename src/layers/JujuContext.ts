@@ -26,6 +26,9 @@ export class JujuContext extends Context.Service<
     readonly unitNumber: number
     /** `JUJU_RELATION_ID` on relation events (`backup:2`). */
     readonly relationId: string | undefined
+    /** `JUJU_MODEL_NAME` and `JUJU_MODEL_UUID`: the topology COS labels this unit's rules with. */
+    readonly modelName: string
+    readonly modelUuid: string
     /** `/opt`, unless redirected by {@link optDirVariable}. */
     readonly optDir: string
     /** 60 s, unless shortened by {@link hookToolTimeoutVariable}. */
@@ -61,6 +64,8 @@ export class JujuContext extends Context.Service<
           action: actionOf(dispatchPath),
           ...unit,
           relationId: env.JUJU_RELATION_ID || undefined,
+          modelName: env.JUJU_MODEL_NAME ?? "",
+          modelUuid: env.JUJU_MODEL_UUID ?? "",
           optDir,
           hookToolTimeout: Duration.seconds(timeout),
         })

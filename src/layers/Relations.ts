@@ -15,6 +15,10 @@ export class Relations extends Context.Service<
     readonly appDataOf: (
       ids: ReadonlyArray<string>,
     ) => Effect.Effect<ReadonlyMap<string, Databag>, HookToolError>
+    /** This unit's own databag in a relation. */
+    readonly ownUnitData: (id: string) => Effect.Effect<Databag, HookToolError>
+    /** Sets the given keys of this unit's databag; `""` deletes a key. */
+    readonly updateOwnUnitData: (id: string, changes: Databag) => Effect.Effect<void, HookToolError>
     /** Sets the given keys of this application's databag; `""` deletes a key. */
     readonly updateAppData: (id: string, changes: Databag) => Effect.Effect<void, HookToolError>
   }
@@ -23,7 +27,7 @@ export class Relations extends Context.Service<
     Relations,
     Effect.gen(function* () {
       const tools = yield* HookTools
-      const { appName } = yield* JujuContext
+      const { appName, unitNumber } = yield* JujuContext
       return Relations.of({
         ids: (endpoint) => tools.relationIds(endpoint),
         appDataOf: (ids) =>
@@ -32,6 +36,8 @@ export class Relations extends Context.Service<
             (bags) => new Map(ids.map((id, i) => [id, bags[i] as Databag])),
           ),
         updateAppData: (id, data) => tools.relationSet({ id, data }),
+        ownUnitData: (id) => tools.unitRelationGet({ id, unit: `${appName}/${unitNumber}` }),
+        updateOwnUnitData: (id, data) => tools.unitRelationSet({ id, data }),
       })
     }),
   )

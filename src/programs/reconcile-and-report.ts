@@ -1,11 +1,16 @@
 import * as Effect from "effect/Effect"
 import { active, statusOf } from "../domain/unit-status.ts"
 import { UnitRecords } from "../layers/UnitRecords.ts"
+import { publishCosAgent } from "./publish-cos-agent.ts"
 import { reconcile } from "./reconcile.ts"
 import { reportStatus } from "./report-status.ts"
 
-/** Reconciles, then shows the outcome as the unit status and records it for update-status. */
+/**
+ * Hands COS its rules when that is due (whatever the configuration), reconciles, then shows
+ * the outcome as the unit status and records it for update-status.
+ */
 export const reconcileAndReport = Effect.gen(function* () {
+  yield* publishCosAgent
   const last = yield* (yield* UnitRecords).read
   const { status, settled, waitingForSecret } = yield* reconcile.pipe(
     Effect.map(({ settled }) => ({ status: active, settled, waitingForSecret: null })),

@@ -55,6 +55,8 @@ export interface FakeModel {
   >
   /** Each `secret-get`, in order: which secret, and whether with `--refresh`. */
   readonly secretGets?: ReadonlyArray<{ readonly uri: string; readonly refresh: boolean }>
+  /** This unit's databag in each `cos-agent` relation, by relation id. */
+  readonly cosAgent?: Readonly<Record<string, Databag>>
   /** How a script the `run-script` action starts ends: what the runner records of it. */
   readonly scriptRun?: Pick<RunRecord, "exitStatus" | "signal" | "timedOut" | "output">
 }
@@ -149,7 +151,21 @@ const hookToolsTest = Layer.effect(
       configGet: () => call("config-get", (m) => [m.config, m]),
       isLeader: () => call("is-leader", (m) => [m.leader, m]),
       relationIds: (endpoint) =>
-        call("relation-ids", (m) => [endpoint === "backup" ? listedRelationIds(m.relations) : [], m]),
+        call("relation-ids", (m) => [
+          endpoint === "backup"
+            ? listedRelationIds(m.relations)
+            : endpoint === "cos-agent"
+              ? listedRelationIds(m.cosAgent ?? {})
+              : [],
+          m,
+        ]),
+      unitRelationGet: ({ id, unit }) =>
+        call("relation-get", (m) => [unit === `${appName}/0` ? (m.cosAgent?.[id] ?? {}) : {}, m]),
+      unitRelationSet: ({ id, data }) =>
+        call("relation-set", (m) => [
+          undefined,
+          { ...m, cosAgent: { ...m.cosAgent, [id]: withChanges(m.cosAgent?.[id] ?? {}, data) } },
+        ]),
       relationGet: ({ id, app }) =>
         call("relation-get", (m) =>
           !m.leader || app !== appName ? denied("relation-get") : [m.relations[id] ?? {}, m],
@@ -205,6 +221,8 @@ const jujuContextTest = Layer.effect(
       appName,
       unitNumber: 0,
       relationId,
+      modelName: "test",
+      modelUuid: "2a2fb8a6-7a2c-4e8e-8f4e-0d3f1c2b9e11",
       optDir,
       hookToolTimeout: Duration.seconds(60),
     }),

@@ -11,6 +11,8 @@ export const jujuContext = (overrides: Partial<JujuContext["Service"]> = {}) =>
       appName: "backup-integrator",
       unitNumber: 0,
       relationId: undefined,
+      modelName: "test",
+      modelUuid: "2a2fb8a6-7a2c-4e8e-8f4e-0d3f1c2b9e11",
       optDir: "/opt",
       hookToolTimeout: Duration.seconds(60),
       ...overrides,

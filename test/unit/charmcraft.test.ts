@@ -22,6 +22,7 @@ describe("charmcraft.yaml", () => {
       backup: { interface: "backup" },
       "juju-info": { interface: "juju-info", scope: "container" },
     })
+    assert.deepStrictEqual(charmcraft.provides, { "cos-agent": { interface: "cos_agent" } })
     assert.deepStrictEqual(Object.keys(charmcraft.platforms).sort(), [
       "ubuntu@22.04:amd64",
       "ubuntu@22.04:arm64",
