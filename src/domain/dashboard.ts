@@ -3,6 +3,7 @@
  * unit of the backups it sees, over the runner's metrics. `${prometheusds}` is the Prometheus
  * data source variable COS's Grafana fills in, as its own dashboards use it.
  */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable, not a template literal.
 const datasource = { type: "prometheus", uid: "${prometheusds}" }
 
 const panel = (

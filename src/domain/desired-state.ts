@@ -2,6 +2,7 @@ import * as Result from "effect/Result"
 import { parseCredentialsUri } from "./credentials.ts"
 import type { ConfigFailure } from "./failures.ts"
 import { parseFileset } from "./fileset.ts"
+import { parseMetricsDirectory } from "./metrics-directory.ts"
 import type { CharmConfigValues } from "./options.ts"
 import { parseScriptTimeout } from "./script-timeout.ts"
 import { parseScripts, type Script } from "./scripts.ts"
@@ -16,22 +17,27 @@ export interface DesiredState {
   readonly timeout: number | undefined
   /** The secret whose keys the scripts get as files, if any. */
   readonly credentials: string | undefined
+  /** Where the runner writes the metrics, besides the node-exporter snap's directory. */
+  readonly metricsDirectory: string
 }
 
 /**
  * The configuration checked in the spec's order: fileset first, then each run-* option, then
- * `script-timeout`, then `credentials`.
+ * `script-timeout`, then `credentials`, then `metrics-directory`.
  */
 export const desiredStateOf = (config: CharmConfigValues): Result.Result<DesiredState, ConfigFailure> =>
   Result.flatMap(parseFileset(config.fileset), (fileset) =>
     Result.flatMap(parseScripts(config), (scripts) =>
       Result.flatMap(parseScriptTimeout(config["script-timeout"]), (timeout) =>
-        Result.map(parseCredentialsUri(config.credentials), (credentials) => ({
-          fileset,
-          scripts,
-          timeout,
-          credentials,
-        })),
+        Result.flatMap(parseCredentialsUri(config.credentials), (credentials) =>
+          Result.map(parseMetricsDirectory(config["metrics-directory"]), (metricsDirectory) => ({
+            fileset,
+            scripts,
+            timeout,
+            credentials,
+            metricsDirectory,
+          })),
+        ),
       ),
     ),
   )

@@ -20,6 +20,12 @@ export class InvalidScriptTimeout extends Schema.TaggedError<InvalidScriptTimeou
   reason: Schema.String,
 }) {}
 
+/** `metrics-directory` is not an absolute path the runner can write in. */
+export class InvalidMetricsDirectory extends Schema.TaggedError<InvalidMetricsDirectory>()(
+  "InvalidMetricsDirectory",
+  {},
+) {}
+
 /** `credentials` is set to something that is not a secret URI. */
 export class InvalidCredentials extends Schema.TaggedError<InvalidCredentials>()("InvalidCredentials", {}) {}
 
@@ -88,6 +94,7 @@ export type ConfigFailure =
   | InvalidScript
   | InvalidScriptTimeout
   | InvalidCredentials
+  | InvalidMetricsDirectory
 
 /**
  * The credentials secret could not be installed: the rest of the configuration is applied,

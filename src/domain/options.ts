@@ -24,5 +24,6 @@ export const CharmConfigValues = Schema.Struct({
   "script-timeout": Schema.optionalKey(Schema.String),
   /** A secret URI (`type: secret`). */
   credentials: Schema.optionalKey(Schema.String),
+  "metrics-directory": Schema.optionalKey(Schema.String),
 })
 export type CharmConfigValues = typeof CharmConfigValues.Type

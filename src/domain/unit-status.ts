@@ -71,6 +71,8 @@ export const statusOf: (stop: ReconcileStop) => UnitStatus = Match.type<Reconcil
         status: "blocked",
         message: "invalid credentials: not a secret URI (juju add-secret prints one)",
       }) as const,
+    InvalidMetricsDirectory: () =>
+      ({ status: "blocked", message: "invalid metrics-directory: not an absolute path" }) as const,
     InvalidCredentialsKey: ({ key }) =>
       ({
         status: "blocked",

@@ -48,6 +48,8 @@ export interface Installation {
   /** The runner's limit on each run, in seconds; undefined: none. */
   readonly timeout: number | undefined
   readonly credentials: Credentials
+  /** The textfile directories the runner writes its metrics in, those that exist. */
+  readonly metricsDirectories: ReadonlyArray<string>
 }
 
 /** A script installed on this machine: the path the leader publishes is its runner's. */
@@ -183,7 +185,12 @@ export class ScriptStore extends Context.Service<
         }
       })
 
-      const install = Effect.fnUntraced(function* ({ scripts, timeout, credentials }: Installation) {
+      const install = Effect.fnUntraced(function* ({
+        scripts,
+        timeout,
+        credentials,
+        metricsDirectories,
+      }: Installation) {
         yield* ensureDirectory(charmDirectory(optDir), { parents: true })
         yield* ensureDirectory(ownDirectory)
         yield* ensureDirectory(directory)
@@ -201,6 +208,7 @@ export class ScriptStore extends Context.Service<
         const runnerSettings = {
           ...(timeout === undefined ? {} : { timeout }),
           ...(credentials._tag === "None" ? {} : { credentials: credentialsDir }),
+          metricsDirectories,
         }
         yield* installFile(settings, `${JSON.stringify(runnerSettings)}\n`, 0o600)
         return yield* Effect.forEach(scripts, ({ option, content }) =>

@@ -21,6 +21,7 @@ export const reconcileAndReport = Effect.gen(function* () {
         "InvalidScript",
         "InvalidScriptTimeout",
         "InvalidCredentials",
+        "InvalidMetricsDirectory",
         "RunnerUnavailable",
         "SecretUnreadable",
         "InvalidCredentialsKey",

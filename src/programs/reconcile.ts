@@ -2,6 +2,7 @@ import * as Effect from "effect/Effect"
 import { scriptPathsNamedIn } from "../domain/backup-spec.ts"
 import { desiredStateOf } from "../domain/desired-state.ts"
 import { NotLeader, RelationMissing, RunnerUnavailable } from "../domain/failures.ts"
+import { snapMetricsDirectory } from "../domain/metrics-directory.ts"
 import { runnerInterpreter } from "../domain/script-paths.ts"
 import { CharmConfig } from "../layers/CharmConfig.ts"
 import { JujuContext } from "../layers/JujuContext.ts"
@@ -38,7 +39,12 @@ export const reconcile = Effect.gen(function* () {
   const { credentials, problem } = yield* credentialsFor(desired.credentials)
   // Every unit installs the scripts: the path the leader publishes is used on every machine.
   const store = yield* ScriptStore
-  const scripts = yield* store.install({ scripts: desired.scripts, timeout: desired.timeout, credentials })
+  const scripts = yield* store.install({
+    scripts: desired.scripts,
+    timeout: desired.timeout,
+    credentials,
+    metricsDirectories: [desired.metricsDirectory, snapMetricsDirectory],
+  })
   // Without the runner's interpreter every script would fail in Bacula's job: said first.
   const stop =
     scripts.length > 0 && !(yield* store.interpreterPresent)

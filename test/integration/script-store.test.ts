@@ -62,7 +62,7 @@ describe("ScriptStore (live)", () => {
       Effect.gen(function* () {
         const umask = process.umask(0o077)
         const installed = yield* store
-          .install({ scripts, timeout: undefined, credentials: none })
+          .install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] })
           .pipe(Effect.ensuring(Effect.sync(() => process.umask(umask))))
         assert.deepStrictEqual(installed, [
           { option: "run-before-backup", path: join(dir, "run-before-backup") },
@@ -84,11 +84,11 @@ describe("ScriptStore (live)", () => {
   it.effect("leaves a file with the right content alone, and repairs only its mode", () =>
     withStore((store, _opt, dir) =>
       Effect.gen(function* () {
-        yield* store.install({ scripts, timeout: undefined, credentials: none })
+        yield* store.install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] })
         const path = join(dir, "run-before-backup")
         chmodSync(path, 0o666)
         const before = statSync(path)
-        yield* store.install({ scripts, timeout: undefined, credentials: none })
+        yield* store.install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] })
         const after = statSync(path)
         assert.strictEqual(after.ino, before.ino)
         assert.strictEqual(after.mtimeMs, before.mtimeMs)
@@ -102,7 +102,7 @@ describe("ScriptStore (live)", () => {
     () =>
       withStore((store, _opt, dir) =>
         Effect.gen(function* () {
-          yield* store.install({ scripts, timeout: undefined, credentials: none })
+          yield* store.install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] })
           const ops = join(dir, "../operator-scripts")
           const path = join(ops, "run-before-backup")
           const before = statSync(path).ino
@@ -112,6 +112,7 @@ describe("ScriptStore (live)", () => {
             scripts: [{ option: "run-before-backup", content: "#!/bin/sh\necho new\n" }],
             timeout: undefined,
             credentials: none,
+            metricsDirectories: [],
           })
           assert.notStrictEqual(statSync(path).ino, before)
           assert.strictEqual(readFileSync(path, "utf8"), "#!/bin/sh\necho new\n")
@@ -130,11 +131,11 @@ describe("ScriptStore (live)", () => {
   it.effect("never writes through a link planted at a script path", () =>
     withStore((store, opt, dir) =>
       Effect.gen(function* () {
-        yield* store.install({ scripts: [], timeout: undefined, credentials: none })
+        yield* store.install({ scripts: [], timeout: undefined, credentials: none, metricsDirectories: [] })
         const victim = join(opt, "victim")
         writeFileSync(victim, "precious", { mode: 0o600 })
         symlinkSync(victim, join(dir, "run-before-backup"))
-        yield* store.install({ scripts, timeout: undefined, credentials: none })
+        yield* store.install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] })
         assert.strictEqual(readFileSync(victim, "utf8"), "precious")
         assert.strictEqual(mode(victim), 0o600)
         assert.isTrue(lstatSync(join(dir, "run-before-backup")).isFile())
@@ -145,16 +146,18 @@ describe("ScriptStore (live)", () => {
   it.effect("refuses a scripts directory that is a link, and repairs one others could write to", () =>
     withStore((store, opt, dir) =>
       Effect.gen(function* () {
-        yield* store.install({ scripts: [], timeout: undefined, credentials: none })
+        yield* store.install({ scripts: [], timeout: undefined, credentials: none, metricsDirectories: [] })
         chmodSync(dir, 0o777)
-        yield* store.install({ scripts, timeout: undefined, credentials: none })
+        yield* store.install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] })
         assert.strictEqual(mode(dir), 0o755)
 
         const elsewhere = join(opt, "elsewhere")
         mkdirSync(elsewhere)
         rmSync(dir, { recursive: true })
         symlinkSync(elsewhere, dir)
-        const exit = yield* Effect.exit(store.install({ scripts, timeout: undefined, credentials: none }))
+        const exit = yield* Effect.exit(
+          store.install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] }),
+        )
         assert.isTrue(Exit.isFailure(exit))
         assert.deepStrictEqual(readdirSync(elsewhere), [])
       }),
@@ -164,9 +167,11 @@ describe("ScriptStore (live)", () => {
   it.effect("a directory where a script should be is a fault, and leaves no temporary file", () =>
     withStore((store, _opt, dir) =>
       Effect.gen(function* () {
-        yield* store.install({ scripts: [], timeout: undefined, credentials: none })
+        yield* store.install({ scripts: [], timeout: undefined, credentials: none, metricsDirectories: [] })
         mkdirSync(join(dir, "run-before-backup"))
-        const exit = yield* Effect.exit(store.install({ scripts, timeout: undefined, credentials: none }))
+        const exit = yield* Effect.exit(
+          store.install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] }),
+        )
         assert.isTrue(Exit.isFailure(exit))
         assert.include(String(Exit.isFailure(exit) && exit.cause), join(dir, "run-before-backup"))
         assert.deepStrictEqual(readdirSync(dir), ["run-before-backup"])
@@ -177,7 +182,7 @@ describe("ScriptStore (live)", () => {
   it.effect("withdraw keeps what it is told a committed databag still names", () =>
     withStore((store, _opt, dir) =>
       Effect.gen(function* () {
-        yield* store.install({ scripts, timeout: undefined, credentials: none })
+        yield* store.install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] })
         yield* store.withdraw([join(dir, "run-after-restore")])
         assert.deepStrictEqual(readdirSync(dir), ["run-after-restore"])
         yield* store.withdraw([])
@@ -199,7 +204,7 @@ describe("ScriptStore (live)", () => {
           mkdirSync(join(root, name, "scripts"), { recursive: true })
           writeFileSync(join(root, name, "scripts", "run-before-backup"), "#!/bin/sh\n", { mode: 0o755 })
         }
-        yield* store.install({ scripts: [], timeout: undefined, credentials: none })
+        yield* store.install({ scripts: [], timeout: undefined, credentials: none, metricsDirectories: [] })
         yield* store.withdraw([join(root, "backup-integrator-12", "scripts", "run-before-backup")])
         assert.deepStrictEqual(readdirSync(root).sort(), [
           "backup-integrator",
@@ -221,8 +226,8 @@ describe("ScriptStore (live)", () => {
     withStore((first, opt, dir) =>
       Effect.gen(function* () {
         const second = yield* storeOf(opt, 3)
-        yield* first.install({ scripts, timeout: undefined, credentials: none })
-        yield* second.install({ scripts, timeout: undefined, credentials: none })
+        yield* first.install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] })
+        yield* second.install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] })
         yield* first.removeAll
         assert.deepStrictEqual(readdirSync(dir).sort(), ["run-after-restore", "run-before-backup"])
         yield* second.removeAll
@@ -234,7 +239,7 @@ describe("ScriptStore (live)", () => {
   it.effect("removeAll deletes the application's directory, and is fine when it is gone", () =>
     withStore((store, opt) =>
       Effect.gen(function* () {
-        yield* store.install({ scripts, timeout: undefined, credentials: none })
+        yield* store.install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] })
         mkdirSync(join(opt, "backup-integrator-charm", `${app}-0`))
         yield* store.removeAll
         assert.deepStrictEqual(readdirSync(join(opt, "backup-integrator-charm")), [])

@@ -39,7 +39,7 @@ describe("charmcraft.yaml", () => {
     assert.notProperty(charmcraft, "base")
   })
 
-  it("has the options the charm reads, with no defaults: the Python charm's five, script-timeout, credentials", () => {
+  it("has the options the charm reads, with no defaults: the Python charm's five, script-timeout, credentials, metrics-directory", () => {
     const options = charmcraft.config.options
     assert.deepStrictEqual(Object.keys(options), Object.keys(CharmConfigValues.fields))
     assert.deepStrictEqual(Object.keys(options), [
@@ -47,6 +47,7 @@ describe("charmcraft.yaml", () => {
       ...scriptOptions,
       "script-timeout",
       "credentials",
+      "metrics-directory",
     ])
     for (const [name, option] of Object.entries<Record<string, unknown>>(options)) {
       assert.strictEqual(option.type, name === "credentials" ? "secret" : "string", name)

@@ -3,10 +3,14 @@
 // it cannot be read, and update-status noticing a grant with one call.
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
+import { defaultMetricsDirectory, snapMetricsDirectory } from "../../src/domain/metrics-directory.ts"
 import { credentialsDirectory, runnerSettingsPath } from "../../src/domain/script-paths.ts"
 import { appName, type FakeModel, model, optDir } from "../support/fake-juju.ts"
 import { fileContent, type MemoryDisk } from "../support/memory-file-system.ts"
 import { runEvent } from "../support/run-program.ts"
+
+/** The runner writes its metrics there (those that exist). */
+const metricsDirectories = [defaultMetricsDirectory, snapMetricsDirectory]
 
 const uri = "secret:cq1k2l3m4n5o6p7q8r9s"
 const dir = credentialsDirectory(optDir, appName)
@@ -48,6 +52,7 @@ describe("credentials", () => {
       assert.strictEqual((m.disk.entries.get(dir)?.mode ?? 0) & 0o7777, 0o700)
       assert.deepStrictEqual(JSON.parse(fileContent(m.disk, runnerSettingsPath(optDir, appName)) ?? ""), {
         credentials: dir,
+        metricsDirectories,
       })
       assert.deepStrictEqual(m.secretGets, [{ uri, refresh: false }])
       for (const { message } of m.logs) assert.notInclude(message, "s3cret")
@@ -73,7 +78,9 @@ describe("credentials", () => {
       const { credentials: _, ...without } = config
       const { model: m } = yield* runEvent(next(first.model, { config: without }))
       assert.deepStrictEqual(files(m.disk), {})
-      assert.deepStrictEqual(JSON.parse(fileContent(m.disk, runnerSettingsPath(optDir, appName)) ?? ""), {})
+      assert.deepStrictEqual(JSON.parse(fileContent(m.disk, runnerSettingsPath(optDir, appName)) ?? ""), {
+        metricsDirectories,
+      })
       assert.deepStrictEqual(m.secretGets, [])
     }),
   )

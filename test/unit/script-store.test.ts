@@ -39,6 +39,7 @@ const changed: Installation = {
   scripts: [{ option: "run-before-backup", content: "#!/bin/sh\necho new\n" }],
   timeout: undefined,
   credentials: none,
+  metricsDirectories: [],
 }
 
 const mode = (disk: MemoryDisk, path: string) => (disk.entries.get(path)?.mode ?? 0) & 0o7777
@@ -55,7 +56,15 @@ describe("ScriptStore over the FileSystem service", () => {
     () =>
       Effect.gen(function* () {
         const disk = memoryDisk()
-        const installed = yield* (yield* storeOn(disk)).install({ scripts, timeout: 1800, credentials: none })
+        const installed = yield* (yield* storeOn(disk)).install({
+          scripts,
+          timeout: 1800,
+          credentials: none,
+          metricsDirectories: [
+            "/var/lib/prometheus/node-exporter",
+            "/var/snap/node-exporter/common/textfile-collector.d",
+          ],
+        })
         assert.deepStrictEqual(
           installed.map(({ path }) => path),
           [`${dir}/run-before-backup`, `${dir}/run-after-restore`],
@@ -69,7 +78,10 @@ describe("ScriptStore over the FileSystem service", () => {
         assert.strictEqual(mode(disk, ops), 0o700)
         assert.strictEqual(mode(disk, `${ops}/run-after-restore`), 0o700)
         const settings = "/opt/backup-integrator-charm/backup-integrator/runner.json"
-        assert.strictEqual(fileContent(disk, settings), '{"timeout":1800}\n')
+        assert.strictEqual(
+          fileContent(disk, settings),
+          '{"timeout":1800,"metricsDirectories":["/var/lib/prometheus/node-exporter","/var/snap/node-exporter/common/textfile-collector.d"]}\n',
+        )
         assert.strictEqual(mode(disk, settings), 0o600)
         // Each file's temporary file, then its directory, for each write: the script before its runner.
         const flushed = disk.flushed.map((path) => path.replace(/\.tmp-\d+-\w+$/, ".tmp"))
@@ -88,11 +100,11 @@ describe("ScriptStore over the FileSystem service", () => {
     Effect.gen(function* () {
       const disk = memoryDisk()
       const store = yield* storeOn(disk)
-      yield* store.install({ scripts, timeout: undefined, credentials: none })
+      yield* store.install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] })
       const before = disk.entries.get(`${dir}/run-before-backup`)
       ;(before as { mode: number }).mode = 0o100666
       disk.flushed.length = 0
-      yield* store.install({ scripts, timeout: undefined, credentials: none })
+      yield* store.install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] })
       assert.strictEqual(disk.entries.get(`${dir}/run-before-backup`), before)
       assert.strictEqual(mode(disk, `${dir}/run-before-backup`), 0o700)
       assert.deepStrictEqual(disk.flushed, [])
@@ -105,7 +117,7 @@ describe("ScriptStore over the FileSystem service", () => {
       Effect.gen(function* () {
         const disk = memoryDisk()
         const store = yield* storeOn(disk)
-        yield* store.install({ scripts: [], timeout: undefined, credentials: none })
+        yield* store.install({ scripts: [], timeout: undefined, credentials: none, metricsDirectories: [] })
         putFile(disk, "/etc/shadow", "precious", 0o600)
         disk.entries.set(`${dir}/run-before-backup`, {
           type: "SymbolicLink",
@@ -113,7 +125,7 @@ describe("ScriptStore over the FileSystem service", () => {
           mode: 0o120777,
           uid: disk.uid,
         })
-        yield* store.install({ scripts, timeout: undefined, credentials: none })
+        yield* store.install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] })
         assert.strictEqual(fileContent(disk, "/etc/shadow"), "precious")
         assert.strictEqual(mode(disk, "/etc/shadow"), 0o600)
         assert.strictEqual(disk.entries.get(`${dir}/run-before-backup`)?.type, "File")
@@ -121,7 +133,9 @@ describe("ScriptStore over the FileSystem service", () => {
         for (const path of [...disk.entries.keys()].filter((p) => p.startsWith(`${dir}/`) || p === dir))
           disk.entries.delete(path)
         disk.entries.set(dir, { type: "SymbolicLink", target: "/etc", mode: 0o120777, uid: disk.uid })
-        const exit = yield* Effect.exit(store.install({ scripts, timeout: undefined, credentials: none }))
+        const exit = yield* Effect.exit(
+          store.install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] }),
+        )
         assert.include(failure(exit), `cannot use ${dir}: a symbolic link: refusing to follow it`)
         assert.deepStrictEqual(names(disk, "/etc"), ["shadow"])
       }),
@@ -133,15 +147,23 @@ describe("ScriptStore over the FileSystem service", () => {
       putFile(disk, "/opt/backup-integrator-charm/backup-integrator", "not a directory")
       const store = yield* storeOn(disk)
       assert.include(
-        failure(yield* Effect.exit(store.install({ scripts, timeout: undefined, credentials: none }))),
+        failure(
+          yield* Effect.exit(
+            store.install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] }),
+          ),
+        ),
         "cannot use /opt/backup-integrator-charm/backup-integrator: not a directory: refusing to follow it",
       )
       const other = memoryDisk()
       const second = yield* storeOn(other)
-      yield* second.install({ scripts: [], timeout: undefined, credentials: none })
+      yield* second.install({ scripts: [], timeout: undefined, credentials: none, metricsDirectories: [] })
       other.entries.set(`${dir}/run-before-backup`, { type: "Directory", mode: 0o40755, uid: other.uid })
       assert.include(
-        failure(yield* Effect.exit(second.install({ scripts, timeout: undefined, credentials: none }))),
+        failure(
+          yield* Effect.exit(
+            second.install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] }),
+          ),
+        ),
         `cannot write ${dir}/run-before-backup: a directory is in the way`,
       )
       assert.deepStrictEqual(names(other, dir), ["run-before-backup"])
@@ -152,11 +174,11 @@ describe("ScriptStore over the FileSystem service", () => {
     Effect.gen(function* () {
       const disk = memoryDisk()
       const store = yield* storeOn(disk)
-      yield* store.install({ scripts: [], timeout: undefined, credentials: none })
+      yield* store.install({ scripts: [], timeout: undefined, credentials: none, metricsDirectories: [] })
       const scriptsDir = disk.entries.get(dir) as { mode: number; uid: number }
       scriptsDir.mode = 0o40777
       scriptsDir.uid = disk.uid + 1
-      yield* store.install({ scripts, timeout: undefined, credentials: none })
+      yield* store.install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] })
       assert.strictEqual(mode(disk, dir), 0o755)
       assert.strictEqual(disk.entries.get(dir)?.uid, disk.uid)
     }),
@@ -172,7 +194,7 @@ describe("ScriptStore over the FileSystem service", () => {
         Effect.gen(function* () {
           const disk = memoryDisk()
           const store = yield* storeOn(disk)
-          yield* store.install({ scripts, timeout: undefined, credentials: none })
+          yield* store.install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] })
           disk.fault = (operation) => (operation === "write" ? code : undefined)
           const exit = yield* Effect.exit(store.install(changed))
           assert.match(
@@ -190,10 +212,10 @@ describe("ScriptStore over the FileSystem service", () => {
       for (const code of ["EACCES", "EROFS"] as const) {
         const disk = memoryDisk()
         const store = yield* storeOn(disk)
-        yield* store.install({ scripts, timeout: undefined, credentials: none })
+        yield* store.install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] })
         const mutating = new Set(["mkdir", "chmod", "chown", "open", "write", "rm", "rename"])
         disk.fault = (operation) => (mutating.has(operation) ? code : undefined)
-        yield* store.install({ scripts, timeout: undefined, credentials: none })
+        yield* store.install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] })
         yield* store.withdraw(scripts.map(({ option }) => `${dir}/${option}`))
         const exit = yield* Effect.exit(store.install(changed))
         assert.match(
@@ -223,8 +245,8 @@ describe("ScriptStore over the FileSystem service", () => {
           "#!/bin/sh\n",
           0o755,
         )
-        yield* first.install({ scripts, timeout: undefined, credentials: none })
-        yield* second.install({ scripts, timeout: undefined, credentials: none })
+        yield* first.install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] })
+        yield* second.install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] })
         putFile(disk, `${dir}/run-before-backup.tmp-1-abc`, "partial")
         yield* first.withdraw([
           `${dir}/run-before-backup`,

@@ -1,0 +1,28 @@
+import * as Result from "effect/Result"
+import { InvalidMetricsDirectory } from "./failures.ts"
+
+/** Where Debian and Ubuntu's prometheus-node-exporter reads `*.prom` files (its `--help`). */
+export const defaultMetricsDirectory = "/var/lib/prometheus/node-exporter"
+
+/**
+ * Where opentelemetry-collector's node-exporter snap reads them (the charm's
+ * src/constants.py, NODE_EXPORTER_TEXTFILE_DIRECTORY): written too, when it exists.
+ */
+export const snapMetricsDirectory = "/var/snap/node-exporter/common/textfile-collector.d"
+
+/**
+ * `metrics-directory`: an absolute path of printable characters, without `.` or `..`
+ * segments (the runner, as root, writes one file there). Unset or blank: the default.
+ */
+export const parseMetricsDirectory = (
+  value: string | undefined,
+): Result.Result<string, InvalidMetricsDirectory> => {
+  const path = value?.trim() || defaultMetricsDirectory
+  const segments = path.split("/").slice(1)
+  return path.startsWith("/") &&
+    path.length <= 4096 &&
+    !/[\p{Cc}\p{Cf}]/u.test(path) &&
+    segments.every((segment) => segment !== "." && segment !== "..")
+    ? Result.succeed(path.replace(/\/+/g, "/").replace(/(.)\/$/, "$1"))
+    : Result.fail(new InvalidMetricsDirectory())
+}

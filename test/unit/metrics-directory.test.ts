@@ -1,0 +1,51 @@
+// `metrics-directory`: where the runner writes the metrics, checked before the runner uses it.
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Result } from "effect"
+import { parseMetricsDirectory } from "../../src/domain/metrics-directory.ts"
+import { runnerSettingsPath } from "../../src/domain/script-paths.ts"
+import { appName, model, optDir } from "../support/fake-juju.ts"
+import { fileContent } from "../support/memory-file-system.ts"
+import { runEvent } from "../support/run-program.ts"
+
+describe("metrics-directory", () => {
+  it("unset or blank: Debian's node exporter's directory; a path is normalised", () => {
+    assert.deepStrictEqual(
+      parseMetricsDirectory(undefined),
+      Result.succeed("/var/lib/prometheus/node-exporter"),
+    )
+    assert.deepStrictEqual(parseMetricsDirectory("  "), Result.succeed("/var/lib/prometheus/node-exporter"))
+    assert.deepStrictEqual(parseMetricsDirectory("/srv//metrics/"), Result.succeed("/srv/metrics"))
+  })
+
+  it("refuses what is not an absolute path of printable characters without . or .. segments", () => {
+    for (const bad of [
+      "metrics",
+      "/srv/../etc",
+      "/srv/./m",
+      "/srv/m\nx",
+      "/srv/\u200bm",
+      `/${"a".repeat(4096)}`,
+    ])
+      assert.isTrue(Result.isFailure(parseMetricsDirectory(bad)), JSON.stringify(bad))
+  })
+
+  it.effect(
+    "is handed to the runner with the node-exporter snap's directory; a bad one blocks the unit",
+    () =>
+      Effect.gen(function* () {
+        const ok = yield* runEvent(
+          model({ config: { fileset: "/srv", "metrics-directory": "/srv/textfiles" } }),
+        )
+        const settings = JSON.parse(fileContent(ok.model.disk, runnerSettingsPath(optDir, appName)) ?? "")
+        assert.deepStrictEqual(settings.metricsDirectories, [
+          "/srv/textfiles",
+          "/var/snap/node-exporter/common/textfile-collector.d",
+        ])
+        const bad = yield* runEvent(model({ config: { fileset: "/srv", "metrics-directory": "textfiles" } }))
+        assert.deepStrictEqual(bad.model.status, {
+          status: "blocked",
+          message: "invalid metrics-directory: not an absolute path",
+        })
+      }),
+  )
+})
