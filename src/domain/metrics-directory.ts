@@ -10,6 +10,9 @@ export const defaultMetricsDirectory = "/var/lib/prometheus/node-exporter"
  */
 export const snapMetricsDirectory = "/var/snap/node-exporter/common/textfile-collector.d"
 
+/** The application's file in each directory (node_exporter reads every `*.prom` there). */
+export const metricsFileName = (appName: string): string => `backup-integrator-${appName}.prom`
+
 /**
  * `metrics-directory`: an absolute path of printable characters, without `.` or `..`
  * segments (the runner, as root, writes one file there). Unset or blank: the default.

@@ -21,14 +21,32 @@ const baculaEnvironment = {
   LANG: "C.UTF-8",
 }
 
-/** Starts a script's runner now, as Bacula would: for the `run-script` action. */
+/**
+ * Starts a script's runner now, as Bacula would: for the `run-script` action; or only to
+ * write the application's metrics, when the runner's settings changed.
+ */
 export class ScriptRunner extends Context.Service<
   ScriptRunner,
-  { readonly run: (runner: string) => Effect.Effect<RunnerExit> }
+  {
+    readonly run: (runner: string) => Effect.Effect<RunnerExit>
+    /** `<runner> --write-metrics`: no script runs. Best effort, as after a run: the runner says why on stderr. */
+    readonly writeMetrics: (runner: string) => Effect.Effect<void>
+  }
 >()("backup-integrator/layers/ScriptRunner") {
   static readonly layer = Layer.succeed(
     ScriptRunner,
     ScriptRunner.of({
+      writeMetrics: (runner) =>
+        Effect.callback<void>((resume) => {
+          const child = spawn(runner, ["--write-metrics"], {
+            env: baculaEnvironment,
+            // Its complaints go to the hook's stderr, which Juju logs.
+            stdio: ["ignore", "ignore", "inherit"],
+          })
+          child.on("error", () => resume(Effect.void))
+          child.on("close", () => resume(Effect.void))
+          return Effect.sync(() => child.kill("SIGTERM"))
+        }),
       run: (runner) =>
         Effect.callback<RunnerExit>((resume) => {
           let output = Buffer.alloc(0)

@@ -2,8 +2,8 @@ import * as Effect from "effect/Effect"
 import { removeEvent, restrictedEvents, updateStatusEvent } from "../domain/events.ts"
 import { ActionContext } from "../layers/ActionContext.ts"
 import { JujuContext } from "../layers/JujuContext.ts"
-import { ScriptStore } from "../layers/ScriptStore.ts"
 import { reconcileAndReport } from "./reconcile-and-report.ts"
+import { removeUnit } from "./remove-unit.ts"
 import { runScript } from "./run-script.ts"
 import { showRuns } from "./show-runs.ts"
 import { updateStatus } from "./update-status.ts"
@@ -18,7 +18,7 @@ import { updateStatus } from "./update-status.ts"
 export const handleEvent = Effect.gen(function* () {
   const { event, action } = yield* JujuContext
   if (restrictedEvents.has(event)) return
-  if (event === removeEvent) return yield* (yield* ScriptStore).removeAll
+  if (event === removeEvent) return yield* removeUnit
   if (action === "run-script") return yield* runScript
   if (action === "show-runs") return yield* showRuns
   if (action !== undefined) return yield* (yield* ActionContext).fail(`unknown action ${action}`)

@@ -11,6 +11,7 @@ import { Relations } from "../layers/Relations.ts"
 import { ScriptStore } from "../layers/ScriptStore.ts"
 import { credentialsFor } from "./credentials-for.ts"
 import { publishSpec } from "./publish-spec.ts"
+import { refreshMetrics } from "./refresh-metrics.ts"
 
 /**
  * The `backup` relations to serve. During `backup-relation-broken`, `relation-ids` may still
@@ -39,17 +40,18 @@ export const reconcile = Effect.gen(function* () {
   const { credentials, problem } = yield* credentialsFor(desired.credentials)
   // Every unit installs the scripts: the path the leader publishes is used on every machine.
   const store = yield* ScriptStore
+  const metricsDirectories = [desired.metricsDirectory, snapMetricsDirectory]
   const scripts = yield* store.install({
     scripts: desired.scripts,
     timeout: desired.timeout,
     credentials,
-    metricsDirectories: [desired.metricsDirectory, snapMetricsDirectory],
+    metricsDirectories,
   })
   // Without the runner's interpreter every script would fail in Bacula's job: said first.
+  const runnable = scripts.length > 0 && (yield* store.interpreterPresent)
   const stop =
-    scripts.length > 0 && !(yield* store.interpreterPresent)
-      ? new RunnerUnavailable({ interpreter: runnerInterpreter })
-      : problem
+    scripts.length > 0 && !runnable ? new RunnerUnavailable({ interpreter: runnerInterpreter }) : problem
+  if (runnable) yield* refreshMetrics(scripts, metricsDirectories)
   const relationIds = yield* liveBackupRelations
   const leader = relationIds.length > 0 && (yield* (yield* Leadership).isLeader)
   // Juju lets only the leader read the application's databags, as committed before this hook.

@@ -3,9 +3,15 @@
 import { Context, Duration, Effect, Layer, Ref } from "effect"
 import type { Databag } from "../../src/domain/backup-spec.ts"
 import { HookToolError, SecretUnreadable } from "../../src/domain/failures.ts"
+import { metricsFileName } from "../../src/domain/metrics-directory.ts"
 import { type ScriptOption, scriptOptions } from "../../src/domain/options.ts"
 import type { RunRecord } from "../../src/domain/run-record.ts"
-import { operatorScriptPath, runnerInterpreter, runsDirectory } from "../../src/domain/script-paths.ts"
+import {
+  operatorScriptPath,
+  runnerInterpreter,
+  runnerSettingsPath,
+  runsDirectory,
+} from "../../src/domain/script-paths.ts"
 import type { UnitStatus } from "../../src/domain/unit-status.ts"
 import { diskServices } from "../../src/layers/disk-services.ts"
 import { HookTools } from "../../src/layers/HookTools.ts"
@@ -57,6 +63,8 @@ export interface FakeModel {
   readonly secretGets?: ReadonlyArray<{ readonly uri: string; readonly refresh: boolean }>
   /** This unit's databag in each `cos-agent` relation, by relation id. */
   readonly cosAgent?: Readonly<Record<string, Databag>>
+  /** Each runner asked to write the metrics (`--write-metrics`), in order. */
+  readonly metricsWrites?: ReadonlyArray<string>
   /** How a script the `run-script` action starts ends: what the runner records of it. */
   readonly scriptRun?: Pick<RunRecord, "exitStatus" | "signal" | "timedOut" | "output">
 }
@@ -234,6 +242,16 @@ const scriptRunnerTest = Layer.effect(
   ScriptRunner,
   Effect.map(FakeState, (state) =>
     ScriptRunner.of({
+      // As the runner: the file, in each directory its settings list that exists.
+      writeMetrics: (runner) =>
+        Ref.update(state, (m) => {
+          const settings = JSON.parse(fileContent(m.disk, runnerSettingsPath(optDir, appName)) ?? "{}")
+          for (const directory of settings.metricsDirectories ?? []) {
+            if (m.disk.entries.get(directory)?.type === "Directory")
+              putFile(m.disk, `${directory}/${metricsFileName(appName)}`, "# metrics\n")
+          }
+          return { ...m, metricsWrites: [...(m.metricsWrites ?? []), runner] }
+        }),
       run: (runner) =>
         Effect.gen(function* () {
           const { scriptRun, disk } = yield* Ref.get(state)
