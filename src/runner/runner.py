@@ -364,17 +364,18 @@ def render_metrics(identity, journal, records, since, max_age):
     series carries (application, unit); `journal`: jobs.json's content ({} before any job);
     `records`: the newest run record of each script that ran; `since`: when the metrics began
     (Unix seconds); `max_age`: the longest wait for a successful backup, in seconds."""
-    base = ",".join(f'{key}="{label_value(value)}"' for key, value in identity)
+    base = ",".join('%s="%s"' % (key, label_value(value)) for key, value in identity)
     families = []
 
     def family(name, kind, help_text, samples):
-        lines = [f"# HELP {METRICS_PREFIX}{name} {help_text}", f"# TYPE {METRICS_PREFIX}{name} {kind}"]
+        lines = []
         for labels, value in samples:
-            if value is None:
-                continue
-            extra = "".join(f',{key}="{label_value(v)}"' for key, v in labels)
-            lines.append(f"{METRICS_PREFIX}{name}{{{base}{extra}}} {number(value)}")
-        families.append("\n".join(lines))
+            if value is not None:
+                extra = "".join(',%s="%s"' % (key, label_value(v)) for key, v in labels)
+                lines.append(f"{METRICS_PREFIX}{name}{{{base}{extra}}} {number(value)}")
+        if lines:  # A family with no sample yet (no script has run) is left out.
+            lines[:0] = [f"# HELP {METRICS_PREFIX}{name} {help_text}", f"# TYPE {METRICS_PREFIX}{name} {kind}"]
+            families.append("\n".join(lines))
 
     kinds = {}
     for kind in JOB_KINDS:
