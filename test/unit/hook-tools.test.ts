@@ -53,6 +53,20 @@ describe("HookTools: each method is one command line", () => {
       '{"fileset":"/srv","run-after-backup":""}',
     ],
     [
+      "unitRelationGet (this unit's own bag)",
+      (t) => t.unitRelationGet({ id: "cos-agent:4", unit: "backup-integrator/0" }),
+      "relation-get",
+      ["--format=json", "-r", "cos-agent:4", "-", "backup-integrator/0"],
+      undefined,
+    ],
+    [
+      "unitRelationSet (no --app: the unit's bag)",
+      (t) => t.unitRelationSet({ id: "cos-agent:4", data: { config: "{}" } }),
+      "relation-set",
+      ["-r", "cos-agent:4", "--file", "-"],
+      '{"config":"{}"}',
+    ],
+    [
       "statusSet (a message that looks like a flag stays the message)",
       (t) => t.statusSet({ status: "blocked", message: "--help me" }),
       "status-set",
