@@ -63,9 +63,10 @@ describe("the metrics, from the packed charm", () => {
 })
 
 describe("the cos-agent relation", () => {
-  it("the unit's own databag holds the config COS's agent reads, written with relation-set without --app, once", () => {
+  it("a follower's own databag holds the config COS's agent reads, written with relation-set without --app, once", () => {
     const { u } = configured()
     u.update((s) => {
+      s.leader = false
       s.relations["cos-agent:9"] = {
         endpoint: "cos-agent",
         remoteApp: "grafana-agent",
