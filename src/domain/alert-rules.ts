@@ -94,7 +94,7 @@ export const alertRules: { readonly groups: ReadonlyArray<AlertRuleGroup> } = {
           annotations: {
             summary: "A unit of backup-integrator stopped reporting its backups",
             description:
-              "The backup metrics of {{ $labels.juju_unit }}{{ $labels.unit }} are no longer scraped: the machine, its telemetry agent or the node exporter that reads the metrics is down (docs/how-to.md, know when backups stop).",
+              "The backup metrics of {{ if $labels.juju_unit }}{{ $labels.juju_unit }}{{ else }}{{ $labels.unit }}{{ end }} are no longer scraped: the machine, its telemetry agent or the node exporter that reads the metrics is down (docs/how-to.md, know when backups stop).",
           },
         },
       ],

@@ -40,7 +40,7 @@ export const dashboard = {
       1,
       "Time since the last successful backup",
       "stat",
-      'time() - backup_integrator_last_success_timestamp_seconds{kind="backup"} > 0',
+      'time() - (backup_integrator_last_success_timestamp_seconds{kind="backup"} > 0)',
       { x: 0, y: 0, w: 12, h: 6 },
       "s",
     ),

@@ -1,14 +1,12 @@
-// The `cos-agent` relation: the unit databag in the interface's exact form (its schema, the
-// dashboard decoded as the requirer decodes it), written only on the events that can change
-// it and only when it differs.
-import { spawnSync } from "node:child_process"
+// The `cos-agent` relation: the unit databag in the interface's exact form (its schema; the
+// dashboard's encoding is checked with Python in test/integration/xz.test.ts), written only on
+// the events that can change it and only when it differs.
 import { readFileSync } from "node:fs"
 import { assert, describe, it } from "@effect/vitest"
 import { Ajv } from "ajv"
 import { Effect } from "effect"
 import { alertRules } from "../../src/domain/alert-rules.ts"
 import { cosAgentConfig } from "../../src/domain/cos-agent-data.ts"
-import { dashboard } from "../../src/domain/dashboard.ts"
 import { model } from "../support/fake-juju.ts"
 import { runEvent } from "../support/run-program.ts"
 
@@ -19,20 +17,6 @@ const topology = {
 }
 const schema = JSON.parse(readFileSync("test/fixtures/cos-agent-provider.schema.json", "utf8"))
 const ajv = new Ajv({ strict: false, allErrors: true })
-
-/** What the requirer's model does with a dashboard: json.loads(lzma.decompress(b64decode(x))). */
-const decodedByPython = (encoded: string) => {
-  const result = spawnSync(
-    "python3",
-    [
-      "-c",
-      "import base64, json, lzma, sys; print(json.dumps(json.loads(lzma.decompress(base64.b64decode(sys.stdin.read())))))",
-    ],
-    { input: encoded, encoding: "utf8" },
-  )
-  assert.strictEqual(result.status, 0, result.stderr)
-  return JSON.parse(result.stdout)
-}
 
 describe("the cos-agent databag", () => {
   it("validates against the interface's schema: every required field, JSON in the `config` key", () => {
@@ -45,12 +29,6 @@ describe("the cos-agent databag", () => {
     assert.isFalse(
       ajv.validate(schema.configSchema, { ...missing, log_slots: [], metrics_scrape_jobs: [{}] }),
     )
-  })
-
-  it("holds the dashboard as Python's lzma and base64 read it back", () => {
-    const { dashboards } = JSON.parse(cosAgentConfig(topology))
-    assert.lengthOf(dashboards, 1)
-    assert.deepStrictEqual(decodedByPython(dashboards[0]), JSON.parse(JSON.stringify(dashboard)))
   })
 
   it("labels each rule with the unit's topology, as the library's provider does, keeping its own labels", () => {
