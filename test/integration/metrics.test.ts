@@ -17,6 +17,7 @@ import {
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
+import fc from "fast-check"
 import { afterAll, afterEach, assert, beforeAll, describe, it } from "vitest"
 import runnerSource from "../../src/runner/runner.py"
 
@@ -229,6 +230,54 @@ describe("metrics for Prometheus", () => {
       ),
       since,
     )
+  })
+
+  it("whatever the journal holds (damaged, another shape), the file stays one the exporter reads", async () => {
+    const value = fc.oneof(
+      fc.constant(null),
+      fc.boolean(),
+      fc.integer(),
+      fc.double(),
+      fc.string(),
+      fc.date().map(String),
+    )
+    const job = fc.record(
+      {
+        started: fc.oneof(
+          value,
+          fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+        ),
+        ended: fc.oneof(
+          value,
+          fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+        ),
+        outcome: fc.oneof(fc.constantFrom("running", "succeeded", "failed"), value),
+        durationMs: fc.oneof(fc.nat(), value),
+      },
+      { requiredKeys: [] },
+    )
+    const kind = fc.oneof(
+      value,
+      fc.record(
+        {
+          counts: fc.oneof(value, fc.dictionary(fc.string(), value)),
+          jobs: fc.oneof(value, fc.array(fc.oneof(job, value), { maxLength: 4 })),
+        },
+        { requiredKeys: [] },
+      ),
+    )
+    const journals = fc.sample(
+      fc.oneof(value, fc.record({ backup: kind, restore: kind }, { requiredKeys: [] })),
+      { numRuns: 12, seed: 5 },
+    )
+    for (const content of journals) {
+      const m = machine()
+      writeFileSync(join(m.app, "jobs.json"), JSON.stringify(content))
+      const result = run(m.script("run-before-backup", "#!/bin/sh\n"), ["--write-metrics"])
+      assert.strictEqual(result.status, 0, result.stderr)
+      const { samples, text } = await scrape(m.prom)
+      assert.strictEqual(samples.get("node_textfile_scrape_error"), 0, `${JSON.stringify(content)}\n${text}`)
+    }
   })
 
   it("a timed-out script shows as such, with the runner's exit status", async () => {
