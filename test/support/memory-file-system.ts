@@ -13,7 +13,17 @@ export type Entry =
   | { readonly type: "Directory"; mode: number; uid: number }
   | { readonly type: "SymbolicLink"; readonly target: string; mode: number; uid: number }
 
-type Errno = "ENOENT" | "EEXIST" | "ENOTDIR" | "EISDIR" | "ENOTEMPTY" | "ENOSPC" | "EACCES" | "EROFS" | "EIO"
+type Errno =
+  | "ENOENT"
+  | "EEXIST"
+  | "ENOTDIR"
+  | "EISDIR"
+  | "ENOTEMPTY"
+  | "ENOSPC"
+  | "EACCES"
+  | "EROFS"
+  | "EIO"
+  | "ENAMETOOLONG"
 
 const words: Record<Errno, string> = {
   ENOENT: "no such file or directory",
@@ -25,6 +35,7 @@ const words: Record<Errno, string> = {
   EACCES: "permission denied",
   EROFS: "read-only file system",
   EIO: "i/o error",
+  ENAMETOOLONG: "name too long",
 }
 const tags: Partial<Record<Errno, PlatformError.SystemErrorTag>> = {
   ENOENT: "NotFound",
@@ -77,6 +88,11 @@ export const memoryDisk = (uid = process.getuid?.() ?? 0): MemoryDisk & { readon
   fault: () => undefined,
   uid,
 })
+
+/** Linux's NAME_MAX: a longer path component fails any call with ENAMETOOLONG. */
+const nameMax = 255
+const nameTooLong = (path: string) =>
+  path.split("/").some((name) => new TextEncoder().encode(name).length > nameMax)
 
 const parentOf = (path: string) => path.slice(0, Math.max(path.lastIndexOf("/"), 1))
 const normal = (path: string) =>
@@ -143,6 +159,7 @@ export const memoryFileSystem = (disk: MemoryDisk & { readonly uid: number }): F
       try {
         const injected = disk.fault(operation, normal(raw))
         if (injected !== undefined) fail(injected)
+        if (nameTooLong(raw)) fail("ENAMETOOLONG")
         const parent = entries.get(parentOf(path))
         if (path !== "/" && parent === undefined) fail("ENOENT")
         if (path !== "/" && parent?.type !== "Directory") fail("ENOTDIR")
@@ -269,6 +286,7 @@ export const memoryFileSystem = (disk: MemoryDisk & { readonly uid: number }): F
       }),
     rename: (rawFrom, rawTo) =>
       op("rename", "rename", rawFrom, false, (from, fail) => {
+        if (nameTooLong(rawTo)) fail("ENAMETOOLONG")
         const moved = existing(from, fail)
         const to = resolve(rawTo, false)
         if (entries.get(to)?.type === "Directory" && moved.type !== "Directory") fail("EISDIR")
