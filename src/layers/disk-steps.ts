@@ -45,17 +45,6 @@ export const lstatIfAny = (fs: FileSystem.FileSystem, path: string) =>
 export const list = (fs: FileSystem.FileSystem, path: string) =>
   step("list", path, fs.readDirectory(path).pipe(Effect.catchIf(isNotFound, () => Effect.succeed([]))))
 
-/** A file's content, none when it is missing. */
-export const readIfAny = (fs: FileSystem.FileSystem, path: string) =>
-  step(
-    "read",
-    path,
-    fs.readFile(path).pipe(
-      Effect.map(Option.some),
-      Effect.catchIf(isNotFound, () => Effect.succeedNone),
-    ),
-  )
-
 export const remove = (fs: FileSystem.FileSystem, path: string) =>
   step("delete", path, fs.remove(path, { recursive: true, force: true }))
 

@@ -19,6 +19,7 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Layer } from "effect"
 import type { Script } from "../../src/domain/scripts.ts"
+import { Descriptors } from "../../src/layers/Descriptors.ts"
 import { type Credentials, ScriptStore } from "../../src/layers/ScriptStore.ts"
 
 const none: Credentials = { _tag: "None" }
@@ -33,7 +34,7 @@ const storeOf = (opt: string, unitNumber = 0) =>
   Effect.provide(
     ScriptStore,
     ScriptStore.layer.pipe(
-      Layer.provide(NodeFileSystem.layer),
+      Layer.provide(Layer.merge(NodeFileSystem.layer, Descriptors.layer)),
       Layer.provide(jujuContext({ optDir: opt, unitNumber })),
     ),
   )

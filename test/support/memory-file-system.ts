@@ -1,17 +1,22 @@
-// Effect's FileSystem over an in-memory disk, for unit tests of what runs on the real one:
-// directories, files and symbolic links with modes and owners, Linux's answers (errno codes,
-// Node's wording) where a call cannot be done, and faults injected by operation and path.
+// Effect's FileSystem, and the charm's Descriptors beside it, over an in-memory disk, for unit
+// tests of what runs on the real one: directories, files, symbolic links and FIFOs with modes
+// and owners, Linux's answers (errno codes, Node's wording) where a call cannot be done, and
+// faults injected by operation and path.
 import * as ByteSize from "effect/ByteSize"
 import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as PlatformError from "effect/PlatformError"
+import { isTrusted } from "../../src/domain/trusted-file.ts"
+import { Descriptors } from "../../src/layers/Descriptors.ts"
 
 export type Entry =
   | { readonly type: "File"; data: Uint8Array; mode: number; uid: number }
   | { readonly type: "Directory"; mode: number; uid: number }
   | { readonly type: "SymbolicLink"; readonly target: string; mode: number; uid: number }
+  /** A named pipe: opening it to read waits for a writer, which never comes here. */
+  | { readonly type: "FIFO"; mode: number; uid: number }
 
 type Errno =
   | "ENOENT"
@@ -24,6 +29,7 @@ type Errno =
   | "EROFS"
   | "EIO"
   | "ENAMETOOLONG"
+  | "ELOOP"
 
 const words: Record<Errno, string> = {
   ENOENT: "no such file or directory",
@@ -36,6 +42,7 @@ const words: Record<Errno, string> = {
   EROFS: "read-only file system",
   EIO: "i/o error",
   ENAMETOOLONG: "name too long",
+  ELOOP: "too many symbolic links encountered",
 }
 const tags: Partial<Record<Errno, PlatformError.SystemErrorTag>> = {
   ENOENT: "NotFound",
@@ -43,6 +50,7 @@ const tags: Partial<Record<Errno, PlatformError.SystemErrorTag>> = {
   EACCES: "PermissionDenied",
   ENOTDIR: "BadResource",
   EISDIR: "BadResource",
+  ELOOP: "BadResource",
 }
 
 /** The operations faults can be injected into, as Node names the system calls. */
@@ -123,7 +131,10 @@ const failure = (code: Errno, method: string, syscall: string, path: string) =>
     }),
   )
 
-export const memoryFileSystem = (disk: MemoryDisk & { readonly uid: number }): FileSystem.FileSystem => {
+/** The FileSystem and the Descriptors over one in-memory disk. */
+const memoryMachine = (
+  disk: MemoryDisk & { readonly uid: number },
+): { readonly fileSystem: FileSystem.FileSystem; readonly descriptors: Descriptors["Service"] } => {
   const { entries } = disk
 
   /** The path with every link among its parents followed (and the last one too, if `follow`). */
@@ -191,6 +202,12 @@ export const memoryFileSystem = (disk: MemoryDisk & { readonly uid: number }): F
   const children = (path: string) => [...entries.keys()].filter((p) => p !== path && parentOf(p) === path)
   const typeBits = { File: 0o100000, Directory: 0o40000, SymbolicLink: 0o120000 }
 
+  /** Opening a FIFO to read it waits for a writer: here, forever. Made loud instead of hanging. */
+  const readable = (path: string, entry: Entry) => {
+    if (entry.type === "FIFO") throw new Error(`memory file system: blocked forever opening FIFO ${path}`)
+    return entry
+  }
+
   const createFile = (path: string, fail: (code: Errno) => never, mode = 0o666) => {
     if (entries.has(path)) fail("EEXIST")
     const file: Extract<Entry, { type: "File" }> = {
@@ -219,7 +236,7 @@ export const memoryFileSystem = (disk: MemoryDisk & { readonly uid: number }): F
         }),
     }) as unknown as FileSystem.File
 
-  return FileSystem.makeNoop({
+  const fileSystem = FileSystem.makeNoop({
     lstat: (raw) => op("lstat", "lstat", raw, false, (path, fail) => info(existing(path, fail))),
     stat: (raw) => op("stat", "stat", raw, true, (path, fail) => info(existing(path, fail))),
     // As Effect's own: access, links followed; a missing path (or parent) is false.
@@ -244,8 +261,8 @@ export const memoryFileSystem = (disk: MemoryDisk & { readonly uid: number }): F
           (error) => options?.recursive === true && error.reason._tag === "NotFound",
           () =>
             Effect.andThen(
-              memoryFileSystem(disk).makeDirectory(parentOf(normal(raw)), { recursive: true }),
-              memoryFileSystem(disk).makeDirectory(raw, options ?? {}),
+              fileSystem.makeDirectory(parentOf(normal(raw)), { recursive: true }),
+              fileSystem.makeDirectory(raw, options ?? {}),
             ),
         ),
       ),
@@ -263,11 +280,11 @@ export const memoryFileSystem = (disk: MemoryDisk & { readonly uid: number }): F
         const flag = options?.flag ?? "r"
         if (flag === "wx") return openFile(raw, path, createFile(resolve(raw, false), fail, options?.mode))
         if (flag !== "r") throw new Error(`memory file system: open flag ${flag} not modelled`)
-        return openFile(raw, path, existing(path, fail))
+        return openFile(raw, path, readable(path, existing(path, fail)))
       }),
     readFile: (raw) =>
       op("read", "readFile", raw, true, (path, fail) => {
-        const entry = existing(path, fail)
+        const entry = readable(path, existing(path, fail))
         return entry.type === "File" ? entry.data : fail("EISDIR")
       }),
     readDirectory: (raw) =>
@@ -307,11 +324,45 @@ export const memoryFileSystem = (disk: MemoryDisk & { readonly uid: number }): F
         touch(file)
       }),
   })
+
+  /** As src/entry/descriptors.ts on Linux: opened with O_NOFOLLOW|O_NONBLOCK, then fstat. */
+  const descriptors = Descriptors.of({
+    claimDirectory: (raw, { uid, mode }) =>
+      op("open", "claimDirectory", raw, false, (path, fail) => {
+        const entry = existing(path, fail)
+        if (entry.type === "SymbolicLink") fail("ELOOP")
+        if (entry.type !== "Directory") fail("ENOTDIR")
+        const injected = disk.fault("chown", normal(raw)) ?? disk.fault("chmod", normal(raw))
+        if (injected !== undefined) fail(injected)
+        entry.uid = uid
+        entry.mode = (entry.mode & ~0o7777) | mode
+      }),
+    readTrusted: (raw, maxBytes) =>
+      op("open", "readTrusted", raw, false, (path) => {
+        const entry = entries.get(path)
+        // Missing, a link (ELOOP), a FIFO (opened without waiting), a directory: none is a record.
+        if (entry?.type !== "File") return Option.none()
+        const opened = { regular: true, uid: entry.uid, mode: entry.mode, size: entry.data.length }
+        return isTrusted(opened, disk.uid, maxBytes) ? Option.some(entry.data) : Option.none()
+      }).pipe(
+        Effect.catchIf(
+          (error) => error.reason._tag === "NotFound",
+          () => Effect.succeedNone,
+        ),
+      ),
+  })
+
+  return { fileSystem, descriptors }
 }
 
-/** The FileSystem service over `disk`. */
-export const memoryFileSystemLayer = (disk: MemoryDisk & { readonly uid: number }) =>
-  Layer.succeed(FileSystem.FileSystem, memoryFileSystem(disk))
+export const memoryFileSystem = (disk: MemoryDisk & { readonly uid: number }): FileSystem.FileSystem =>
+  memoryMachine(disk).fileSystem
+
+/** The FileSystem service over `disk`, and the Descriptors over the same disk. */
+export const memoryFileSystemLayer = (disk: MemoryDisk & { readonly uid: number }) => {
+  const { fileSystem, descriptors } = memoryMachine(disk)
+  return Layer.merge(Layer.succeed(FileSystem.FileSystem, fileSystem), Layer.succeed(Descriptors, descriptors))
+}
 
 /** Puts a file on the disk, its directories too (mode 0755, 0644 for the file). */
 export const putFile = (

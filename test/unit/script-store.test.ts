@@ -159,6 +159,52 @@ describe("ScriptStore over the FileSystem service", () => {
     }),
   )
 
+  it.effect(
+    "a directory swapped for a link between the look and the change: refused, the link's target untouched",
+    () =>
+      Effect.gen(function* () {
+        const disk = memoryDisk()
+        const store = yield* storeOn(disk)
+        yield* store.install({ scripts: [], timeout: undefined, credentials: none })
+        putFile(disk, "/etc/shadow", "precious", 0o600)
+        const scriptsDir = disk.entries.get(dir) as { mode: number; uid: number }
+        scriptsDir.mode = 0o40777
+        scriptsDir.uid = disk.uid + 1
+        // Another user's rename lands right after the charm's lstat of the directory.
+        let looked = false
+        disk.fault = (operation, path) => {
+          if (path !== dir) return undefined
+          if (operation === "lstat") looked = true
+          else if (looked) {
+            disk.entries.set(dir, { type: "SymbolicLink", target: "/etc/shadow", mode: 0o120777, uid: disk.uid + 1 })
+            disk.fault = () => undefined
+          }
+          return undefined
+        }
+        const exit = yield* Effect.exit(store.install({ scripts, timeout: undefined, credentials: none }))
+        assert.include(failure(exit), `cannot take over ${dir}: ELOOP`)
+        assert.strictEqual(mode(disk, "/etc/shadow"), 0o600)
+        assert.strictEqual(disk.entries.get("/etc/shadow")?.uid, disk.uid)
+      }),
+  )
+
+  it.effect("the runner's runs/ and runs/<option> another user made first are taken over, not created", () =>
+    Effect.gen(function* () {
+      const disk = memoryDisk()
+      const runs = "/opt/backup-integrator-charm/backup-integrator/runs"
+      const other = disk.uid + 1
+      putFile(disk, `${runs}/run-before-backup/9999999999999-1.json`, "{}", 0o666)
+      for (const path of [runs, `${runs}/run-before-backup`])
+        disk.entries.set(path, { type: "Directory", mode: 0o40777, uid: other })
+      yield* (yield* storeOn(disk)).install({ scripts, timeout: undefined, credentials: none })
+      for (const path of [runs, `${runs}/run-before-backup`]) {
+        assert.strictEqual(mode(disk, path), 0o700, path)
+        assert.strictEqual(disk.entries.get(path)?.uid, disk.uid, path)
+      }
+      assert.isFalse(disk.entries.has(`${runs}/run-after-restore`), "the runner makes its own")
+    }),
+  )
+
   it.effect("a credentials key of 255 bytes, Linux's NAME_MAX, is installed: the temporary name is short", () =>
     Effect.gen(function* () {
       const disk = memoryDisk()
