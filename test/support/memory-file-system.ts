@@ -361,7 +361,10 @@ export const memoryFileSystem = (disk: MemoryDisk & { readonly uid: number }): F
 /** The FileSystem service over `disk`, and the Descriptors over the same disk. */
 export const memoryFileSystemLayer = (disk: MemoryDisk & { readonly uid: number }) => {
   const { fileSystem, descriptors } = memoryMachine(disk)
-  return Layer.merge(Layer.succeed(FileSystem.FileSystem, fileSystem), Layer.succeed(Descriptors, descriptors))
+  return Layer.merge(
+    Layer.succeed(FileSystem.FileSystem, fileSystem),
+    Layer.succeed(Descriptors, descriptors),
+  )
 }
 
 /** Puts a file on the disk, its directories too (mode 0755, 0644 for the file). */

@@ -176,15 +176,20 @@ describe("ScriptStore over the FileSystem service", () => {
           if (path !== dir) return undefined
           if (operation === "lstat") looked = true
           else if (looked) {
-            disk.entries.set(dir, { type: "SymbolicLink", target: "/etc/shadow", mode: 0o120777, uid: disk.uid + 1 })
+            disk.entries.set(dir, {
+              type: "SymbolicLink",
+              target: "/etc/shadow",
+              mode: 0o120777,
+              uid: disk.uid + 1,
+            })
             disk.fault = () => undefined
           }
           return undefined
         }
         const exit = yield* Effect.exit(store.install({ scripts, timeout: undefined, credentials: none }))
-        assert.include(failure(exit), `cannot take over ${dir}: ELOOP`)
         assert.strictEqual(mode(disk, "/etc/shadow"), 0o600)
         assert.strictEqual(disk.entries.get("/etc/shadow")?.uid, disk.uid)
+        assert.include(failure(exit), `cannot take over ${dir}: ELOOP`)
       }),
   )
 
@@ -205,15 +210,17 @@ describe("ScriptStore over the FileSystem service", () => {
     }),
   )
 
-  it.effect("a credentials key of 255 bytes, Linux's NAME_MAX, is installed: the temporary name is short", () =>
-    Effect.gen(function* () {
-      const disk = memoryDisk()
-      const key = `k${"x".repeat(254)}`
-      const credentials: Credentials = { _tag: "Files", files: new Map([[key, "s3cret"]]) }
-      yield* (yield* storeOn(disk)).install({ scripts, timeout: undefined, credentials })
-      assert.strictEqual(fileContent(disk, `${creds}/${key}`), "s3cret")
-      assert.deepStrictEqual(names(disk, creds), [key])
-    }),
+  it.effect(
+    "a credentials key of 255 bytes, Linux's NAME_MAX, is installed: the temporary name is short",
+    () =>
+      Effect.gen(function* () {
+        const disk = memoryDisk()
+        const key = `k${"x".repeat(254)}`
+        const credentials: Credentials = { _tag: "Files", files: new Map([[key, "s3cret"]]) }
+        yield* (yield* storeOn(disk)).install({ scripts, timeout: undefined, credentials })
+        assert.strictEqual(fileContent(disk, `${creds}/${key}`), "s3cret")
+        assert.deepStrictEqual(names(disk, creds), [key])
+      }),
   )
 
   it("the in-memory disk refuses a name longer than NAME_MAX, as Linux does", () => {
