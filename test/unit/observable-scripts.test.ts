@@ -298,6 +298,31 @@ describe("actions", () => {
       }),
   )
 
+  it.effect(
+    "run-script and show-runs: credential values hidden from the output, control characters escaped",
+    () =>
+      Effect.gen(function* () {
+        const uri = "secret:cq1k2l3m4n5o6p7q8r9s"
+        const withSecret = {
+          config: { ...config, credentials: uri },
+          secrets: { [uri]: { granted: true, content: { password: "hunter2\n", user: "backup" } } },
+        }
+        const first = yield* runEvent(model({ ...withSecret, relations }))
+        const printed = "connecting as backup with password hunter2\n\u0000\u001b[31mdone\tok\n"
+        const shown = "connecting as *** with password ***\n\\u0000\\u001b[31mdone\tok\n"
+        const ran = yield* runEvent({
+          ...action("run-script", { name: "run-before-backup" })(first.model),
+          event: "run-script",
+          calls: [],
+          scriptRun: { exitStatus: 0, signal: null, timedOut: false, output: printed },
+        })
+        assert.isUndefined(ran.model.action?.failed)
+        assert.strictEqual(ran.model.action?.results.output, shown)
+        const listed = yield* runEvent({ ...action("show-runs")(ran.model), event: "show-runs", calls: [] })
+        assert.strictEqual(listed.model.action?.results["run-before-backup.run-1.output"], shown)
+      }),
+  )
+
   it.effect("run-script of a script not set, or of no script, fails and runs nothing", () =>
     Effect.gen(function* () {
       for (const [name, failed] of [
