@@ -9,6 +9,11 @@ import { durationText } from "./script-timeout.ts"
 export const RunRecord = Schema.Struct({
   version: Schema.Literal(1),
   script: ScriptOption,
+  /**
+   * False for a run of an option with no script (the runner stands in for bacula-fd's no-op
+   * and exits 0); absent in the records of runners before that.
+   */
+  set: Schema.optionalKey(Schema.Boolean),
   pid: Schema.Number,
   /** ISO 8601, UTC, to the millisecond. */
   started: Schema.String,

@@ -11,7 +11,9 @@
 # and deletes it on remove), and every Ubuntu base the charm runs on has /usr/bin/python3.
 import json
 import os
+import re
 import selectors
+import shutil
 import signal
 import sys
 import time
@@ -22,6 +24,9 @@ TAIL_LINES = 40  # ...and at most this many lines of it
 STOP_GRACE = 10.0  # seconds between SIGTERM and SIGKILL when the run is stopped
 TIMED_OUT = 124  # the exit status of a run stopped at its time limit, as timeout(1)'s
 FORWARDED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
+# Set by the charm's run-script action: a run an operator asked for is not one of Bacula's jobs.
+ACTION_VARIABLE = "BACKUP_INTEGRATOR_ACTION"
+JOB_STARTS = ("run-before-backup", "run-before-restore")
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
 
@@ -302,15 +307,64 @@ def save(runs_dir, record):
             pass  # Another run of the same script pruned it first.
 
 
+def unset_record(option):
+    """A run of an option with no script: bacula-fd runs a no-op of its own for an unset key,
+    which this runner stands in for, so that the published path never changes."""
+    now = time.time()
+    return {
+        "version": 1,
+        "script": option,
+        "set": False,
+        "pid": os.getpid(),
+        "started": iso(now),
+        "ended": iso(now),
+        "durationMs": 0,
+        "exitStatus": 0,
+        "signal": None,
+        "timedOut": False,
+        "timeout": None,
+        "forwardedSignals": [],
+        "stoppedLeftovers": 0,
+        "outputBytes": 0,
+        "output": "",
+    }
+
+
+def retire_python_era(app_dir):
+    """Bacula started a job through a path this charm publishes: the Director has read them,
+    and names no script of the Python charm's <app>-<unit number>/ directories any more."""
+    root, app = os.path.split(app_dir)
+    for name in os.listdir(root):
+        if name.startswith(f"{app}-") and re.fullmatch(r"[0-9]+", name[len(app) + 1 :]):
+            try:
+                shutil.rmtree(os.path.join(root, name))  # Refuses a link; follows none inside.
+            except OSError as error:
+                say(f"could not delete the Python charm's {name}: {error.strerror or error}")
+
+
+def record_run(app_dir, option, record):
+    """What a run leaves: its record, and what it tells of Bacula's job."""
+    try:
+        save(os.path.join(app_dir, "runs", option), record)
+    except OSError as error:
+        say(f"could not record this run of {option}: {error.strerror}")
+    if os.environ.get(ACTION_VARIABLE) != "1" and option in JOB_STARTS:
+        retire_python_era(app_dir)
+
+
 def main():
     runner = os.path.abspath(sys.argv[0])
     option = os.path.basename(runner)
     app_dir = os.path.dirname(os.path.dirname(runner))
     script = os.path.join(app_dir, "operator-scripts", option)
+    if not os.path.lexists(script):
+        record_run(app_dir, option, unset_record(option))
+        return 0
     settings = read_settings(app_dir)
     timeout = settings.get("timeout")
     timeout = timeout if isinstance(timeout, int) and timeout > 0 else None
     env = dict(os.environ)
+    env.pop(ACTION_VARIABLE, None)
     # The keys of the `credentials` secret, one file each: $CREDENTIALS_DIRECTORY/password.
     credentials = settings.get("credentials")
     if isinstance(credentials, str):
@@ -330,10 +384,7 @@ def main():
     for sig in FORWARDED:
         signal.signal(sig, run.forward)
     run.run()
-    try:
-        save(os.path.join(app_dir, "runs", option), run.record())
-    except OSError as error:
-        say(f"could not record this run of {option}: {error.strerror}")
+    record_run(app_dir, option, {**run.record(), "set": True})
     if run.timed_out:
         return TIMED_OUT
     if os.WIFSIGNALED(run.status):
