@@ -6,7 +6,8 @@ import * as Option from "effect/Option"
 import type { ScriptStoreError } from "../domain/failures.ts"
 import { metricsFileName } from "../domain/metrics-directory.ts"
 import { appDirectory, runnerSettingsPath } from "../domain/script-paths.ts"
-import { lstatIfAny, readIfAny, remove } from "./disk-steps.ts"
+import { readRegularFile } from "./bounded-read.ts"
+import { lstatIfAny, remove } from "./disk-steps.ts"
 import { JujuContext } from "./JujuContext.ts"
 
 const modified = (info: FileSystem.File.Info) => Option.getOrElse(Option.map(info.mtime, Number), () => 0)
@@ -49,7 +50,7 @@ export class MetricsFiles extends Context.Service<
         return false
       })
 
-      const listed = Effect.map(readIfAny(fs, settings), (data) => {
+      const listed = Effect.map(readRegularFile(fs, settings, 1 << 16), (data) => {
         try {
           const { metricsDirectories } = JSON.parse(new TextDecoder().decode(Option.getOrThrow(data)))
           return Array.isArray(metricsDirectories)

@@ -1,4 +1,6 @@
 import * as Layer from "effect/Layer"
+import { InstalledCredentials } from "./InstalledCredentials.ts"
+import { JobJournals } from "./JobJournals.ts"
 import { MetricsFiles } from "./MetricsFiles.ts"
 import { RunRecords } from "./RunRecords.ts"
 import { ScriptStore } from "./ScriptStore.ts"
@@ -12,5 +14,7 @@ export const diskServices = Layer.mergeAll(
   ScriptStore.layer,
   RunRecords.layer,
   UnitRecords.layer,
+  InstalledCredentials.layer,
+  JobJournals.layer,
   MetricsFiles.layer,
 )

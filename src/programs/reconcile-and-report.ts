@@ -12,8 +12,8 @@ import { reportStatus } from "./report-status.ts"
 export const reconcileAndReport = Effect.gen(function* () {
   yield* publishCosAgent
   const last = yield* (yield* UnitRecords).read
-  const { status, settled, waitingForSecret } = yield* reconcile.pipe(
-    Effect.map(({ settled }) => ({ status: active, settled, waitingForSecret: null })),
+  const { status, waitingForSecret } = yield* reconcile.pipe(
+    Effect.as({ status: active, waitingForSecret: null }),
     Effect.catchTag(
       [
         "MissingFileset",
@@ -32,10 +32,9 @@ export const reconcileAndReport = Effect.gen(function* () {
         Effect.succeed({
           status: statusOf(stop),
           // Granting a secret fires no event: update-status looks again while it is refused.
-          settled: stop._tag !== "SecretUnreadable",
           waitingForSecret: stop._tag === "SecretUnreadable" ? stop.uri : null,
         }),
     ),
   )
-  yield* reportStatus({ reconciled: status, settled, waitingForSecret }, last, { always: true })
+  yield* reportStatus({ reconciled: status, waitingForSecret }, last, { always: true })
 })

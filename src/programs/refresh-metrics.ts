@@ -1,7 +1,7 @@
 import * as Effect from "effect/Effect"
 import { MetricsFiles } from "../layers/MetricsFiles.ts"
 import { ScriptRunner } from "../layers/ScriptRunner.ts"
-import type { InstalledScript } from "../layers/ScriptStore.ts"
+import type { InstalledRunner } from "../layers/ScriptStore.ts"
 
 /**
  * Has the runner write the application's metrics when its settings changed since they were
@@ -9,10 +9,10 @@ import type { InstalledScript } from "../layers/ScriptStore.ts"
  * backup-max-age or directory shows before the next job. The runner alone renders them.
  */
 export const refreshMetrics = Effect.fn("refreshMetrics")(function* (
-  scripts: ReadonlyArray<InstalledScript>,
+  runners: ReadonlyArray<InstalledRunner>,
   directories: ReadonlyArray<string>,
 ) {
-  const [runner] = scripts
+  const [runner] = runners
   if (runner === undefined || !(yield* (yield* MetricsFiles).stale(directories))) return
   yield* (yield* ScriptRunner).writeMetrics(runner.path)
 })

@@ -148,11 +148,11 @@ const series = (name: string, labelText: string) => {
 const labels = 'application="backup-integrator",unit="backup-integrator/0"'
 
 describe("metrics for Prometheus", () => {
-  it("after a run: the journal's jobs and the newest run of each script, served by node_exporter without error", async () => {
+  it("the journal's jobs as metrics, served by node_exporter without error", async () => {
     const m = machine({ backupMaxAge: 8 * 3600 })
     writeFileSync(join(m.app, "jobs.json"), JSON.stringify(journal), { mode: 0o600 })
-    const runner = m.script("run-before-backup", "#!/bin/sh\necho dumping\nexit 3\n")
-    assert.strictEqual(run(runner).status, 3)
+    const runner = m.script("run-before-backup", "#!/bin/sh\necho dumping\n")
+    assert.strictEqual(run(runner, ["--write-metrics"]).status, 0)
     assert.strictEqual(lstatSync(m.prom).mode & 0o777, 0o644)
     const { samples, text } = await scrape(m.prom)
     assert.strictEqual(samples.get("node_textfile_scrape_error"), 0, text)
@@ -186,10 +186,29 @@ describe("metrics for Prometheus", () => {
       at("backup_deadline_timestamp_seconds"),
       Date.parse("2026-12-02T01:20:00.5Z") / 1000 + 8 * 3600,
     )
-    assert.strictEqual(at("script_last_exit_status", 'script="run-before-backup"'), 3)
-    assert.strictEqual(at("script_last_timed_out", 'script="run-before-backup"'), 0)
     assert.match(text, /# TYPE backup_integrator_jobs_total counter/)
     assert.match(text, /# HELP backup_integrator_last_success_timestamp_seconds /)
+  })
+
+  it("after Bacula's run of a failing after-script: the job it ends succeeded (OK with warnings), the script failed", async () => {
+    const m = machine()
+    writeFileSync(join(m.app, "jobs.json"), JSON.stringify(journal), { mode: 0o600 })
+    const runner = m.script("run-after-backup", "#!/bin/sh\necho cleaning\nexit 3\n")
+    assert.strictEqual(run(runner).status, 3)
+    // The runner closed the running job in its journal; the metrics show that journal.
+    const [newest] = JSON.parse(readFileSync(join(m.app, "jobs.json"), "utf8")).backup.jobs
+    assert.strictEqual(newest.outcome, "succeeded")
+    const { samples, text } = await scrape(m.prom)
+    assert.strictEqual(samples.get("node_textfile_scrape_error"), 0, text)
+    const at = (name: string, extra = "") =>
+      samples.get(series(`backup_integrator_${name}`, `${labels}${extra === "" ? "" : `,${extra}`}`))
+    assert.strictEqual(at("last_success_timestamp_seconds", 'kind="backup"'), Date.parse(newest.ended) / 1000)
+    assert.strictEqual(at("last_duration_seconds", 'kind="backup"'), newest.durationMs / 1000)
+    assert.strictEqual(at("job_running", 'kind="backup"'), 0)
+    assert.strictEqual(at("jobs_total", 'kind="backup",outcome="succeeded"'), 42)
+    assert.strictEqual(at("jobs_total", 'kind="backup",outcome="failed"'), 2)
+    assert.strictEqual(at("script_last_exit_status", 'script="run-after-backup"'), 3)
+    assert.strictEqual(at("script_last_timed_out", 'script="run-after-backup"'), 0)
   })
 
   it("before any job (the charm's --write-metrics): no backup yet, and the deadline counts from the first write", async () => {
