@@ -5,7 +5,7 @@ import { join } from "node:path"
 import { afterEach, assert, describe, it } from "vitest"
 import { scriptOptions } from "../../src/domain/options.ts"
 import { appBag } from "../emulator/state.ts"
-import { backupRelation, CharmUnit } from "../support/charm-unit.ts"
+import { backupRelation, CharmUnit, expectOk } from "../support/charm-unit.ts"
 
 // A configuration the Python charm published: names in other scripts, punctuation, and a
 // script without a #! line, which Bacula runs with /bin/sh.
@@ -58,7 +58,7 @@ describe("upgrade from the Python charm", () => {
     const follower = pythonUnit(1, false, pythonBag, true)
 
     const upgraded = leader.hook("upgrade-charm")
-    assert.strictEqual(upgraded.code, 0, upgraded.stderr)
+    expectOk(upgraded)
     assert.deepStrictEqual(upgraded.state.status, { status: "active", message: "" })
     const newBag = {
       fileset,
@@ -71,13 +71,13 @@ describe("upgrade from the Python charm", () => {
     assert.isTrue(existsSync(pythonPath(leader, 0, "run-before-backup")))
 
     const followed = follower.hook("upgrade-charm")
-    assert.strictEqual(followed.code, 0, followed.stderr)
+    expectOk(followed)
     assert.deepStrictEqual(followed.state.status, { status: "active", message: "" })
     assert.isFalse(existsSync(pythonDir(follower, 1)))
 
     for (const u of [leader, follower]) {
       const result = u.hook("config-changed")
-      assert.strictEqual(result.code, 0, result.stderr)
+      expectOk(result)
       assert.deepStrictEqual(result.state.status, { status: "active", message: "" })
       assert.deepStrictEqual(readdirSync(join(u.optDir, "backup-integrator-charm")), ["backup-integrator"])
       for (const option of ["run-before-backup", "run-after-restore"] as const) {
