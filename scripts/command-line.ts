@@ -21,8 +21,8 @@ export interface Command {
   readonly run: string
   readonly summary: string
   readonly flags: Readonly<Record<string, Flag>>
-  /** Where arguments that are not flags may stand, in the usage (`[KEY=VALUE]...` after a flag); none otherwise. */
-  readonly positionals?: string
+  /** Takes arguments that are not flags, which it places itself (an action's parameters); none otherwise. */
+  readonly takesArguments?: boolean
   readonly examples: ReadonlyArray<string>
   /** Further paragraphs of `--help`. */
   readonly notes?: ReadonlyArray<string>
@@ -40,7 +40,6 @@ const synopsis = (command: Command) =>
       ([name, flag]) =>
         `[--${name}${flag.type === "string" ? ` ${flag.value ?? "VALUE"}` : ""}]${flag.multiple ? "..." : ""}`,
     ),
-    ...(command.positionals ? [command.positionals] : []),
   ].join(" ")
 
 const usageLine = (command: Command) => `usage: ${synopsis(command)}  (--help explains each flag)`
@@ -84,7 +83,7 @@ export const parseCommandLine = (command: Command, args: ReadonlyArray<string>):
   for (const token of tokens) {
     if (token.kind === "option-terminator") continue
     if (token.kind === "positional") {
-      if (command.positionals === undefined) throw new UsageError(`unexpected argument: ${token.value}`)
+      if (!command.takesArguments) throw new UsageError(`unexpected argument: ${token.value}`)
       parsed.push({ positional: token.value })
       continue
     }
