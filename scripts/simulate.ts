@@ -52,9 +52,9 @@ e.g. --action run-script name=run-before-backup --action show-runs`,
       type: "string",
       multiple: true,
       value: "KEY=VALUE|KEY=@FILE",
-      help: `Sets an option; @FILE reads the value from a file (relative to where npm runs). Without
---config the worked example is used (README's PostgreSQL dump and load); with --config
-only what is given (and the options' defaults).
+      help: `Sets an option; KEY=@FILE reads the value from a file (relative to where npm runs),
+KEY=@- from stdin. Without --config the worked example is used (README's PostgreSQL dump
+and load); with --config only what is given (and the options' defaults).
 Options: ${Object.keys(charm.options).join(", ")}.
 e.g. --config fileset=/srv/data --config run-before-backup=@dump.sh`,
     },
@@ -81,7 +81,7 @@ e.g. --config fileset=/srv/data --config run-before-backup=@dump.sh`,
       type: "string",
       multiple: true,
       value: "ENDPOINT=APP",
-      help: `A relation of another endpoint to application APP. Endpoints: ${Object.keys(charm.endpoints).join(", ")}.\ne.g. --relate backup=bacula-fd-2`,
+      help: `A relation of another endpoint to application APP. Endpoints: ${Object.keys(charm.endpoints).join(", ")}.\ne.g. --relate backup=bacula-fd-dr`,
     },
     json: {
       type: "boolean",
@@ -96,7 +96,7 @@ e.g. --config fileset=/srv/data --config run-before-backup=@dump.sh`,
     "npm run simulate",
     "npm run simulate -- --follower --no-relation",
     "npm run simulate -- --then update-status --then backup-relation-broken",
-    "printf '#!/bin/sh\\necho dumping\\n' | npm run simulate -- --config fileset=/srv \\\n      --config run-before-backup=@/dev/stdin --bacula-job backup --action show-runs --then update-status",
+    "printf '#!/bin/sh\\necho dumping\\n' | npm run simulate -- --config fileset=/srv \\\n      --config run-before-backup=@- --bacula-job backup --action show-runs --then update-status",
     "npm run simulate -- --secret password=s3cret --action run-script name=run-before-backup --json",
   ],
 }

@@ -42,7 +42,7 @@ export interface Plan {
   readonly json: boolean
 }
 
-/** KEY=VALUE, or KEY=@FILE read from the directory `npm` was run in. */
+/** KEY=VALUE, or KEY=@FILE read from the directory `npm` was run in, or KEY=@- from stdin. */
 const setting = (flag: string, text: string, fromFile: boolean): [string, string] => {
   const at = text.indexOf("=")
   if (at <= 0) throw new UsageError(`${flag}: expected KEY=VALUE, not ${text}`)
@@ -50,7 +50,7 @@ const setting = (flag: string, text: string, fromFile: boolean): [string, string
   const value = text.slice(at + 1)
   if (!fromFile || !value.startsWith("@")) return [key, value]
   // `npm run` runs this in the project's root: a file is named from where npm was run.
-  const file = resolve(process.env.INIT_CWD ?? process.cwd(), value.slice(1))
+  const file = value === "@-" ? 0 : resolve(process.env.INIT_CWD ?? process.cwd(), value.slice(1))
   try {
     return [key, readFileSync(file, "utf8")]
   } catch {
