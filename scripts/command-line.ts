@@ -6,7 +6,7 @@ import { parseArgs } from "node:util"
 /** A command-line mistake: shown as one line and the usage, exit status 2. */
 export class UsageError extends Error {}
 
-export interface Flag {
+interface Flag {
   /** A boolean flag takes no value; a string flag takes the next argument, even `-1`. */
   readonly type: "boolean" | "string"
   /** May be given more than once. */
@@ -44,7 +44,7 @@ const synopsis = (command: Command) =>
 
 const usageLine = (command: Command) => `usage: ${synopsis(command)}  (--help explains each flag)`
 
-export const helpText = (command: Command): string =>
+const helpText = (command: Command): string =>
   [
     `usage: ${synopsis(command)}`,
     "",
@@ -67,7 +67,7 @@ export const helpText = (command: Command): string =>
  * The arguments in order, each flag checked against `command`: known, given a value when it
  * takes one and none when it does not, and given once unless repeatable.
  */
-export const parseCommandLine = (command: Command, args: ReadonlyArray<string>): Array<Argument> => {
+const parseCommandLine = (command: Command, args: ReadonlyArray<string>): Array<Argument> => {
   const known: Record<string, Flag> = { ...command.flags, help: { type: "boolean", help: "" } }
   // Not strict: parseArgs' own messages are paragraphs, and it calls `--relations -1` ambiguous.
   // A string flag takes the next argument whatever it starts with, as getopt does.

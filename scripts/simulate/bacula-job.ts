@@ -17,7 +17,7 @@ export interface ScriptRun {
   readonly messages: ReadonlyArray<string>
 }
 
-export interface JobRun {
+interface JobRun {
   readonly job: BaculaJob
   readonly runs: ReadonlyArray<ScriptRun>
   /** As the Director ends the job, as far as the scripts decide it. */

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs"
 import { parse } from "yaml"
 import type { DeclaredAction } from "../../test/emulator/action-params.ts"
 
-export interface DeclaredOption {
+interface DeclaredOption {
   readonly type: string
   readonly default?: unknown
   readonly description?: string

@@ -8,7 +8,7 @@ import { runBaculaJob, type ScriptRun } from "./bacula-job.ts"
 import { type CharmDeclarations, relationEventOf } from "./charm-declarations.ts"
 import { type Plan, type Step, secretUri } from "./plan.ts"
 
-export interface FileShown {
+interface FileShown {
   readonly path: string
   readonly mode: string
   /** Its first line; a file holding a credential is never shown. */
@@ -69,15 +69,14 @@ export const simulate = (charm: CharmDeclarations, plan: Plan, show: (step: Step
 
   const files = (): Array<FileShown> =>
     filesBelow(unit.optDir).map((path) => {
-      const text = lstatSync(path).isFile() ? readFileSync(path, "utf8") : ""
+      const firstLine = lstatSync(path).isFile() ? (readFileSync(path, "utf8").split("\n")[0] ?? "") : ""
       const credential =
-        path.startsWith(join(appDir, "credentials")) || secretValues.some((value) => text.includes(value))
+        path.startsWith(join(appDir, "credentials")) ||
+        secretValues.some((value) => firstLine.includes(value))
       return {
         path: onMachine(path),
         mode: (lstatSync(path).mode & 0o7777).toString(8).padStart(4, "0"),
-        firstLine: credential
-          ? "(a credential: not shown)"
-          : onMachine(text.split("\n")[0] ?? "").slice(0, 200),
+        firstLine: credential ? "(a credential: not shown)" : onMachine(firstLine).slice(0, 200),
       }
     })
 
@@ -87,7 +86,12 @@ export const simulate = (charm: CharmDeclarations, plan: Plan, show: (step: Step
     return {
       step:
         step.kind === "action"
-          ? [step.name, ...Object.entries(step.params).map(([k, v]) => `${k}=${v}`)].join(" ")
+          ? [
+              step.name,
+              ...Object.entries(step.params).map(
+                ([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`,
+              ),
+            ].join(" ")
           : step.name,
       kind: step.kind,
       ...(hook === undefined ? {} : { exitCode: hook.code, stderr: onMachine(hook.stderr.trim()) }),
@@ -150,7 +154,7 @@ export const simulate = (charm: CharmDeclarations, plan: Plan, show: (step: Step
         if (r !== undefined)
           state.relations[id] = {
             ...r,
-            remoteUnits: r.remoteUnits.slice(1),
+            remoteUnits: relation.kind === "broken" ? [] : r.remoteUnits.slice(1),
             dying: relation.kind === "broken",
           }
       })

@@ -10,7 +10,7 @@ import { type Argument, flagValue, flagValues, hasFlag, UsageError } from "../co
 import { type CharmDeclarations, eventsOf, relationEventOf } from "./charm-declarations.ts"
 
 /** The worked example (README's): a PostgreSQL dump before each backup, loaded back after a restore. */
-export const workedExample: Readonly<Record<string, string>> = {
+const workedExample: Readonly<Record<string, string>> = {
   fileset: "/var/backups/postgresql",
   "run-before-backup":
     "#!/bin/sh\nset -e\nmkdir -p /var/backups/postgresql\nsudo -u postgres pg_dump --format=custom mydb > /var/backups/postgresql/mydb.dump\n",
@@ -21,7 +21,7 @@ export const workedExample: Readonly<Record<string, string>> = {
 /** The URI of the secret `--secret` creates, as `juju add-secret` would print it. */
 export const secretUri = "secret:cq1k2l3m4n5o6p7q8r9s"
 
-export const baculaJobs = ["backup", "restore"] as const
+const baculaJobs = ["backup", "restore"] as const
 export type BaculaJob = (typeof baculaJobs)[number]
 
 export type Step =
