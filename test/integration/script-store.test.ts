@@ -19,6 +19,7 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Layer } from "effect"
 import type { Script } from "../../src/domain/scripts.ts"
+import { Descriptors } from "../../src/layers/Descriptors.ts"
 import { type Credentials, ScriptStore } from "../../src/layers/ScriptStore.ts"
 
 const none: Credentials = { _tag: "None" }
@@ -33,7 +34,7 @@ const storeOf = (opt: string, unitNumber = 0) =>
   Effect.provide(
     ScriptStore,
     ScriptStore.layer.pipe(
-      Layer.provide(NodeFileSystem.layer),
+      Layer.provide(Layer.merge(NodeFileSystem.layer, Descriptors.layer)),
       Layer.provide(jujuContext({ optDir: opt, unitNumber })),
     ),
   )
@@ -106,8 +107,8 @@ describe("ScriptStore (live)", () => {
           const ops = join(dir, "../operator-scripts")
           const path = join(ops, "run-before-backup")
           const before = statSync(path).ino
-          writeFileSync(join(dir, "run-before-backup.tmp-123-abc"), "partial")
-          writeFileSync(join(ops, "run-before-backup.tmp-123-abc"), "partial")
+          writeFileSync(join(dir, ".tmp-123-abc"), "partial")
+          writeFileSync(join(ops, ".tmp-123-abc"), "partial")
           const installed = yield* store.install({
             scripts: [{ option: "run-before-backup", content: "#!/bin/sh\necho new\n" }],
             timeout: undefined,
@@ -116,9 +117,9 @@ describe("ScriptStore (live)", () => {
           assert.notStrictEqual(statSync(path).ino, before)
           assert.strictEqual(readFileSync(path, "utf8"), "#!/bin/sh\necho new\n")
           assert.deepStrictEqual(readdirSync(dir).sort(), [
+            ".tmp-123-abc",
             "run-after-restore",
             "run-before-backup",
-            "run-before-backup.tmp-123-abc",
           ])
           yield* store.withdraw(installed.map(({ path }) => path))
           assert.deepStrictEqual(readdirSync(dir), ["run-before-backup"])
