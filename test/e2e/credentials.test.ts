@@ -53,7 +53,7 @@ describe("credentials from a secret", () => {
       s.tracked[uri] = 2
     })
     const result = u.hook("config-changed")
-    assert.strictEqual(result.code, 0, result.stderr)
+    expectOk(result)
     assert.deepStrictEqual(result.state.status, { status: "active", message: "" })
     assert.deepStrictEqual(readdirSync(credentials(u)), [key])
     assert.strictEqual(readFileSync(`${credentials(u)}/${key}`, "utf8"), "s3cret")
