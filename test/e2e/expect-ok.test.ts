@@ -1,6 +1,15 @@
 // expectOk, which every e2e test expecting a hook to succeed uses: when the hook fails, the
 // failure shows why (its stderr), not only "expected 1 to equal 0".
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, assert, describe, it } from "vitest"
@@ -60,5 +69,20 @@ describe("expectOk", () => {
     } finally {
       u.remove()
     }
+  })
+
+  it("is how every e2e and integration test checks that a hook succeeded", () => {
+    const bare = ["test/e2e", "test/integration"].flatMap((dir) =>
+      readdirSync(dir)
+        .filter((name) => name.endsWith(".test.ts"))
+        .flatMap((name) =>
+          readFileSync(join(dir, name), "utf8")
+            .split("\n")
+            .flatMap((line, n) =>
+              /strictEqual\(.*\.code, 0\b/.test(line) ? [`${dir}/${name}:${n + 1}: ${line.trim()}`] : [],
+            ),
+        ),
+    )
+    assert.deepStrictEqual(bare, [], "use expectOk(result), which shows the hook's stderr")
   })
 })
