@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process"
 import { existsSync, lstatSync, mkdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterEach, assert, describe, it } from "vitest"
-import { backupRelation, CharmUnit } from "../support/charm-unit.ts"
+import { backupRelation, CharmUnit, expectOk } from "../support/charm-unit.ts"
 
 const units: Array<CharmUnit> = []
 afterEach(() => {
@@ -26,7 +26,7 @@ const configured = () => {
     }
   })
   const first = u.hook("config-changed")
-  assert.strictEqual(first.code, 0, first.stderr)
+  expectOk(first)
   return { u, prom: join(textfiles, "backup-integrator-backup-integrator.prom") }
 }
 
@@ -57,7 +57,7 @@ describe("the metrics, from the packed charm", () => {
       0,
     )
     const removed = u.hook("remove")
-    assert.strictEqual(removed.code, 0, removed.stderr)
+    expectOk(removed)
     assert.isFalse(existsSync(prom))
   })
 })
@@ -75,7 +75,7 @@ describe("the cos-agent relation", () => {
       }
     })
     const joined = u.hook("cos-agent-relation-joined", "cos-agent:9")
-    assert.strictEqual(joined.code, 0, joined.stderr)
+    expectOk(joined)
     const bag = joined.state.relations["cos-agent:9"]?.data["backup-integrator/0"] ?? {}
     assert.deepStrictEqual(Object.keys(bag), ["config"])
     const config = JSON.parse(bag.config as string)
@@ -93,7 +93,7 @@ describe("the cos-agent relation", () => {
     const setCalls = joined.state.calls.filter(([tool]) => tool === "relation-set")
     assert.deepStrictEqual(setCalls, [["relation-set", "-r", "cos-agent:9", "--file", "-"]])
     const changed = u.hook("cos-agent-relation-changed", "cos-agent:9")
-    assert.strictEqual(changed.code, 0, changed.stderr)
+    expectOk(changed)
     assert.notDeepInclude(
       changed.state.calls.map(([tool, ...args]) => [tool, args[1]]),
       ["relation-set", "cos-agent:9"],
