@@ -17,8 +17,8 @@ export interface DesiredState {
   readonly timeout: number | undefined
   /** The secret whose keys the scripts get as files, if any. */
   readonly credentials: string | undefined
-  /** Where the runner writes the metrics, besides the node-exporter snap's directory. */
-  readonly metricsDirectory: string
+  /** `metrics-directory`; undefined: Debian's node exporter's. */
+  readonly metricsDirectory: string | undefined
 }
 
 /**

@@ -25,8 +25,9 @@ export const parseUnitName = (
 }
 
 /**
- * Replaces `/opt` as the root of the scripts directory. Juju never sets it: it lets the
- * end-to-end tests run the packed charm unprivileged without changing what it does under Juju.
+ * Replaces `/opt` as the root of the scripts directory (its parent then stands for `/` in the
+ * default metrics directories: src/domain/metrics-directory.ts). Juju never sets it: it lets
+ * the end-to-end tests run the packed charm unprivileged without changing what it does under Juju.
  */
 export const optDirVariable = "BACKUP_INTEGRATOR_OPT_DIR"
 

@@ -15,12 +15,13 @@ export const metricsFileName = (appName: string): string => `backup-integrator-$
 
 /**
  * `metrics-directory`: an absolute path of printable characters, without `.` or `..`
- * segments (the runner, as root, writes one file there). Unset or blank: the default.
+ * segments (the runner, as root, writes one file there). Unset or blank: undefined, the default.
  */
 export const parseMetricsDirectory = (
   value: string | undefined,
-): Result.Result<string, InvalidMetricsDirectory> => {
-  const path = value?.trim() || defaultMetricsDirectory
+): Result.Result<string | undefined, InvalidMetricsDirectory> => {
+  const path = value?.trim() ?? ""
+  if (path === "") return Result.succeed(undefined)
   const segments = path.split("/").slice(1)
   return path.startsWith("/") &&
     path.length <= 4096 &&
@@ -28,4 +29,15 @@ export const parseMetricsDirectory = (
     segments.every((segment) => segment !== "." && segment !== "..")
     ? Result.succeed(path.replace(/\/+/g, "/").replace(/(.)\/$/, "$1"))
     : Result.fail(new InvalidMetricsDirectory())
+}
+
+/**
+ * The textfile directories the runner writes in: `metrics-directory` (or Debian's) and the
+ * snap's. The machine's own paths are taken below the parent of `optDir` when the tests put
+ * `/opt` elsewhere (src/domain/juju-environment.ts), as `/opt` is below `/`: a test never
+ * writes into a real exporter's directory.
+ */
+export const metricsDirectoriesOf = (option: string | undefined, optDir: string): ReadonlyArray<string> => {
+  const root = optDir === "/opt" ? "" : optDir.slice(0, optDir.lastIndexOf("/"))
+  return [option ?? `${root}${defaultMetricsDirectory}`, `${root}${snapMetricsDirectory}`]
 }

@@ -1,7 +1,7 @@
 import * as Effect from "effect/Effect"
 import { desiredStateOf } from "../domain/desired-state.ts"
 import { NotLeader, RelationMissing, RunnerUnavailable } from "../domain/failures.ts"
-import { snapMetricsDirectory } from "../domain/metrics-directory.ts"
+import { metricsDirectoriesOf } from "../domain/metrics-directory.ts"
 import { runnerInterpreter } from "../domain/script-paths.ts"
 import { CharmConfig } from "../layers/CharmConfig.ts"
 import { JujuContext } from "../layers/JujuContext.ts"
@@ -36,7 +36,8 @@ export const reconcile = Effect.gen(function* () {
   const { credentials, problem } = yield* credentialsFor(desired.credentials)
   // Every unit installs the scripts: the path the leader publishes is used on every machine.
   const store = yield* ScriptStore
-  const metricsDirectories = [desired.metricsDirectory, snapMetricsDirectory]
+  const { optDir } = yield* JujuContext
+  const metricsDirectories = metricsDirectoriesOf(desired.metricsDirectory, optDir)
   const runners = yield* store.install({
     scripts: desired.scripts,
     timeout: desired.timeout,

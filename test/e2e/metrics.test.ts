@@ -62,6 +62,26 @@ describe("the metrics, from the packed charm", () => {
   })
 })
 
+describe("the default directories", () => {
+  it("unset metrics-directory: Debian's node exporter's directory and the snap's, each where it exists", () => {
+    const u = new CharmUnit({
+      config: { fileset: "/srv" },
+      relations: { "backup:3": backupRelation() },
+    })
+    units.push(u)
+    // The tests' machine root is the parent of their /opt (BACKUP_INTEGRATOR_OPT_DIR).
+    const debian = join(u.dir, "var/lib/prometheus/node-exporter")
+    const snap = join(u.dir, "var/snap/node-exporter/common/textfile-collector.d")
+    mkdirSync(debian, { recursive: true })
+    expectOk(u.hook("config-changed"))
+    assert.isTrue(existsSync(join(debian, "backup-integrator-backup-integrator.prom")))
+    assert.isFalse(existsSync(snap), "a directory the runner does not create")
+    mkdirSync(snap, { recursive: true })
+    expectOk(u.hook("config-changed"))
+    assert.isTrue(existsSync(join(snap, "backup-integrator-backup-integrator.prom")))
+  })
+})
+
 describe("the cos-agent relation", () => {
   it("a follower's own databag holds the config COS's agent reads, written with relation-set without --app, once", () => {
     const { u } = configured()

@@ -1,20 +1,26 @@
 // `metrics-directory`: where the runner writes the metrics, checked before the runner uses it.
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Result } from "effect"
-import { parseMetricsDirectory } from "../../src/domain/metrics-directory.ts"
+import { metricsDirectoriesOf, parseMetricsDirectory } from "../../src/domain/metrics-directory.ts"
 import { runnerSettingsPath } from "../../src/domain/script-paths.ts"
 import { appName, model, optDir } from "../support/fake-juju.ts"
 import { fileContent } from "../support/memory-file-system.ts"
 import { runEvent } from "../support/run-program.ts"
 
 describe("metrics-directory", () => {
-  it("unset or blank: Debian's node exporter's directory; a path is normalised", () => {
-    assert.deepStrictEqual(
-      parseMetricsDirectory(undefined),
-      Result.succeed("/var/lib/prometheus/node-exporter"),
-    )
-    assert.deepStrictEqual(parseMetricsDirectory("  "), Result.succeed("/var/lib/prometheus/node-exporter"))
+  it("unset or blank: Debian's node exporter's directory, with the snap's; a path is normalised", () => {
+    assert.deepStrictEqual(parseMetricsDirectory(undefined), Result.succeed(undefined))
+    assert.deepStrictEqual(parseMetricsDirectory("  "), Result.succeed(undefined))
     assert.deepStrictEqual(parseMetricsDirectory("/srv//metrics/"), Result.succeed("/srv/metrics"))
+    assert.deepStrictEqual(metricsDirectoriesOf(undefined, "/opt"), [
+      "/var/lib/prometheus/node-exporter",
+      "/var/snap/node-exporter/common/textfile-collector.d",
+    ])
+    // The tests' stand-in for /opt: the machine's paths below its parent, never the real ones.
+    assert.deepStrictEqual(metricsDirectoriesOf("/srv/m", "/tmp/unit/opt"), [
+      "/srv/m",
+      "/tmp/unit/var/snap/node-exporter/common/textfile-collector.d",
+    ])
   })
 
   it("refuses what is not an absolute path of printable characters without . or .. segments", () => {
