@@ -202,7 +202,7 @@ describe("the runner", () => {
         "-rm",
         "sh",
         "-c",
-        `set -e; mkdir "$APP/runs"; mount -t tmpfs -o size=64k tmpfs "$APP/runs"
+        `set -e; mkdir "$APP/runs"; mount -t tmpfs -o size=64k,mode=0700 tmpfs "$APP/runs"
         head -c 1M /dev/zero > "$APP/runs/filler" 2>/dev/null || true
         set +e; "$RUNNER"; rc=$?; find "$APP/runs" -name '*.json*'; exit $rc`,
       ],
