@@ -1,7 +1,16 @@
 // The runner the charm installs (src/runner/runner.py), run as Bacula runs it: a real process,
 // real scripts, real signals, a real full disk.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process"
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterEach, assert, describe, it } from "vitest"
@@ -229,4 +238,183 @@ describe("the runner's credentials", () => {
     // biome-ignore-end lint/suspicious/noTemplateCurlyInString: shell parameter expansion
     assert.strictEqual(outside.stdout, "dir=unset\n")
   })
+})
+
+/** Whether `pid` holds SIGTERM (blocked or caught): from then on a SIGTERM cannot kill it unrecorded. */
+const holdsSigterm = (pid: number) => {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8")
+    const mask = (name: string) =>
+      BigInt(`0x${status.match(new RegExp(`^${name}:\\s*([0-9a-f]+)$`, "m"))?.[1] ?? "0"}`)
+    return ((mask("SigBlk") | mask("SigCgt")) & (1n << 14n)) !== 0n
+  } catch {
+    return false
+  }
+}
+
+/** Waits (boundedly) for the processes matching `marker` to go; returns those still there. */
+const gone = async (marker: string) => {
+  for (let i = 0; i < 100 && alive(marker).length > 0; i++) await new Promise((r) => setTimeout(r, 100))
+  return alive(marker)
+}
+
+const killAll = (marker: string) => spawnSync("pkill", ["-KILL", "-f", marker])
+
+describe("the runner's edges", () => {
+  it("script-timeout holds while Bacula's reader stalls: the runner ends with 124 before the reader reads again", () => {
+    const { runner, runs, app } = install("#!/bin/sh\nexec yes output-line\n", { timeout: 2 })
+    // The reader waits up to 20 s, or until the runner has exited, then says which came first.
+    const result = spawnSync(
+      "sh",
+      [
+        "-c",
+        `{ "$RUNNER" 2>&1; echo $? > "$APP/exit"; } | {
+          i=0; while [ $i -lt 200 ] && [ ! -e "$APP/exit" ]; do sleep 0.1; i=$((i+1)); done
+          [ -e "$APP/exit" ] && echo runner-first || echo reader-first; cat > /dev/null; }`,
+      ],
+      { env: { ...process.env, RUNNER: runner, APP: app }, encoding: "utf8", timeout: 120_000 },
+    )
+    assert.strictEqual(result.stdout, "runner-first\n")
+    assert.strictEqual(readFileSync(join(app, "exit"), "utf8"), "124\n")
+    assert.include(records(runs)[0], { timedOut: true, signal: "SIGTERM" })
+  }, 120_000)
+
+  for (const cgroups of ["as the machine offers them", "read-only (a container)"]) {
+    it(`a leftover ignoring SIGTERM under a setsid child is gone when the record counts it (cgroups ${cgroups})`, () => {
+      const marker = `${process.pid}${Date.now()}`.slice(-9)
+      const { runner, runs, app } = install(
+        `#!/bin/sh\ngrep -q '^0::.*backup-integrator-run-' /proc/self/cgroup && echo in-run-cgroup\n` +
+          `mkfifo "$1/ready"\n` +
+          `setsid sh -c 'trap "" TERM; sleep 9${marker} & echo > "$1/ready"; wait; echo' sh "$1" &\n` +
+          `read x < "$1/ready"\n`,
+      )
+      const readOnly = cgroups.startsWith("read-only")
+      const result = spawnSync(
+        "unshare",
+        [
+          "-m",
+          "sh",
+          "-c",
+          `if [ -n "$READ_ONLY" ]; then for m in $(grep ' - cgroup2 ' /proc/self/mountinfo | cut -d' ' -f5); do
+             mount --bind "$m" "$m" && mount -o remount,bind,ro "$m" || exit 99; done; fi
+           exec "$RUNNER" "$APP"`,
+        ],
+        {
+          env: { ...process.env, RUNNER: runner, APP: app, READ_ONLY: readOnly ? "1" : "" },
+          encoding: "utf8",
+        },
+      )
+      try {
+        assert.strictEqual(result.status, 0, result.stderr)
+        if (readOnly) assert.strictEqual(result.stdout, "")
+        assert.deepStrictEqual(alive(`sleep 9${marker}`), [])
+        assert.strictEqual(records(runs)[0].stoppedLeftovers, 2)
+      } finally {
+        killAll(`sleep 9${marker}`)
+      }
+    }, 60_000)
+  }
+
+  it("a runner killed by SIGKILL takes its script's whole tree with it", async () => {
+    const marker = `${process.pid}${Date.now()}`.slice(-9)
+    const { runner } = install(
+      `#!/bin/sh\nsleep 7${marker} | sleep 8${marker} &\nsetsid sleep 9${marker} &\n` +
+        `grep -q '^0::.*backup-integrator-run-' /proc/self/cgroup && echo in-run-cgroup\necho ready\nwait\n`,
+    )
+    const child = spawn(runner, [], { stdio: ["ignore", "pipe", "inherit"] })
+    let stdout = ""
+    await new Promise<void>((resolve) =>
+      child.stdout?.on("data", (chunk) => {
+        stdout += chunk
+        if (stdout.includes("ready")) resolve()
+      }),
+    )
+    child.kill("SIGKILL")
+    await exited(child)
+    try {
+      assert.deepStrictEqual(await gone(`sleep [78]${marker}`), [])
+      // A process that left the script's session is found through the run's cgroup alone.
+      if (stdout.includes("in-run-cgroup")) assert.deepStrictEqual(await gone(`sleep 9${marker}`), [])
+    } finally {
+      killAll(`sleep [789]${marker}`)
+    }
+  }, 60_000)
+
+  it("a SIGTERM that comes before the runner has started anything is held, forwarded once the script runs, and recorded", async () => {
+    const marker = `${process.pid}${Date.now()}`.slice(-9)
+    const { runner, runs } = install(`#!/bin/sh\nsleep 9${marker} & wait\n`)
+    const childless = (pid: number) => {
+      try {
+        return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8") === ""
+      } catch {
+        return false
+      }
+    }
+    // A busy machine may let the moment pass unseen: tried again, up to 20 times.
+    let early = false
+    try {
+      for (let attempt = 0; attempt < 20 && !early; attempt++) {
+        const child = spawn(runner, [], { stdio: "ignore" })
+        const pid = child.pid ?? 0
+        let running = true
+        const done = exited(child).finally(() => {
+          running = false
+        })
+        while (running && !holdsSigterm(pid)) await new Promise((r) => setImmediate(r))
+        early = running && childless(pid)
+        child.kill("SIGTERM")
+        const { signal } = await done
+        assert.strictEqual(signal, "SIGTERM")
+        const newest = records(runs).at(-1)
+        assert.strictEqual(newest.pid, pid)
+        assert.include(newest, { signal: "SIGTERM" })
+        assert.deepStrictEqual(newest.forwardedSignals, ["SIGTERM"])
+      }
+      assert.isTrue(early, "never seen holding SIGTERM before it started anything")
+      assert.deepStrictEqual(await gone(`sleep 9${marker}`), [])
+    } finally {
+      killAll(`sleep 9${marker}`)
+    }
+  }, 120_000)
+
+  it("SIGTERM or SIGKILL at any moment of 240 starts: no process is left; a run whose script started, or whose runner held the SIGTERM, is recorded", async () => {
+    const marker = `${process.pid}${Date.now()}`.slice(-7)
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
+    const { runner, runs, app } = install('#!/bin/sh\n: > "${0%/*}/../started-$1"\nsleep "$1" & wait\n')
+    // How long a start takes on this machine now: the signals are spread over it.
+    const calibration = Date.now()
+    await exited(spawn(runner, ["0"], { stdio: "ignore" }))
+    const span = Math.max(Date.now() - calibration, 20)
+    let held = 0
+    const one = async (id: string, signal: "SIGTERM" | "SIGKILL") => {
+      const child = spawn(runner, [id], { stdio: "ignore" })
+      const done = exited(child)
+      await new Promise((r) => setTimeout(r, Math.random() * span * 1.2))
+      const holding = holdsSigterm(child.pid ?? 0)
+      child.kill(signal)
+      await done
+      return { id, pid: child.pid, signal, holding }
+    }
+    try {
+      for (let batch = 0; batch < 60; batch++) {
+        const ended = await Promise.all(
+          [0, 1, 2, 3].map((j) =>
+            one(`${marker}${batch * 4 + j + 100}`, j % 2 === 0 ? "SIGTERM" : "SIGKILL"),
+          ),
+        )
+        // At most 4 runs since the last check: their records are among the 10 kept.
+        const recorded = new Map(records(runs).map((record) => [record.pid, record]))
+        for (const { id, pid, signal, holding } of ended) {
+          if (signal !== "SIGTERM") continue
+          if (holding) held++
+          if (holding || existsSync(join(app, `started-${id}`)))
+            assert.deepStrictEqual(recorded.get(pid)?.forwardedSignals, ["SIGTERM"], `run ${id}`)
+        }
+      }
+      assert.deepStrictEqual(await gone(`sleep ${marker}`), [])
+      assert.isAbove(held, 0)
+    } finally {
+      killAll(`sleep ${marker}`)
+    }
+  }, 600_000)
 })
