@@ -2,6 +2,8 @@
 // real scripts, real signals, a real full disk.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process"
 import {
+  chmodSync,
+  chownSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -9,6 +11,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs"
 import { tmpdir } from "node:os"
@@ -417,4 +420,129 @@ describe("the runner's edges", () => {
       killAll(`sleep ${marker}`)
     }
   }, 600_000)
+})
+
+describe("the runner's records and files", () => {
+  it("output with NUL, escape and other control characters: the record is valid JSON and keeps the text", () => {
+    const { runner, runs } = install(
+      "#!/bin/sh\nprintf 'nul:\\000 esc:\\033[31m bell:\\007 bad:\\377 sep:\\342\\200\\250\\n'\n",
+    )
+    assert.strictEqual(run(runner).status, 0)
+    const [name] = readdirSync(runs)
+    const text = readFileSync(join(runs, name ?? ""), "utf8")
+    assert.isFalse(
+      [...text].some((c) => c.charCodeAt(0) < 0x20),
+      "a raw control character in the file",
+    )
+    assert.strictEqual(
+      JSON.parse(text).output,
+      "nul:\u0000 esc:\u001b[31m bell:\u0007 bad:\ufffd sep:\u2028\n",
+    )
+  })
+
+  it("a script switched between #! and shebang-less versions while runs go on: each run runs one of them, never 126", async () => {
+    const { runner, app } = install("#!/bin/sh\necho with\n")
+    writeFileSync(join(app, "with"), "#!/bin/sh\necho with\n", { mode: 0o700 })
+    writeFileSync(join(app, "without"), "echo without\n", { mode: 0o700 })
+    // As the charm replaces a script: a whole new file renamed over the old one, over and over.
+    const swapper = spawn(
+      "python3",
+      [
+        "-c",
+        `import os, shutil, sys
+app = sys.argv[1]
+while not os.path.exists(app + "/stop"):
+    for version in ("with", "without"):
+        shutil.copy(app + "/" + version, app + "/next")
+        os.rename(app + "/next", app + "/operator-scripts/run-before-backup")`,
+        app,
+      ],
+      { stdio: "ignore" },
+    )
+    const outcomes: Array<string> = []
+    const one = () =>
+      new Promise<void>((resolve) => {
+        const child = spawn(runner, [], { stdio: ["ignore", "pipe", "pipe"] })
+        let output = ""
+        child.stdout?.on("data", (chunk) => {
+          output += chunk
+        })
+        child.stderr?.on("data", (chunk) => {
+          output += chunk
+        })
+        child.on("close", (code) => {
+          outcomes.push(`${code} ${output}`)
+          resolve()
+        })
+      })
+    try {
+      for (let batch = 0; batch < 20; batch++) await Promise.all([one(), one(), one()])
+    } finally {
+      writeFileSync(join(app, "stop"), "")
+      await exited(swapper)
+    }
+    for (const outcome of outcomes) assert.oneOf(outcome, ["0 with\n", "0 without\n"])
+  }, 300_000)
+
+  it("a temporary record left by a runner killed while saving is removed by the next run; a live runner's is not", () => {
+    const { runner, runs } = install("#!/bin/sh\necho done\n")
+    run(runner)
+    const dead = spawnSync("true").pid
+    const stale = `.1700000000000-${dead}.json.tmp`
+    const live = `.1700000000000-${process.pid}.json.tmp`
+    writeFileSync(join(runs, stale), "{")
+    writeFileSync(join(runs, live), "{")
+    assert.strictEqual(run(runner).status, 0)
+    const names = readdirSync(runs)
+    assert.notInclude(names, stale)
+    assert.include(names, live)
+    assert.strictEqual(names.filter((name) => name.endsWith(".json")).length, 2)
+  })
+
+  it("a run that ends after the charm's removal writes nothing: the application directory is not made again", () => {
+    const { runner, app } = install('#!/bin/sh\nrm -rf "$1"\necho removed\n')
+    const result = run(runner, [app])
+    assert.strictEqual(result.status, 0)
+    assert.strictEqual(result.stdout, "removed\n")
+    assert.isFalse(existsSync(app))
+    assert.include(result.stderr, `could not record this run of run-before-backup: ${app} no longer exists`)
+  })
+
+  for (const [what, prepare, said] of [
+    ["owned by another user", (dir: string) => chownSync(dir, 4242, 4242), "is owned by uid 4242"],
+    ["writable by its group", (dir: string) => chmodSync(dir, 0o770), "is writable by others"],
+    ["writable by everyone", (dir: string) => chmodSync(dir, 0o1777), "is writable by others"],
+  ] as const) {
+    it(`runs/ ${what}: not recorded in, nothing in it pruned or followed, and said on stderr`, () => {
+      const { runner, app, runs } = install("#!/bin/sh\necho done\nexit 4\n")
+      mkdirSync(runs, { recursive: true, mode: 0o700 })
+      const outside = join(app, "outside")
+      writeFileSync(outside, "theirs")
+      for (let i = 0; i < 12; i++) writeFileSync(join(runs, `${1700000000000 + i}-1.json`), "{}")
+      symlinkSync(outside, join(runs, "1600000000000-1.json"))
+      prepare(join(app, "runs"))
+      const before = readdirSync(runs).sort()
+      const result = run(runner)
+      assert.strictEqual(result.status, 4)
+      assert.strictEqual(result.stdout, "done\n")
+      assert.include(
+        result.stderr,
+        `could not record this run of run-before-backup: ${join(app, "runs")} ${said}: not recording there`,
+      )
+      assert.deepStrictEqual(readdirSync(runs).sort(), before)
+      assert.strictEqual(readFileSync(outside, "utf8"), "theirs")
+    })
+  }
+
+  it("runs/<option> a link: not followed, not recorded in", () => {
+    const { runner, app, runs } = install("#!/bin/sh\necho done\n")
+    const elsewhere = mkdtempSync(join(tmpdir(), "elsewhere-"))
+    dirs.push(elsewhere)
+    mkdirSync(join(app, "runs"), { mode: 0o700 })
+    symlinkSync(elsewhere, runs)
+    const result = run(runner)
+    assert.strictEqual(result.status, 0)
+    assert.include(result.stderr, `${runs} is not a directory (a link?): not recording there`)
+    assert.deepStrictEqual(readdirSync(elsewhere), [])
+  })
 })
