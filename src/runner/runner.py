@@ -29,9 +29,9 @@ PENDING_MAX = 1 << 20  # bytes of output held for a reader that is behind; then 
 KILL_PASSES = 500  # SIGKILL passes over the tree, 10 ms apart, before giving up on one stuck in the kernel
 CGROUP_PREFIX = "backup-integrator-run-"  # <runner pid>: the cgroup of one run, under the runner's
 
-# Held from the first line on, and released once the script runs: a signal that comes while
-# the runner starts is forwarded to the script then, and the run is recorded. (Before Python
-# reaches this line nothing can catch it; then the runner dies before starting the script.)
+# Held from here on, and released once the script runs: a signal that comes while the runner
+# starts is forwarded to the script then, and the run is recorded. (Before Python reaches this
+# line nothing can hold it: the runner dies of it, before it has started the script.)
 signal.pthread_sigmask(signal.SIG_BLOCK, FORWARDED)
 
 
@@ -271,14 +271,6 @@ class Run:
         except (AttributeError, OSError):
             self.pidfd = None  # Polled instead: Python before 3.9, or a kernel before 5.3.
         self.status = None
-
-    @property
-    def out_open(self):
-        return 1 in self.sources.values()
-
-    @property
-    def err_open(self):
-        return 2 in self.sources.values()
 
     @staticmethod
     def _guard(cgroup):
@@ -526,6 +518,7 @@ class Run:
         if not self.pump(deadline):
             self.timed_out = True
             self.stopping = True
+            self.update_reading()
             message = f"{self.option} timed out after {duration_text(self.timeout)}: stopping it"
             self.emit(2, f"backup-integrator: {message}\n".encode(), always=True)
             self.signal_tree(signal.SIGTERM)
@@ -534,7 +527,8 @@ class Run:
                 self.pump(None)
         self.stop_leftovers()
         self.release_guard()
-        self.stopping = True
+        self.stopping = True  # Nothing writes to the pipes any more: what is in them is read whole.
+        self.update_reading()
         self.drain(time.monotonic() + 1.0)
         self.write_out(time.monotonic() + 1.0 if self.timed_out else deadline)
         self.ended = time.time()
