@@ -103,7 +103,7 @@ describe("the runner", () => {
     assert.strictEqual(records(runs)[0].exitStatus, 127)
   })
 
-  it("forwards SIGTERM (Bacula cancelling the job) to the script, and passes its exit through", async () => {
+  it("forwards SIGTERM (a stopped bacula-fd, an operator's kill) to the script, and passes its exit through", async () => {
     const { runner, runs } = install(
       "#!/bin/bash\ntrap 'echo \"got TERM\"; exit 9' TERM\necho ready\nsleep 30 & wait\n",
     )
