@@ -27,7 +27,7 @@ PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
 PENDING_MAX = 1 << 20  # bytes of output held for a reader that is behind; then the script waits
 KILL_PASSES = 500  # SIGKILL passes over the tree, 10 ms apart, before giving up on one stuck in the kernel
-CGROUP_PREFIX = "backup-integrator-run-"  # <runner pid>: the cgroup of one run, under the runner's
+CGROUP_PREFIX = "backup-integrator-run-"  # <pid namespace>-<runner pid>: one run's cgroup, under the runner's
 
 # Held from here on, and released once the script runs: a signal that comes while the runner
 # starts is forwarded to the script then, and the run is recorded. (Before Python reaches this
@@ -142,10 +142,12 @@ def run_cgroup():
     if parent is None:
         return None
     try:
+        # Named by the pid namespace too: a runner's pid says whether it is alive only here.
+        prefix = f"{CGROUP_PREFIX}{os.stat('/proc/self/ns/pid').st_ino}-"
         for name in os.listdir(parent):
-            if name.startswith(CGROUP_PREFIX) and not alive(name[len(CGROUP_PREFIX) :]):
+            if name.startswith(prefix) and not alive(name[len(prefix) :]):
                 remove_cgroup(os.path.join(parent, name))
-        path = os.path.join(parent, f"{CGROUP_PREFIX}{os.getpid()}")
+        path = os.path.join(parent, f"{prefix}{os.getpid()}")
         os.mkdir(path, 0o755)
     except OSError:
         return None

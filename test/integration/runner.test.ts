@@ -2,13 +2,16 @@
 // real scripts, real signals, a real full disk.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process"
 import {
+  accessSync,
   chmodSync,
   chownSync,
+  constants,
   existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
+  rmdirSync,
   rmSync,
   statSync,
   symlinkSync,
@@ -261,6 +264,24 @@ const gone = async (marker: string) => {
   return alive(marker)
 }
 
+/** This process's cgroup v2 directory, when the machine has one it may write to. */
+const ownCgroup = () => {
+  const path = readFileSync("/proc/self/cgroup", "utf8").match(/^0::(.*)$/m)?.[1]
+  const mount = readFileSync("/proc/self/mountinfo", "utf8")
+    .split("\n")
+    .filter((line) => line.includes(" - cgroup2 "))
+    .at(-1)
+    ?.split(" ")
+  if (path === undefined || mount === undefined) return undefined
+  const directory = `${mount[4]}${path === "/" ? "" : path}`
+  try {
+    accessSync(directory, constants.W_OK)
+    return mount[3] === "/" ? directory : undefined
+  } catch {
+    return undefined
+  }
+}
+
 const killAll = (marker: string) => spawnSync("pkill", ["-KILL", "-f", marker])
 
 describe("the runner's edges", () => {
@@ -317,6 +338,40 @@ describe("the runner's edges", () => {
       }
     }, 60_000)
   }
+
+  it.skipIf(ownCgroup() === undefined)(
+    "the cgroup of a runner killed with its guard is emptied and removed by the next run",
+    async () => {
+      const marker = `${process.pid}${Date.now()}`.slice(-9)
+      const dead = spawnSync("true").pid
+      const stale = join(
+        ownCgroup() ?? "",
+        `backup-integrator-run-${statSync("/proc/self/ns/pid").ino}-${dead}`,
+      )
+      mkdirSync(stale)
+      const left = spawn("sh", ["-c", `echo $$ > "${stale}/cgroup.procs" && exec sleep 9${marker}`], {
+        stdio: "ignore",
+        detached: true,
+      })
+      try {
+        while (alive(`sleep 9${marker}`).length === 0) await new Promise((r) => setTimeout(r, 20))
+        const { runner } = install("#!/bin/sh\necho done\n")
+        assert.strictEqual(run(runner).status, 0)
+        assert.deepStrictEqual(await gone(`sleep 9${marker}`), [])
+        assert.isFalse(existsSync(stale))
+      } finally {
+        left.kill("SIGKILL")
+        for (let i = 0; i < 100 && existsSync(stale); i++) {
+          try {
+            rmdirSync(stale)
+          } catch {
+            await new Promise((r) => setTimeout(r, 50))
+          }
+        }
+      }
+    },
+    60_000,
+  )
 
   it("a runner killed by SIGKILL takes its script's whole tree with it", async () => {
     const marker = `${process.pid}${Date.now()}`.slice(-9)
