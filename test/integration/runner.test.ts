@@ -591,14 +591,22 @@ while not os.path.exists(app + "/stop"):
     assert.strictEqual(names.filter((name) => name.endsWith(".json")).length, 2)
   })
 
-  it("a run that ends after the charm's removal writes nothing: the application directory is not made again", () => {
-    const { runner, app } = install('#!/bin/sh\nrm -rf "$1"\necho removed\n')
-    const result = run(runner, [app])
-    assert.strictEqual(result.status, 0)
-    assert.strictEqual(result.stdout, "removed\n")
-    assert.isFalse(existsSync(app))
-    assert.include(result.stderr, `could not record this run of run-before-backup: ${app} no longer exists`)
-  })
+  for (const removed of ["the application's directory", "/opt/backup-integrator-charm with it"])
+    it(`a run that ends after the charm's removal (${removed}) writes nothing, and passes the script's status through`, () => {
+      const charmDir = mkdtempSync(join(tmpdir(), "charm-dir-"))
+      dirs.push(charmDir)
+      const { runner, app } = install(
+        '#!/bin/sh\nrm -rf "$1"\necho removed\n',
+        undefined,
+        join(charmDir, "app"),
+      )
+      const gone = removed.startsWith("/opt") ? charmDir : app
+      const result = run(runner, [gone])
+      assert.strictEqual(result.status, 0, result.stderr)
+      assert.strictEqual(result.stdout, "removed\n")
+      assert.isFalse(existsSync(gone))
+      assert.include(result.stderr, `could not record this run of run-before-backup: ${app} no longer exists`)
+    })
 
   for (const [what, prepare, said] of [
     ["owned by another user", (dir: string) => chownSync(dir, 4242, 4242), "is owned by uid 4242"],
