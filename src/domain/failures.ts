@@ -10,9 +10,18 @@ export class InvalidFileset extends Schema.TaggedError<InvalidFileset>()("Invali
   reason: Schema.String,
 }) {}
 
-/** A set run-* option whose script could not be executed by Bacula. */
+/**
+ * Why a script would not run as written: Windows line endings (its `#!` line would name
+ * `/bin/sh\r`), or a byte-order mark before its `#!` (the kernel would not see the line, and
+ * Bacula would run it with `/bin/sh`).
+ */
+export const ScriptProblem = Schema.Literals(["crlf", "byte-order-mark"])
+export type ScriptProblem = typeof ScriptProblem.Type
+
+/** A set run-* option whose script could not be executed by Bacula as written. */
 export class InvalidScript extends Schema.TaggedError<InvalidScript>()("InvalidScript", {
   option: ScriptOption,
+  problem: ScriptProblem,
 }) {}
 
 /** `script-timeout` is set but is not a duration the runner can keep. */
