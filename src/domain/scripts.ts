@@ -24,7 +24,8 @@ export const parseScripts = (
   for (const option of scriptOptions) {
     const content = config[option]
     if (content === undefined || content.trim() === "") continue
-    if (content.startsWith("\uFEFF")) return Result.fail(new InvalidScript({ option, problem: "byte-order-mark" }))
+    if (content.startsWith("\uFEFF"))
+      return Result.fail(new InvalidScript({ option, problem: "byte-order-mark" }))
     if (content.includes("\r\n")) return Result.fail(new InvalidScript({ option, problem: "crlf" }))
     scripts.push({ option, content })
   }

@@ -77,7 +77,8 @@ describe("status table", () => {
       )
       assert.deepStrictEqual(after.status, {
         status: "blocked",
-        message: "invalid run-before-backup: script starts with a byte-order mark (save it as UTF-8 without BOM)",
+        message:
+          "invalid run-before-backup: script starts with a byte-order mark (save it as UTF-8 without BOM)",
       })
       assert.deepStrictEqual(scripts, {})
       assert.deepStrictEqual(after.relations["backup:1"], {})

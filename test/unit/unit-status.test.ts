@@ -31,7 +31,8 @@ describe("statusOf", () => {
       statusOf(new InvalidScript({ option: "run-after-backup", problem: "byte-order-mark" })),
       {
         status: "blocked",
-        message: "invalid run-after-backup: script starts with a byte-order mark (save it as UTF-8 without BOM)",
+        message:
+          "invalid run-after-backup: script starts with a byte-order mark (save it as UTF-8 without BOM)",
       },
     )
     assert.deepStrictEqual(statusOf(new RelationMissing()), {
