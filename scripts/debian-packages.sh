@@ -20,8 +20,6 @@ unpack_debian_packages() {
 	work=$(mktemp -d)
 	# shellcheck disable=SC2064 # $work is known now
 	trap "rm -rf '$work'" EXIT
-	# apt's download user (_apt) writes the files there when it runs as root.
-	chmod 0755 "$work"
 	if ! (cd "$work" && apt-get download -qq "$@" 2>"$work/apt.err"); then
 		if [ "$(id -u)" -ne 0 ]; then
 			cannot "apt-get download failed ($(tail -n 1 "$work/apt.err")); if the package lists were never fetched, run sudo apt-get update once, then npm test again"
