@@ -19,6 +19,11 @@ const Count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 export const RunRecord = Schema.Struct({
   version: Schema.Literal(1),
   script: ScriptOption,
+  /**
+   * False for a run of an option with no script (the runner stands in for bacula-fd's no-op
+   * and exits 0); absent in the records of runners before that.
+   */
+  set: Schema.optionalKey(Schema.Boolean),
   pid: Schema.Int.check(Schema.isGreaterThan(0)),
   started: IsoTime,
   ended: IsoTime,

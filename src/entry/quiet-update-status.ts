@@ -55,14 +55,14 @@ const entries = (directory: string): ReadonlyArray<string> => {
 }
 
 interface RecordRead {
-  readonly settled?: unknown
+  readonly waitingForSecret?: unknown
   readonly files?: ReadonlyArray<{ readonly path: string; readonly fingerprint: string }>
   readonly runs?: ReadonlyArray<{ readonly directory: string; readonly newest: string | null }>
 }
 
 /**
  * True when this hook is update-status and the unit's record of its last reconcile still
- * holds (src/domain/unit-record.ts): settled, every file installed as it was left, no new run
+ * holds (src/domain/unit-record.ts): no secret waited for, every file installed as it was left, no new run
  * recorded. Anything else, or anything unexpected, is false: the program runs and decides.
  */
 export const nothingToDo = (env: Readonly<Record<string, string | undefined>>): boolean => {
@@ -81,7 +81,7 @@ export const nothingToDo = (env: Readonly<Record<string, string | undefined>>): 
     if (data === undefined) return false
     const record: RecordRead = JSON.parse(new TextDecoder().decode(data))
     return (
-      record.settled === true &&
+      record.waitingForSecret === null &&
       Array.isArray(record.files) &&
       Array.isArray(record.runs) &&
       record.files.every(({ path, fingerprint }) => fingerprintOf(fileStat(path)) === fingerprint) &&

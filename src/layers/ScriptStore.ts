@@ -53,8 +53,8 @@ export interface Installation {
   readonly credentials: Credentials
 }
 
-/** A script installed on this machine: the path the leader publishes is its runner's. */
-export interface InstalledScript {
+/** A runner installed on this machine, at the path the leader publishes for its option. */
+export interface InstalledRunner {
   readonly option: ScriptOption
   readonly path: string
 }
@@ -67,8 +67,9 @@ export interface Inventory {
 
 /**
  * The scripts of this application on the machine's disk, through Effect's FileSystem: for
- * each set option, the operator's script (root only) and, at the published path, the runner
- * that runs it (src/runner/runner.py). Links are never followed: every path is looked at with
+ * each set option, the operator's script (root only), and for every option, at the path
+ * published for it, the runner that runs it (src/runner/runner.py; with no script it records
+ * the run and exits 0). Links are never followed: every path is looked at with
  * `lstat` before it is used, a new file is created exclusively, and a rename replaces a link
  * rather than writing through it.
  */
@@ -76,19 +77,13 @@ export class ScriptStore extends Context.Service<
   ScriptStore,
   {
     /**
-     * Writes each script and its runner, and the runner's settings, atomically and only when
-     * their content differs, and records that this unit uses the directory. Nothing is
-     * deleted: see `withdraw`.
+     * Writes each script, the four runners and the runner's settings, atomically and only
+     * when their content differs, deletes the script of an unset option (never a runner: a
+     * Director may still name its path), and records that this unit uses the directory.
      */
     readonly install: (
       installation: Installation,
-    ) => Effect.Effect<ReadonlyArray<InstalledScript>, ScriptStoreError>
-    /**
-     * Deletes every script of this application (runner and script), and every directory the
-     * Python charm left, that holds none of the paths in `keep`: the scripts just installed,
-     * and any path a committed databag may still name.
-     */
-    readonly withdraw: (keep: ReadonlyArray<string>) => Effect.Effect<void, ScriptStoreError>
+    ) => Effect.Effect<ReadonlyArray<InstalledRunner>, ScriptStoreError>
     /** The scripts installed and the fingerprint of every file and directory they are made of. */
     readonly inventory: Effect.Effect<Inventory, ScriptStoreError>
     /** Whether the runner's interpreter is on the machine. */
@@ -226,35 +221,49 @@ export class ScriptStore extends Context.Service<
           ...(credentials._tag === "None" ? {} : { credentials: credentialsDir }),
         }
         yield* installFile(settings, `${JSON.stringify(runnerSettings)}\n`, 0o600)
-        return yield* Effect.forEach(scripts, ({ option, content }) =>
-          Effect.gen(function* () {
-            // The script first: a runner is never there without its script.
-            yield* installFile(operatorScriptPath(optDir, appName, option), content, scriptMode)
-            const path = scriptPath(optDir, appName, option)
-            yield* installFile(path, runnerSource, scriptMode)
-            return { option, path }
+        // The scripts first: a runner whose script is missing takes its option as unset.
+        const set = new Set(scripts.map(({ option }) => option))
+        for (const { option, content } of scripts)
+          yield* installFile(operatorScriptPath(optDir, appName, option), content, scriptMode)
+        for (const name of yield* list(fs, operatorDirectory)) {
+          if (!set.has(name as ScriptOption)) yield* remove(fs, `${operatorDirectory}/${name}`)
+        }
+        const runners = yield* Effect.forEach(scriptOptions, (option) =>
+          Effect.as(installFile(scriptPath(optDir, appName, option), runnerSource, scriptMode), {
+            option,
+            path: scriptPath(optDir, appName, option),
           }),
         )
-      })
-
-      const removePythonEra = Effect.fnUntraced(function* (kept: (path: string) => boolean) {
-        const root = charmDirectory(optDir)
-        for (const name of yield* list(fs, root)) {
-          if (isPythonEraDirectory(name, appName) && !kept(`${root}/${name}`))
-            yield* remove(fs, `${root}/${name}`)
-        }
-      })
-
-      const withdraw = Effect.fnUntraced(function* (keep: ReadonlyArray<string>) {
-        const kept = (path: string) => keep.some((named) => named === path || named.startsWith(`${path}/`))
-        // A script goes with its runner: named by the runner's path.
+        // Anything else there (a leftover temporary file) is no runner.
         for (const name of yield* list(fs, directory)) {
-          if (!kept(`${directory}/${name}`)) yield* remove(fs, `${directory}/${name}`)
+          if (!scriptOptions.includes(name as ScriptOption)) yield* remove(fs, `${directory}/${name}`)
         }
-        for (const name of yield* list(fs, operatorDirectory)) {
-          if (!kept(`${directory}/${name}`)) yield* remove(fs, `${operatorDirectory}/${name}`)
+        yield* closePythonEra
+        return runners
+      })
+
+      /** The Python charm's directories of this application. */
+      const pythonEra = Effect.map(list(fs, charmDirectory(optDir)), (names) =>
+        names
+          .filter((name) => isPythonEraDirectory(name, appName))
+          .map((name) => `${charmDirectory(optDir)}/${name}`),
+      )
+
+      /**
+       * The Python charm's scripts stay where a Director not yet reloaded may still run them
+       * (the runner deletes them once Bacula runs a job through the new paths), but root
+       * alone may read them now: that charm left them world-readable.
+       */
+      const closePythonEra = Effect.gen(function* () {
+        for (const path of yield* pythonEra) {
+          const found = yield* lstatIfAny(fs, path)
+          if (
+            Option.isSome(found) &&
+            found.value.type === "Directory" &&
+            (found.value.mode & 0o777) !== 0o700
+          )
+            yield* step("chmod", path, fs.chmod(path, 0o700))
         }
-        yield* removePythonEra(kept)
       })
 
       const fingerprint = (path: string) =>
@@ -278,10 +287,8 @@ export class ScriptStore extends Context.Service<
           credentialsDir,
           ...credentialFiles,
           settings,
-          ...scripts.flatMap((option) => [
-            operatorScriptPath(optDir, appName, option),
-            scriptPath(optDir, appName, option),
-          ]),
+          ...scripts.map((option) => operatorScriptPath(optDir, appName, option)),
+          ...scriptOptions.map((option) => scriptPath(optDir, appName, option)),
         ]
         return { scripts, files: yield* fingerprints(paths) }
       })
@@ -289,13 +296,13 @@ export class ScriptStore extends Context.Service<
       const removeAll = Effect.gen(function* () {
         yield* remove(fs, unitMarker)
         if ((yield* list(fs, units)).length === 0) yield* remove(fs, ownDirectory)
-        yield* removePythonEra(() => false)
+        for (const path of yield* pythonEra) yield* remove(fs, path)
       })
 
       // Followed, as the kernel follows it (/usr/bin/python3 is a link to python3.X).
       const interpreterPresent = step("inspect", runnerInterpreter, fs.exists(runnerInterpreter))
 
-      return ScriptStore.of({ install, withdraw, inventory, interpreterPresent, fingerprints, removeAll })
+      return ScriptStore.of({ install, inventory, interpreterPresent, fingerprints, removeAll })
     }),
   )
 }

@@ -1,5 +1,6 @@
 import * as Layer from "effect/Layer"
 import { InstalledCredentials } from "./InstalledCredentials.ts"
+import { JobJournals } from "./JobJournals.ts"
 import { RunRecords } from "./RunRecords.ts"
 import { ScriptStore } from "./ScriptStore.ts"
 import { UnitRecords } from "./UnitRecords.ts"
@@ -13,4 +14,5 @@ export const diskServices = Layer.mergeAll(
   RunRecords.layer,
   UnitRecords.layer,
   InstalledCredentials.layer,
+  JobJournals.layer,
 )

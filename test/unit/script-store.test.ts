@@ -2,6 +2,7 @@
 // links refused, ownership repair, clean-up) and every disk fault, with no disk at all.
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Layer } from "effect"
+import { scriptOptions } from "../../src/domain/options.ts"
 import type { Script } from "../../src/domain/scripts.ts"
 import { type Credentials, type Installation, ScriptStore } from "../../src/layers/ScriptStore.ts"
 
@@ -36,7 +37,7 @@ const storeOn = (disk: ReturnType<typeof memoryDisk>, unitNumber = 0) =>
     ),
   )
 
-/** run-before-backup changed, the other script withdrawn. */
+/** run-before-backup changed, the other script unset. */
 const changed: Installation = {
   scripts: [{ option: "run-before-backup", content: "#!/bin/sh\necho new\n" }],
   timeout: undefined,
@@ -53,14 +54,14 @@ const failure = (exit: Exit.Exit<unknown, unknown>) => (Exit.isFailure(exit) ? S
 
 describe("ScriptStore over the FileSystem service", () => {
   it.effect(
-    "writes each script and its runner 0700, through a flushed temporary file, then flushes the directory",
+    "writes each script and every option's runner 0700, through a flushed temporary file, then flushes the directory",
     () =>
       Effect.gen(function* () {
         const disk = memoryDisk()
         const installed = yield* (yield* storeOn(disk)).install({ scripts, timeout: 1800, credentials: none })
         assert.deepStrictEqual(
           installed.map(({ path }) => path),
-          [`${dir}/run-before-backup`, `${dir}/run-after-restore`],
+          scriptOptions.map((option) => `${dir}/${option}`),
         )
         for (const { path } of installed) assert.strictEqual(mode(disk, path), 0o700)
         for (const d of [dir, `${dir}/..`, "/opt/backup-integrator-charm"])
@@ -73,10 +74,17 @@ describe("ScriptStore over the FileSystem service", () => {
         const settings = "/opt/backup-integrator-charm/backup-integrator/runner.json"
         assert.strictEqual(fileContent(disk, settings), '{"timeout":1800}\n')
         assert.strictEqual(mode(disk, settings), 0o600)
-        // Each file's temporary file, then its directory, for each write: the script before its runner.
+        // Each file's temporary file, then its directory, for each write: the scripts before the runners.
         const flushed = disk.flushed.map((path) => path.replace(/\/\.tmp-\d+-\w+$/, "/.tmp"))
-        assert.deepStrictEqual(flushed.slice(2, 6), [`${ops}/.tmp`, ops, `${dir}/.tmp`, dir])
-        assert.deepStrictEqual(names(disk, dir), ["run-after-restore", "run-before-backup"])
+        assert.deepStrictEqual(flushed.slice(2, 8), [
+          `${ops}/.tmp`,
+          ops,
+          `${ops}/.tmp`,
+          ops,
+          `${dir}/.tmp`,
+          dir,
+        ])
+        assert.deepStrictEqual(names(disk, dir), [...scriptOptions].sort())
         assert.deepStrictEqual(names(disk, ops), ["run-after-restore", "run-before-backup"])
       }),
   )
@@ -141,7 +149,7 @@ describe("ScriptStore over the FileSystem service", () => {
         failure(yield* Effect.exit(second.install({ scripts, timeout: undefined, credentials: none }))),
         `cannot write ${dir}/run-before-backup: a directory is in the way`,
       )
-      assert.deepStrictEqual(names(other, dir), ["run-before-backup"])
+      assert.deepStrictEqual(names(other, dir), [...scriptOptions].sort())
     }),
   )
 
@@ -280,7 +288,6 @@ describe("ScriptStore over the FileSystem service", () => {
         const mutating = new Set(["mkdir", "chmod", "chown", "open", "write", "rm", "rename"])
         disk.fault = (operation) => (mutating.has(operation) ? code : undefined)
         yield* store.install({ scripts, timeout: undefined, credentials: none })
-        yield* store.withdraw(scripts.map(({ option }) => `${dir}/${option}`))
         const exit = yield* Effect.exit(store.install(changed))
         assert.include(failure(exit), `cannot write ${ops}/run-before-backup: ${code}`)
       }
@@ -288,18 +295,14 @@ describe("ScriptStore over the FileSystem service", () => {
   )
 
   it.effect(
-    "withdraw keeps what is named, deletes the rest and the Python charm's directories; the last unit removes",
+    "an unset option loses its script, never its runner; the Python charm's directories become root-only; the last unit removes",
     () =>
       Effect.gen(function* () {
         const disk = memoryDisk()
         const first = yield* storeOn(disk)
         const second = yield* storeOn(disk, 3)
-        putFile(
-          disk,
-          "/opt/backup-integrator-charm/backup-integrator-0/scripts/run-before-backup",
-          "#!/bin/sh\n",
-          0o755,
-        )
+        const pythonEra = "/opt/backup-integrator-charm/backup-integrator-0"
+        putFile(disk, `${pythonEra}/scripts/run-before-backup`, "#!/bin/sh\n", 0o755)
         putFile(
           disk,
           "/opt/backup-integrator-charm/other-app-1/scripts/run-before-backup",
@@ -309,18 +312,18 @@ describe("ScriptStore over the FileSystem service", () => {
         yield* first.install({ scripts, timeout: undefined, credentials: none })
         yield* second.install({ scripts, timeout: undefined, credentials: none })
         putFile(disk, `${dir}/.tmp-1-abc`, "partial")
-        yield* first.withdraw([
-          `${dir}/run-before-backup`,
-          "/opt/backup-integrator-charm/backup-integrator-0/scripts/run-before-backup",
-        ])
-        assert.deepStrictEqual(names(disk, dir), ["run-before-backup"])
+        putFile(disk, `${ops}/.tmp-1-abc`, "partial")
+        yield* first.install(changed)
+        assert.deepStrictEqual(names(disk, dir), [...scriptOptions].sort())
         assert.deepStrictEqual(names(disk, ops), ["run-before-backup"])
-        assert.isTrue(disk.entries.has("/opt/backup-integrator-charm/backup-integrator-0"))
-        yield* first.withdraw([])
-        assert.isFalse(disk.entries.has("/opt/backup-integrator-charm/backup-integrator-0"))
-        assert.isTrue(disk.entries.has("/opt/backup-integrator-charm/other-app-1"))
+        // A Director not yet reloaded may still name it: kept, but no longer world-readable.
+        assert.strictEqual(mode(disk, pythonEra), 0o700)
+        assert.strictEqual(fileContent(disk, `${pythonEra}/scripts/run-before-backup`), "#!/bin/sh\n")
+        assert.strictEqual(mode(disk, "/opt/backup-integrator-charm/other-app-1"), 0o755)
         yield* first.removeAll
         assert.isTrue(disk.entries.has(dir))
+        assert.isFalse(disk.entries.has(pythonEra))
+        assert.isTrue(disk.entries.has("/opt/backup-integrator-charm/other-app-1"))
         yield* second.removeAll
         assert.isFalse(disk.entries.has("/opt/backup-integrator-charm/backup-integrator"))
       }),
