@@ -5,6 +5,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, assert, describe, it } from "vitest"
 import { parse } from "yaml"
+import { scriptOptions } from "../../src/domain/options.ts"
 
 const dir = mkdtempSync(join(tmpdir(), "simulate-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -130,8 +131,10 @@ describe("npm run simulate", { timeout: 600_000 }, () => {
 
     const one = report(["--config", `fileset=@${file("fileset", "/srv/data")}`])
     assert.deepStrictEqual(one.config, { fileset: "/srv/data" })
+    // Every runner is published, set or not (they stand in for bacula-fd's no-op).
     assert.deepStrictEqual(one.steps[0]?.databags["backup:1"]?.["backup-integrator"], {
       fileset: "/srv/data",
+      ...Object.fromEntries(scriptOptions.map((option) => [option, `${app}/scripts/${option}`])),
     })
 
     // As `npm run simulate` runs it from the project: INIT_CWD is where npm was run.
