@@ -6,8 +6,8 @@ import * as Option from "effect/Option"
 import type { ScriptStoreError } from "../domain/failures.ts"
 import { metricsFileName } from "../domain/metrics-directory.ts"
 import { appDirectory, runnerSettingsPath } from "../domain/script-paths.ts"
-import { readRegularFile } from "./bounded-read.ts"
-import { lstatIfAny, remove } from "./disk-steps.ts"
+import { Descriptors } from "./Descriptors.ts"
+import { lstatIfAny, remove, step } from "./disk-steps.ts"
 import { JujuContext } from "./JujuContext.ts"
 
 const modified = (info: FileSystem.File.Info) => Option.getOrElse(Option.map(info.mtime, Number), () => 0)
@@ -34,6 +34,7 @@ export class MetricsFiles extends Context.Service<
     MetricsFiles,
     Effect.gen(function* () {
       const fs = yield* FileSystem.FileSystem
+      const descriptors = yield* Descriptors
       const { optDir, appName } = yield* JujuContext
       const settings = runnerSettingsPath(optDir, appName)
       const name = metricsFileName(appName)
@@ -50,16 +51,20 @@ export class MetricsFiles extends Context.Service<
         return false
       })
 
-      const listed = Effect.map(readRegularFile(fs, settings, 1 << 16), (data) => {
-        try {
-          const { metricsDirectories } = JSON.parse(new TextDecoder().decode(Option.getOrThrow(data)))
-          return Array.isArray(metricsDirectories)
-            ? metricsDirectories.filter((d): d is string => typeof d === "string" && d.startsWith("/"))
-            : []
-        } catch {
-          return []
-        }
-      })
+      // Only settings the charm wrote (src/domain/trusted-file.ts): never a link, a FIFO, another user's.
+      const listed = Effect.map(
+        step("read", settings, descriptors.readTrusted(settings, 1 << 16)),
+        (data) => {
+          try {
+            const { metricsDirectories } = JSON.parse(new TextDecoder().decode(Option.getOrThrow(data)))
+            return Array.isArray(metricsDirectories)
+              ? metricsDirectories.filter((d): d is string => typeof d === "string" && d.startsWith("/"))
+              : []
+          } catch {
+            return []
+          }
+        },
+      )
 
       const removeIfGone = Effect.fnUntraced(function* (directories: ReadonlyArray<string>) {
         if (Option.isSome(yield* lstatIfAny(fs, appDirectory(optDir, appName)))) return

@@ -394,7 +394,10 @@ describe("npm run simulate", { timeout: 600_000 }, () => {
     [["--relations", "-1"], "--relations: expected a number of backup relations from 0 to 50, not -1"],
     [["--relations", "51"], "--relations: expected a number of backup relations from 0 to 50, not 51"],
     [["--relations", "1", "--no-relation"], "--relations and --no-relation exclude each other"],
-    [["--relate", "nosuch=app"], "--relate: nosuch is not an endpoint of the charm (backup, juju-info, cos-agent)"],
+    [
+      ["--relate", "nosuch=app"],
+      "--relate: nosuch is not an endpoint of the charm (backup, juju-info, cos-agent)",
+    ],
     [["--relate", "backup=Bad_App"], "--relate backup: not an application name: Bad_App"],
     [["--config", "nosuch=1"], "--config: nosuch is not an option of the charm ("],
     [["--config", "fileset"], "--config: expected KEY=VALUE, not fileset"],
