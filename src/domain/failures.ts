@@ -20,6 +20,11 @@ export class InvalidScriptTimeout extends Schema.TaggedError<InvalidScriptTimeou
   reason: Schema.String,
 }) {}
 
+/** `backup-max-age` is set but is not a duration the check can keep. */
+export class InvalidBackupMaxAge extends Schema.TaggedError<InvalidBackupMaxAge>()("InvalidBackupMaxAge", {
+  reason: Schema.String,
+}) {}
+
 /** `credentials` is set to something that is not a secret URI. */
 export class InvalidCredentials extends Schema.TaggedError<InvalidCredentials>()("InvalidCredentials", {}) {}
 
@@ -87,6 +92,7 @@ export type ConfigFailure =
   | InvalidFileset
   | InvalidScript
   | InvalidScriptTimeout
+  | InvalidBackupMaxAge
   | InvalidCredentials
 
 /**

@@ -1,13 +1,22 @@
 import * as Effect from "effect/Effect"
+import * as Result from "effect/Result"
+import { desiredStateOf } from "../domain/desired-state.ts"
 import { active, statusOf } from "../domain/unit-status.ts"
+import { CharmConfig } from "../layers/CharmConfig.ts"
 import { UnitRecords } from "../layers/UnitRecords.ts"
 import { reconcile } from "./reconcile.ts"
 import { reportStatus } from "./report-status.ts"
 
-/** Reconciles, then shows the outcome as the unit status and records it for update-status. */
+/**
+ * Reads and checks the configuration, reconciles, then shows the outcome as the unit status
+ * and records it for update-status. While the configuration is bad nothing is written, so
+ * backups go on with the last good spec.
+ */
 export const reconcileAndReport = Effect.gen(function* () {
   const last = yield* (yield* UnitRecords).read
-  const { status, waitingForSecret } = yield* reconcile.pipe(
+  const desired = desiredStateOf(yield* (yield* CharmConfig).get)
+  const { status, waitingForSecret } = yield* Effect.fromResult(desired).pipe(
+    Effect.flatMap(reconcile),
     Effect.as({ status: active, waitingForSecret: null }),
     Effect.catchTag(
       [
@@ -15,6 +24,7 @@ export const reconcileAndReport = Effect.gen(function* () {
         "InvalidFileset",
         "InvalidScript",
         "InvalidScriptTimeout",
+        "InvalidBackupMaxAge",
         "InvalidCredentials",
         "RunnerUnavailable",
         "SecretUnreadable",
@@ -30,5 +40,6 @@ export const reconcileAndReport = Effect.gen(function* () {
         }),
     ),
   )
-  yield* reportStatus({ reconciled: status, waitingForSecret }, last, { always: true })
+  const maxAge = Result.isSuccess(desired) ? (desired.success.maxAge ?? null) : null
+  yield* reportStatus({ reconciled: status, waitingForSecret, maxAge }, last, { always: true })
 })

@@ -111,7 +111,7 @@ describe("the packed charm", () => {
       s.relations = { "backup:3": backupRelation() }
     })
     const publishing = u.hook("backup-relation-joined", "backup:3")
-    assert.deepStrictEqual(publishing.state.status, { status: "active", message: "" })
+    assert.deepStrictEqual(publishing.state.status, { status: "active", message: "no backup yet" })
     const published = written()
     assert.isAbove(Number(published.depth), Number(waiting.depth))
     assert.strictEqual(u.hook("config-changed").code, 0)
@@ -124,7 +124,7 @@ describe("config-changed", () => {
     const u = unit({ config, relations: { "backup:3": backupRelation() } })
     const result = u.hook("config-changed")
     assert.strictEqual(result.code, 0, result.stderr)
-    assert.deepStrictEqual(result.state.status, { status: "active", message: "" })
+    assert.deepStrictEqual(result.state.status, { status: "active", message: "no backup yet" })
     const bag = appBag(result.state, "backup:3")
     assert.deepStrictEqual(bag, published(u))
     for (const [option, content] of [
@@ -174,7 +174,7 @@ describe("config-changed", () => {
     )
     const result = u.hook("config-changed")
     assert.strictEqual(result.code, 0, result.stderr)
-    assert.deepStrictEqual(result.state.status, { status: "active", message: "" })
+    assert.deepStrictEqual(result.state.status, { status: "active", message: "no backup yet" })
     assert.deepStrictEqual(appBag(result.state, "backup:3"), {})
     assert.strictEqual(readFileSync(u.operatorScript("run-after-restore"), "utf8"), load)
     assert.strictEqual(result.state.calls.length, 4)

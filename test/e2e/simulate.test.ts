@@ -17,7 +17,7 @@ describe("npm run simulate", () => {
   it("runs the worked example: a leader publishing a PostgreSQL dump and load", () => {
     const r = report()
     assert.strictEqual(r.exitCode, 0)
-    assert.deepStrictEqual(r.status, { status: "active", message: "" })
+    assert.deepStrictEqual(r.status, { status: "active", message: "no backup yet" })
     assert.deepStrictEqual(r.databags, {
       "backup:1": {
         fileset: "/var/backups/postgresql",
@@ -64,7 +64,7 @@ describe("npm run simulate", () => {
         "--config",
         `fileset=@${join(dir, "fileset")}`,
       )
-      assert.deepStrictEqual(follower.status, { status: "active", message: "" })
+      assert.deepStrictEqual(follower.status, { status: "active", message: "no backup yet" })
       assert.deepStrictEqual(follower.databags, { "backup:1": {}, "backup:2": {} })
       assert.strictEqual(follower.calls.length, 4)
 

@@ -69,7 +69,7 @@ describe("upgrade from the Python charm", () => {
 
     const upgraded = leader.hook("upgrade-charm")
     assert.strictEqual(upgraded.code, 0, upgraded.stderr)
-    assert.deepStrictEqual(upgraded.state.status, { status: "active", message: "" })
+    assert.deepStrictEqual(upgraded.state.status, { status: "active", message: "no backup yet" })
     // Every option's runner, set or not: the last change of paths this application sees.
     const newBag = {
       fileset,
@@ -80,7 +80,7 @@ describe("upgrade from the Python charm", () => {
 
     const followed = follower.hook("upgrade-charm")
     assert.strictEqual(followed.code, 0, followed.stderr)
-    assert.deepStrictEqual(followed.state.status, { status: "active", message: "" })
+    assert.deepStrictEqual(followed.state.status, { status: "active", message: "no backup yet" })
 
     for (const [u, n] of [
       [leader, 0],
@@ -88,7 +88,7 @@ describe("upgrade from the Python charm", () => {
     ] as const) {
       const result = u.hook("config-changed")
       assert.strictEqual(result.code, 0, result.stderr)
-      assert.deepStrictEqual(result.state.status, { status: "active", message: "" })
+      assert.deepStrictEqual(result.state.status, { status: "active", message: "no backup yet" })
       assert.notInclude(
         result.state.calls.map(([tool]) => tool),
         "relation-set",
@@ -129,7 +129,7 @@ describe("upgrade from the charm of the runner's first days", () => {
 
     const upgraded = u.hook("upgrade-charm")
     assert.strictEqual(upgraded.code, 0, upgraded.stderr)
-    assert.deepStrictEqual(upgraded.state.status, { status: "active", message: "" })
+    assert.deepStrictEqual(upgraded.state.status, { status: "active", message: "no backup yet" })
     assert.strictEqual(upgraded.state.calls.filter(([tool]) => tool === "relation-set").length, 1)
     assert.deepStrictEqual(appBag(upgraded.state, "backup:3"), {
       fileset,

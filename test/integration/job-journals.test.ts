@@ -33,6 +33,7 @@ const oneBackup: JobJournal = {
   ...emptyJournal,
   backup: {
     counts: { succeeded: 1, failed: 0 },
+    lastSuccess: "2026-12-03T01:00:00.000Z",
     jobs: [
       {
         started: null,

@@ -38,13 +38,14 @@ describe("charmcraft.yaml", () => {
     assert.notProperty(charmcraft, "base")
   })
 
-  it("has the options the charm reads, with no defaults: the Python charm's five, script-timeout, credentials", () => {
+  it("has the options the charm reads, with no defaults: the Python charm's five, script-timeout, backup-max-age, credentials", () => {
     const options = charmcraft.config.options
     assert.deepStrictEqual(Object.keys(options), Object.keys(CharmConfigValues.fields))
     assert.deepStrictEqual(Object.keys(options), [
       "fileset",
       ...scriptOptions,
       "script-timeout",
+      "backup-max-age",
       "credentials",
     ])
     for (const [name, option] of Object.entries<Record<string, unknown>>(options)) {
