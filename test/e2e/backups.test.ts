@@ -110,3 +110,24 @@ describe("the last backup in the status", () => {
     assert.throws(() => journalOf(u))
   })
 })
+
+describe("show-backups", () => {
+  it("the jobs Bacula ran on this machine, newest first, each script's result; declared and run as Juju runs actions", () => {
+    const u = configured()
+    baculaRuns(u, "run-before-backup")
+    baculaRuns(u, "run-after-backup")
+    baculaRuns(u, "run-before-backup", { FAIL: "/" })
+    const shown = u.runAction("show-backups")
+    assert.strictEqual(shown.code, 0, shown.stderr)
+    assert.deepStrictEqual(tools(u), ["action-set"])
+    const results = shown.state.action?.results as Record<string, Record<string, unknown>>
+    const backup = results.backup as Record<string, Record<string, string>>
+    assert.strictEqual(backup.succeeded as unknown, "1")
+    assert.strictEqual(backup.failed as unknown, "1")
+    assert.include(backup["job-1"], { outcome: "failed", "run-after-backup": "did not run" })
+    assert.match(backup["job-1"]?.["run-before-backup"] ?? "", /^exit status 2 in \d+\.\ds$/)
+    assert.include(backup["job-2"], { outcome: "succeeded", "run-after-backup": "no script" })
+    assert.strictEqual(backup["job-2"]?.ended, journalOf(u).backup.lastSuccess)
+    assert.deepStrictEqual(results.restore, { succeeded: "0", failed: "0", "last-success": "none yet" })
+  })
+})

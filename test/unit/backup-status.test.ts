@@ -168,3 +168,105 @@ describe("update-status and the backups", () => {
     }),
   )
 })
+
+describe("show-backups", () => {
+  const result = (exitStatus: number | null, durationMs: number, extra: object = {}) => ({
+    set: true,
+    started: "2026-12-03T01:00:00.000Z",
+    ended: "2026-12-03T01:00:01.200Z",
+    durationMs,
+    exitStatus,
+    signal: null,
+    timedOut: false,
+    ...extra,
+  })
+  const showBackups = (journal: JobJournal | undefined) =>
+    Effect.gen(function* () {
+      const first = yield* runEvent(model({ config, relations }))
+      const m: FakeModel = {
+        ...next(first.model, "show-backups"),
+        action: { name: "show-backups", params: {}, results: {}, logs: [] },
+      }
+      if (journal !== undefined) putJournal(m, journal)
+      return (yield* runEvent(m)).model
+    })
+
+  it.effect("the recent jobs of each kind, newest first, each script's result; totals; one action-set", () =>
+    Effect.gen(function* () {
+      const m = yield* showBackups({
+        ...emptyJournal,
+        backup: {
+          counts: { succeeded: 41, failed: 2 },
+          lastSuccess: "2026-12-02T01:10:00.000Z",
+          jobs: [
+            {
+              started: "2026-12-03T01:00:00.000Z",
+              ended: "2026-12-03T01:00:01.200Z",
+              outcome: "failed",
+              durationMs: 1200,
+              scripts: { "run-before-backup": result(2, 1200), "run-after-backup": null },
+            },
+            {
+              started: "2026-12-02T01:00:00.000Z",
+              ended: "2026-12-02T01:10:00.000Z",
+              outcome: "succeeded",
+              durationMs: 600_000,
+              scripts: {
+                "run-before-backup": result(null, 1800_000, { timedOut: true }),
+                "run-after-backup": { ...result(0, 0), set: false },
+              },
+            },
+            {
+              started: "2026-12-01T01:00:00.000Z",
+              ended: null,
+              outcome: "failed",
+              durationMs: null,
+              scripts: { "run-before-backup": result(0, 400), "run-after-backup": null },
+            },
+          ],
+        },
+      })
+      assert.deepStrictEqual(m.calls, ["action-set"])
+      assert.isUndefined(m.action?.failed)
+      assert.deepStrictEqual(m.action?.results, {
+        "backup.succeeded": "41",
+        "backup.failed": "2",
+        "backup.last-success": "2026-12-02T01:10:00.000Z",
+        "backup.job-1.outcome": "failed",
+        "backup.job-1.started": "2026-12-03T01:00:00.000Z",
+        "backup.job-1.ended": "2026-12-03T01:00:01.200Z",
+        "backup.job-1.duration": "1.2s",
+        "backup.job-1.run-before-backup": "exit status 2 in 1.2s",
+        "backup.job-1.run-after-backup": "did not run",
+        "backup.job-2.outcome": "succeeded",
+        "backup.job-2.started": "2026-12-02T01:00:00.000Z",
+        "backup.job-2.ended": "2026-12-02T01:10:00.000Z",
+        "backup.job-2.duration": "10m",
+        "backup.job-2.run-before-backup": "timed out in 30m",
+        "backup.job-2.run-after-backup": "no script",
+        "backup.job-3.outcome": "failed",
+        "backup.job-3.started": "2026-12-01T01:00:00.000Z",
+        "backup.job-3.run-before-backup": "exit status 0 in 0.4s",
+        "backup.job-3.run-after-backup": "did not run",
+        "restore.succeeded": "0",
+        "restore.failed": "0",
+        "restore.last-success": "none yet",
+      })
+    }),
+  )
+
+  it.effect("no journal yet: the totals at zero, no job", () =>
+    Effect.gen(function* () {
+      const m = yield* showBackups(undefined)
+      assert.deepStrictEqual(m.calls, ["action-set"])
+      assert.deepStrictEqual(m.action?.results, {
+        "backup.succeeded": "0",
+        "backup.failed": "0",
+        "backup.last-success": "none yet",
+        "restore.succeeded": "0",
+        "restore.failed": "0",
+        "restore.last-success": "none yet",
+      })
+    }),
+  )
+})

@@ -54,8 +54,8 @@ describe("charmcraft.yaml", () => {
     }
   })
 
-  it("declares the actions the program runs: run-script of one of the scripts, and show-runs", () => {
-    assert.deepStrictEqual(Object.keys(charmcraft.actions), ["run-script", "show-runs"])
+  it("declares the actions the program runs: run-script of one of the scripts, show-runs and show-backups", () => {
+    assert.deepStrictEqual(Object.keys(charmcraft.actions), ["run-script", "show-runs", "show-backups"])
     assert.deepStrictEqual(charmcraft.actions["run-script"].params.name.enum, [...scriptOptions])
     assert.deepStrictEqual(charmcraft.actions["run-script"].required, ["name"])
     assert.deepStrictEqual(charmcraft.actions["show-runs"].params, undefined)
