@@ -44,6 +44,10 @@ export const operatorScriptPath = (optDir: string, appName: string, option: Scri
 export const runnerSettingsPath = (optDir: string, appName: string): string =>
   `${appDirectory(optDir, appName)}/runner.json`
 
+/** Where the runner records the runs of every script, a directory each (root only). */
+export const runsRootDirectory = (optDir: string, appName: string): string =>
+  `${appDirectory(optDir, appName)}/runs`
+
 /**
  * The job journal (src/domain/job-journal.ts), which the runners keep under an exclusive lock
  * on `jobs.lock` beside it (root only).

@@ -4,7 +4,7 @@ import { InvalidScriptTimeout } from "./failures.ts"
 const units = { h: 3600, m: 60, s: 1 } as const
 
 /** At most a week: a script still running after that is not running a backup. */
-const maxScriptTimeout = 7 * 24 * 3600
+export const maxScriptTimeout = 7 * 24 * 3600
 
 /**
  * A duration option (`30m`, `1h30m`, `90s`: hours, minutes, seconds, each at most once and in

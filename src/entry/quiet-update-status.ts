@@ -1,9 +1,11 @@
-import { type BigIntStats, lstatSync, readdirSync, readFileSync } from "node:fs"
+import { type BigIntStats, lstatSync, readdirSync } from "node:fs"
 import { eventOf, updateStatusEvent } from "../domain/events.ts"
 import { type FileStat, fingerprintOf } from "../domain/file-fingerprint.ts"
 import { optDirOf, parseUnitName } from "../domain/juju-environment.ts"
 import { newestRunRecord } from "../domain/run-record-names.ts"
 import { jobJournalPath, unitRecordPath } from "../domain/script-paths.ts"
+import { maxRecordBytes } from "../domain/trusted-file.ts"
+import { readTrustedFile } from "./descriptors.ts"
 
 // update-status, the most frequent event, before the program is loaded, in plain Node: when
 // the program would find nothing to do, the hook ends here, with no hook-tool call and
@@ -77,9 +79,11 @@ export const nothingToDo = (env: Readonly<Record<string, string | undefined>>): 
   const optDir = optDirOf(env)
   if (unit === undefined || optDir === undefined) return false
   try {
-    const record: RecordRead = JSON.parse(
-      readFileSync(unitRecordPath(optDir, unit.appName, unit.unitNumber), "utf8"),
-    )
+    // As the program reads it (src/layers/UnitRecords.ts): a marker the charm did not write
+    // (another user's, a FIFO that would block the read) is no record.
+    const data = readTrustedFile(unitRecordPath(optDir, unit.appName, unit.unitNumber), maxRecordBytes)
+    if (data === undefined) return false
+    const record: RecordRead = JSON.parse(new TextDecoder().decode(data))
     return (
       record.waitingForSecret === null &&
       Array.isArray(record.files) &&

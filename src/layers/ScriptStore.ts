@@ -15,12 +15,15 @@ import {
   operatorScriptsDirectory,
   runnerInterpreter,
   runnerSettingsPath,
+  runsDirectory,
+  runsRootDirectory,
   scriptPath,
   scriptsDirectory,
   unitsDirectory,
 } from "../domain/script-paths.ts"
 import type { Script } from "../domain/scripts.ts"
 import runnerSource from "../runner/runner.py"
+import { Descriptors } from "./Descriptors.ts"
 import { fileStatOf, list, lstatIfAny, remove, step, writeAtomically } from "./disk-steps.ts"
 import { JujuContext } from "./JujuContext.ts"
 
@@ -100,6 +103,7 @@ export class ScriptStore extends Context.Service<
     ScriptStore,
     Effect.gen(function* () {
       const fs = yield* FileSystem.FileSystem
+      const descriptors = yield* Descriptors
       const { optDir, appName, unitNumber } = yield* JujuContext
       const directory = scriptsDirectory(optDir, appName)
       const operatorDirectory = operatorScriptsDirectory(optDir, appName)
@@ -114,14 +118,19 @@ export class ScriptStore extends Context.Service<
 
       /**
        * Creates `path` if needed, owned by this user with `mode`. A link planted there is
-       * refused, never followed; an existing directory with another mode or owner is repaired.
+       * refused, never followed. A directory another user owns, or with another mode (others
+       * may write to it), was not made as the charm makes it: it is made this user's with `mode`
+       * through a descriptor opened without following a link, so that a link or file swapped
+       * in after the look fails rather than being changed. `create: false` only takes over a
+       * directory that is there (the runner makes its own).
        */
       const ensureDirectory = Effect.fnUntraced(function* (
         path: string,
-        { mode = directoryMode, parents = false } = {},
+        { mode = directoryMode, parents = false, create = true } = {},
       ) {
         const found = yield* lstatIfAny(fs, path)
         if (Option.isNone(found)) {
+          if (!create) return
           // `parents`: /opt itself may be missing on a bare machine (or a test's stand-in).
           if (parents) yield* step("create directory", path, fs.makeDirectory(path, { recursive: true }))
           else yield* step("create directory", path, fs.makeDirectory(path, { mode }))
@@ -135,10 +144,18 @@ export class ScriptStore extends Context.Service<
         } else if ((found.value.mode & 0o7777) === mode && !ownedByOthers(found.value)) {
           return
         }
-        if (Option.isSome(found) && ownedByOthers(found.value))
-          yield* step("chown", path, fs.chown(path, uid, gid))
-        // The umask may have narrowed a new directory's mode; a wider one lets others rewrite scripts.
-        yield* step("chmod", path, fs.chmod(path, mode))
+        // Also for a new one: the umask may have narrowed its mode.
+        yield* step("take over", path, descriptors.claimDirectory(path, { uid, gid, mode }))
+      })
+
+      /**
+       * The runner's records, whose directories another user may have made first (when they
+       * could write to /opt before the first install): taken over, never created here.
+       */
+      const takeOverRuns = Effect.gen(function* () {
+        yield* ensureDirectory(runsRootDirectory(optDir, appName), { mode: scriptMode, create: false })
+        for (const option of scriptOptions)
+          yield* ensureDirectory(runsDirectory(optDir, appName, option), { mode: scriptMode, create: false })
       })
 
       /** Writes `content` at `path` with `mode`, unless the file there is already exactly that. */
@@ -185,6 +202,7 @@ export class ScriptStore extends Context.Service<
         yield* ensureDirectory(operatorDirectory, { mode: scriptMode })
         yield* ensureDirectory(credentialsDir, { mode: scriptMode })
         yield* ensureDirectory(units)
+        yield* takeOverRuns
         if (Option.isNone(yield* lstatIfAny(fs, unitMarker))) {
           yield* step(
             "write",

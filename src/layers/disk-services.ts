@@ -1,4 +1,5 @@
 import * as Layer from "effect/Layer"
+import { InstalledCredentials } from "./InstalledCredentials.ts"
 import { JobJournals } from "./JobJournals.ts"
 import { RunRecords } from "./RunRecords.ts"
 import { ScriptStore } from "./ScriptStore.ts"
@@ -12,5 +13,6 @@ export const diskServices = Layer.mergeAll(
   ScriptStore.layer,
   RunRecords.layer,
   UnitRecords.layer,
+  InstalledCredentials.layer,
   JobJournals.layer,
 )

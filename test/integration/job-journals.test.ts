@@ -8,6 +8,7 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { emptyJournal, type JobJournal, maxJournalBytes } from "../../src/domain/job-journal.ts"
+import { Descriptors } from "../../src/layers/Descriptors.ts"
 import { JobJournals } from "../../src/layers/JobJournals.ts"
 import runnerSource from "../../src/runner/runner.py"
 import { jujuContext } from "../support/juju-context.ts"
@@ -21,6 +22,7 @@ const withJournals = <A, E>(f: (journals: JobJournals["Service"], path: string) 
       JobJournals,
       JobJournals.layer.pipe(
         Layer.provide(NodeFileSystem.layer),
+        Layer.provide(Descriptors.layer),
         Layer.provide(jujuContext({ optDir: opt })),
       ),
     )
@@ -52,7 +54,7 @@ describe("JobJournals (live)", () => {
       Effect.gen(function* () {
         assert.deepStrictEqual(yield* journals.read, emptyJournal)
         assert.strictEqual(yield* journals.fingerprint, "absent")
-        writeFileSync(path, JSON.stringify(oneBackup))
+        writeFileSync(path, JSON.stringify(oneBackup), { mode: 0o600 })
         assert.deepStrictEqual(yield* journals.read, oneBackup)
         const first = yield* journals.fingerprint
         writeFileSync(`${path}.new`, JSON.stringify(emptyJournal))

@@ -20,6 +20,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Layer } from "effect"
 import { scriptOptions } from "../../src/domain/options.ts"
 import type { Script } from "../../src/domain/scripts.ts"
+import { Descriptors } from "../../src/layers/Descriptors.ts"
 import { type Credentials, ScriptStore } from "../../src/layers/ScriptStore.ts"
 
 const none: Credentials = { _tag: "None" }
@@ -34,7 +35,7 @@ const storeOf = (opt: string, unitNumber = 0) =>
   Effect.provide(
     ScriptStore,
     ScriptStore.layer.pipe(
-      Layer.provide(NodeFileSystem.layer),
+      Layer.provide(Layer.merge(NodeFileSystem.layer, Descriptors.layer)),
       Layer.provide(jujuContext({ optDir: opt, unitNumber })),
     ),
   )
@@ -107,8 +108,8 @@ describe("ScriptStore (live)", () => {
           const ops = join(dir, "../operator-scripts")
           const path = join(ops, "run-before-backup")
           const before = statSync(path).ino
-          writeFileSync(join(dir, "run-before-backup.tmp-123-abc"), "partial")
-          writeFileSync(join(ops, "run-before-backup.tmp-123-abc"), "partial")
+          writeFileSync(join(dir, ".tmp-123-abc"), "partial")
+          writeFileSync(join(ops, ".tmp-123-abc"), "partial")
           yield* store.install({
             scripts: [{ option: "run-before-backup", content: "#!/bin/sh\necho new\n" }],
             timeout: undefined,
