@@ -54,7 +54,7 @@ describe("credentials from a secret", () => {
     })
     const result = u.hook("config-changed")
     assert.strictEqual(result.code, 0, result.stderr)
-    assert.deepStrictEqual(result.state.status, { status: "active", message: "" })
+    assert.deepStrictEqual(result.state.status, { status: "active", message: "no backup yet" })
     assert.deepStrictEqual(readdirSync(credentials(u)), [key])
     assert.strictEqual(readFileSync(`${credentials(u)}/${key}`, "utf8"), "s3cret")
   })
