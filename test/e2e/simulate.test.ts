@@ -121,6 +121,7 @@ describe("npm run simulate", { timeout: 600_000 }, () => {
     const values: Record<string, string> = {
       fileset: "/srv/a, /srv/b",
       "script-timeout": "30m",
+      "backup-max-age": "26h",
       credentials: "secret:cq1k2l3m4n5o6p7q8r9s",
     }
     const all = report(options.map((key) => `--config=${key}=${values[key] ?? "#!/bin/sh\necho hi\n"}`))
@@ -316,7 +317,7 @@ describe("npm run simulate", { timeout: 600_000 }, () => {
     const text = simulate(["--then", "update-status"])
     assert.include(
       text.stdout,
-      "== 2. event update-status\nexit code: 0\nunit status: active (unchanged)\ndatabags: unchanged\nfiles: unchanged\nhook-tool calls (0):\n",
+      "== 2. event update-status\nexit code: 0\nunit status: active \"no backup yet\" (unchanged)\ndatabags: unchanged\nfiles: unchanged\nhook-tool calls (0):\n",
     )
   })
 
@@ -379,8 +380,8 @@ describe("npm run simulate", { timeout: 600_000 }, () => {
       assert.match(section, new RegExp(`\\n {6}e\\.g\\. .*--${flag}\\b`), flag)
     }
     // What the charm declares, read from charmcraft.yaml.
-    assert.include(help.stdout, "Actions: run-script, show-runs")
-    assert.include(help.stdout, "script-timeout, credentials")
+    assert.include(help.stdout, "Actions: run-script, show-runs, show-backups")
+    assert.include(help.stdout, "script-timeout, backup-max-age, credentials")
   })
 
   for (const [args, problem] of [
