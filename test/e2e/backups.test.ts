@@ -4,7 +4,7 @@
 import { spawnSync } from "node:child_process"
 import { readFileSync, writeFileSync } from "node:fs"
 import { afterEach, assert, describe, it } from "vitest"
-import { backupRelation, CharmUnit } from "../support/charm-unit.ts"
+import { backupRelation, CharmUnit, expectOk } from "../support/charm-unit.ts"
 
 const units: Array<CharmUnit> = []
 afterEach(() => {
@@ -19,7 +19,7 @@ const configured = (extra: Record<string, string> = {}) => {
   })
   units.push(u)
   const first = u.hook("config-changed")
-  assert.strictEqual(first.code, 0, first.stderr)
+  expectOk(first)
   return u
 }
 
@@ -87,7 +87,7 @@ describe("the last backup in the status", () => {
       }),
     )
     const stale = u.hook("update-status")
-    assert.strictEqual(stale.code, 0, stale.stderr)
+    expectOk(stale)
     assert.deepStrictEqual(tools(u), ["status-set"])
     assert.deepStrictEqual(stale.state.status, {
       status: "blocked",
@@ -105,7 +105,7 @@ describe("the last backup in the status", () => {
   it("run-script is no backup: the action's run leaves the journal alone", () => {
     const u = configured()
     const ran = u.runAction("run-script", { name: "run-before-backup" })
-    assert.strictEqual(ran.code, 0, ran.stderr)
+    expectOk(ran)
     assert.deepStrictEqual(u.state.status, { status: "active", message: "no backup yet" })
     assert.throws(() => journalOf(u))
   })
@@ -118,7 +118,7 @@ describe("show-backups", () => {
     baculaRuns(u, "run-after-backup")
     baculaRuns(u, "run-before-backup", { FAIL: "/" })
     const shown = u.runAction("show-backups")
-    assert.strictEqual(shown.code, 0, shown.stderr)
+    expectOk(shown)
     assert.deepStrictEqual(tools(u), ["action-set"])
     const results = shown.state.action?.results as Record<string, Record<string, unknown>>
     const backup = results.backup as Record<string, Record<string, string>>

@@ -220,7 +220,7 @@ describe("config-changed", () => {
     assert.isFalse(existsSync(u.operatorScript("run-before-backup")))
     // A Director not yet reloaded runs it as before: it succeeds, as bacula-fd's no-op would.
     const ran = spawnSync(u.scriptPath("run-before-backup"), [], { encoding: "utf8" })
-    assert.strictEqual(ran.status, 0, ran.stderr)
+    expectOk(ran, "the runner")
     assert.strictEqual(ran.stdout + ran.stderr, "")
   })
 

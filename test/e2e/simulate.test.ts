@@ -317,7 +317,7 @@ describe("npm run simulate", { timeout: 600_000 }, () => {
     const text = simulate(["--then", "update-status"])
     assert.include(
       text.stdout,
-      "== 2. event update-status\nexit code: 0\nunit status: active \"no backup yet\" (unchanged)\ndatabags: unchanged\nfiles: unchanged\nhook-tool calls (0):\n",
+      '== 2. event update-status\nexit code: 0\nunit status: active "no backup yet" (unchanged)\ndatabags: unchanged\nfiles: unchanged\nhook-tool calls (0):\n',
     )
   })
 

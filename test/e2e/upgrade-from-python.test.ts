@@ -102,7 +102,7 @@ describe("upgrade from the Python charm", () => {
       assert.strictEqual(statSync(pythonDir(u, n)).mode & 0o777, 0o700)
       // Bacula starts a job through the new path: the Director has reloaded; the old ones go.
       const job = spawnSync(u.scriptPath("run-before-restore"), [], { encoding: "utf8" })
-      assert.strictEqual(job.status, 0, job.stderr)
+      expectOk(job, "the runner")
       assert.deepStrictEqual(readdirSync(join(u.optDir, "backup-integrator-charm")), ["backup-integrator"])
     }
     assert.deepStrictEqual(appBag(leader.state, "backup:3"), newBag)

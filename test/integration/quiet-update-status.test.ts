@@ -42,11 +42,11 @@ describe("update-status before the program is loaded", () => {
     u.update((s) => {
       s.config = { ...s.config, "backup-max-age": "26h" }
     })
-    assert.strictEqual(u.hook("config-changed").code, 0)
+    expectOk(u.hook("config-changed"))
     assert.isTrue(quiet())
     spawnSync(u.scriptPath("run-before-restore"), [], { stdio: "ignore" })
     assert.isFalse(quiet(), "a new job in the journal")
-    assert.strictEqual(u.hook("update-status").code, 0)
+    expectOk(u.hook("update-status"))
     assert.isTrue(quiet())
     const record = `${u.optDir}/backup-integrator-charm/backup-integrator/units/0`
     const kept = JSON.parse(readFileSync(record, "utf8"))
