@@ -32,8 +32,7 @@ export class JobJournals extends Context.Service<
       const { optDir, appName } = yield* JujuContext
       const path = jobJournalPath(optDir, appName)
       return JobJournals.of({
-        // Only a journal the runner wrote counts (src/domain/trusted-file.ts): never through a
-        // link, never blocking on a FIFO, at most maxJournalBytes.
+        // Only a journal the runner wrote (src/domain/trusted-file.ts): never a link, a FIFO, another user's.
         read: Effect.map(step("read", path, descriptors.readTrusted(path, maxJournalBytes)), (data) =>
           Option.getOrElse(
             Option.flatMap(data, (bytes) => decode(new TextDecoder().decode(bytes))),

@@ -21,8 +21,7 @@ const withJournals = <A, E>(f: (journals: JobJournals["Service"], path: string) 
     const journals = yield* Effect.provide(
       JobJournals,
       JobJournals.layer.pipe(
-        Layer.provide(NodeFileSystem.layer),
-        Layer.provide(Descriptors.layer),
+        Layer.provide(Layer.merge(NodeFileSystem.layer, Descriptors.layer)),
         Layer.provide(jujuContext({ optDir: opt })),
       ),
     )

@@ -21,11 +21,12 @@ describe("backup-max-age", () => {
     assert.deepStrictEqual(parseBackupMaxAge(undefined), Result.succeed(undefined))
     assert.deepStrictEqual(parseBackupMaxAge(" "), Result.succeed(undefined))
     assert.deepStrictEqual(parseBackupMaxAge("26h"), Result.succeed(26 * 3600))
-    assert.deepStrictEqual(parseBackupMaxAge("8784h"), Result.succeed(8784 * 3600))
+    assert.deepStrictEqual(parseBackupMaxAge("8d"), Result.succeed(8 * 24 * 3600))
+    assert.deepStrictEqual(parseBackupMaxAge("366d"), Result.succeed(366 * 24 * 3600))
     for (const [text, reason] of [
-      ["1d", "expected a duration such as 30m, 1h30m or 90s"],
+      ["1w", "expected a duration such as 30m, 1h30m or 90s"],
       ["0s", "must be longer than 0s"],
-      ["8785h", "longer than 366 days"],
+      ["366d1s", "longer than 366 days"],
     ] as const) {
       const parsed = parseBackupMaxAge(text)
       assert.isTrue(Result.isFailure(parsed) && parsed.failure.reason === reason, text)
@@ -148,7 +149,7 @@ describe("update-status and the backups", () => {
       assert.deepStrictEqual(off.model.status, { status: "active", message: "no backup yet" })
       const bad = yield* runEvent({
         ...next(off.model, "config-changed"),
-        config: { ...config, "backup-max-age": "1d" },
+        config: { ...config, "backup-max-age": "1w" },
       })
       assert.deepStrictEqual(bad.model.status, {
         status: "blocked",
