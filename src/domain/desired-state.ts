@@ -1,4 +1,5 @@
 import * as Result from "effect/Result"
+import { parseBackupMaxAge } from "./backup-max-age.ts"
 import { parseCredentialsUri } from "./credentials.ts"
 import type { ConfigFailure } from "./failures.ts"
 import { parseFileset } from "./fileset.ts"
@@ -15,6 +16,8 @@ export interface DesiredState {
   readonly fileset: ReadonlyArray<string>
   readonly scripts: ReadonlyArray<Script>
   readonly timeout: number | undefined
+  /** How long without a successful backup the unit may go (seconds; undefined: no check). */
+  readonly maxAge: number | undefined
   /** The secret whose keys the scripts get as files, if any. */
   readonly credentials: string | undefined
   /** `metrics-directory`; undefined: Debian's node exporter's. */
@@ -23,20 +26,23 @@ export interface DesiredState {
 
 /**
  * The configuration checked in the spec's order: fileset first, then each run-* option, then
- * `script-timeout`, then `credentials`, then `metrics-directory`.
+ * `script-timeout`, then `backup-max-age`, then `credentials`, then `metrics-directory`.
  */
 export const desiredStateOf = (config: CharmConfigValues): Result.Result<DesiredState, ConfigFailure> =>
   Result.flatMap(parseFileset(config.fileset), (fileset) =>
     Result.flatMap(parseScripts(config), (scripts) =>
       Result.flatMap(parseScriptTimeout(config["script-timeout"]), (timeout) =>
-        Result.flatMap(parseCredentialsUri(config.credentials), (credentials) =>
-          Result.map(parseMetricsDirectory(config["metrics-directory"]), (metricsDirectory) => ({
-            fileset,
-            scripts,
-            timeout,
-            credentials,
-            metricsDirectory,
-          })),
+        Result.flatMap(parseBackupMaxAge(config["backup-max-age"]), (maxAge) =>
+          Result.flatMap(parseCredentialsUri(config.credentials), (credentials) =>
+            Result.map(parseMetricsDirectory(config["metrics-directory"]), (metricsDirectory) => ({
+              fileset,
+              scripts,
+              timeout,
+              maxAge,
+              credentials,
+              metricsDirectory,
+            })),
+          ),
         ),
       ),
     ),

@@ -29,6 +29,11 @@ export class InvalidScriptTimeout extends Schema.TaggedError<InvalidScriptTimeou
   reason: Schema.String,
 }) {}
 
+/** `backup-max-age` is set but is not a duration the check can keep. */
+export class InvalidBackupMaxAge extends Schema.TaggedError<InvalidBackupMaxAge>()("InvalidBackupMaxAge", {
+  reason: Schema.String,
+}) {}
+
 /** `metrics-directory` is not an absolute path the runner can write in. */
 export class InvalidMetricsDirectory extends Schema.TaggedError<InvalidMetricsDirectory>()(
   "InvalidMetricsDirectory",
@@ -102,6 +107,7 @@ export const ConfigFailure = Schema.Union([
   InvalidFileset,
   InvalidScript,
   InvalidScriptTimeout,
+  InvalidBackupMaxAge,
   InvalidCredentials,
   InvalidMetricsDirectory,
 ])

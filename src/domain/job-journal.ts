@@ -39,9 +39,13 @@ export type Job = typeof Job.Type
 
 const Count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 
-/** The jobs of one kind, the newest first (at most 30), and running totals since the journal began. */
+/**
+ * The jobs of one kind, the newest first (at most 30), running totals since the journal
+ * began, and when the newest success ended, which outlives the jobs kept.
+ */
 export const JobsOfKind = Schema.Struct({
   counts: Schema.Struct({ succeeded: Count, failed: Count }),
+  lastSuccess: Schema.NullOr(Schema.String),
   jobs: Schema.Array(Job),
 })
 export type JobsOfKind = typeof JobsOfKind.Type
@@ -63,8 +67,8 @@ export type JobKind = (typeof jobKinds)[number]
 /** No job recorded yet. */
 export const emptyJournal: JobJournal = {
   version: 1,
-  backup: { counts: { succeeded: 0, failed: 0 }, jobs: [] },
-  restore: { counts: { succeeded: 0, failed: 0 }, jobs: [] },
+  backup: { counts: { succeeded: 0, failed: 0 }, lastSuccess: null, jobs: [] },
+  restore: { counts: { succeeded: 0, failed: 0 }, lastSuccess: null, jobs: [] },
 }
 
 /** Longest journal read: 30 jobs of each kind take some 40 KB; anything far larger is not one. */

@@ -22,6 +22,7 @@ export const CharmConfigValues = Schema.Struct({
   "run-before-restore": Schema.optionalKey(Schema.String),
   "run-after-restore": Schema.optionalKey(Schema.String),
   "script-timeout": Schema.optionalKey(Schema.String),
+  "backup-max-age": Schema.optionalKey(Schema.String),
   /** A secret URI (`type: secret`). */
   credentials: Schema.optionalKey(Schema.String),
   "metrics-directory": Schema.optionalKey(Schema.String),

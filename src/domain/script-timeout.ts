@@ -7,26 +7,38 @@ const units = { d: 24 * 3600, h: 3600, m: 60, s: 1 } as const
 export const maxScriptTimeout = 7 * 24 * 3600
 
 /**
- * `script-timeout`: how long a run-* script may take before the runner stops it, written as
- * a duration (`30m`, `1h30m`, `90s`, `7d`: days, hours, minutes, seconds, each at most once
- * and in that order). Unset or blank means no limit, as without the option. In whole seconds.
- * Any number of digits: a duration too long is refused naming the limit, not the form.
+ * A duration option (`30m`, `1h30m`, `90s`, `7d`: days, hours, minutes, seconds, each at
+ * most once and in that order), in whole seconds, more than 0 and at most `max` (`maxText`
+ * says it). Unset or blank means none. Any number of digits: a duration too long is refused
+ * naming the limit, not the form. A failure is the reason, for the option's own typed failure.
  */
-export const parseScriptTimeout = (
+export const parseDuration = (
   value: string | undefined,
-): Result.Result<number | undefined, InvalidScriptTimeout> => {
+  max: number,
+  maxText: string,
+): Result.Result<number | undefined, string> => {
   if (value === undefined || value.trim() === "") return Result.succeed(undefined)
   const match = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(value.trim())
-  if (match === null || match[0] === "") {
-    return Result.fail(new InvalidScriptTimeout({ reason: "expected a duration such as 30m, 1h30m or 90s" }))
-  }
+  if (match === null || match[0] === "") return Result.fail("expected a duration such as 30m, 1h30m or 90s")
   const [, days = "0", hours = "0", minutes = "0", seconds = "0"] = match
   const total =
     Number(days) * units.d + Number(hours) * units.h + Number(minutes) * units.m + Number(seconds) * units.s
-  if (total === 0) return Result.fail(new InvalidScriptTimeout({ reason: "must be longer than 0s" }))
-  if (total > maxScriptTimeout) return Result.fail(new InvalidScriptTimeout({ reason: "longer than 7 days" }))
+  if (total === 0) return Result.fail("must be longer than 0s")
+  if (total > max) return Result.fail(`longer than ${maxText}`)
   return Result.succeed(total)
 }
+
+/**
+ * `script-timeout`: how long a run-* script may take before the runner stops it. Unset or
+ * blank means no limit, as without the option.
+ */
+export const parseScriptTimeout = (
+  value: string | undefined,
+): Result.Result<number | undefined, InvalidScriptTimeout> =>
+  Result.mapError(
+    parseDuration(value, maxScriptTimeout, "7 days"),
+    (reason) => new InvalidScriptTimeout({ reason }),
+  )
 
 /** Seconds as the option writes them: `1h30m`, `45s`. The runner (src/runner/runner.py) writes them alike. */
 export const durationText = (total: number): string => {

@@ -5,7 +5,8 @@ import { UnitStatus } from "./unit-status.ts"
  * What a unit's last reconcile left, kept in its marker file (`units/<n>`): what update-status
  * checks instead of reconciling again, since nothing Juju knows changes without an event of
  * its own. The hook's entry reads it too, before the program is loaded
- * (src/entry/quiet-update-status.ts): `waitingForSecret`, `files` and `runs` are read there as well.
+ * (src/entry/quiet-update-status.ts): `waitingForSecret`, `files`, `runs`, `journal` and
+ * `deadline` are read there as well.
  */
 export const UnitRecord = Schema.Struct({
   version: Schema.Literal(1),
@@ -19,5 +20,15 @@ export const UnitRecord = Schema.Struct({
   files: Schema.Array(Schema.Struct({ path: Schema.String, fingerprint: Schema.String })),
   /** By installed script, the runs directory and its newest record when the status was set. */
   runs: Schema.Array(Schema.Struct({ directory: Schema.String, newest: Schema.NullOr(Schema.String) })),
+  /** The job journal's fingerprint when the status was set: a job's run changes it. */
+  journal: Schema.String,
+  /** The end of the last successful backup the journal held then (ISO), if any. */
+  lastBackup: Schema.NullOr(Schema.String),
+  /** `backup-max-age` in seconds, as the last reconcile read it; null: no check. */
+  maxAge: Schema.NullOr(Schema.Number),
+  /** When the check began (the first status with `backup-max-age` set): its start before any backup. */
+  checkSince: Schema.NullOr(Schema.String),
+  /** When the status changes by itself (the last backup grows older than `backup-max-age`), while that is ahead. */
+  deadline: Schema.NullOr(Schema.String),
 })
 export type UnitRecord = typeof UnitRecord.Type

@@ -4,6 +4,7 @@ import { shortSecretUri } from "./credentials.ts"
 import { displayJson, hiddenEscaped } from "./display-json.ts"
 import type { InvalidFileset, ReconcileStop, ScriptProblem } from "./failures.ts"
 import { outcomeText, type RunRecord, succeeded, whenText } from "./run-record.ts"
+import { durationText } from "./script-timeout.ts"
 
 /** A unit status as `status-set` takes it. */
 export const UnitStatus = Schema.Struct({
@@ -72,6 +73,8 @@ export const statusOf: (stop: ReconcileStop) => UnitStatus = Match.type<Reconcil
       ({ status: "blocked", message: `invalid ${option}: ${scriptProblemText[problem]}` }) as const,
     InvalidScriptTimeout: ({ reason }) =>
       ({ status: "blocked", message: `invalid script-timeout: ${reason}` }) as const,
+    InvalidBackupMaxAge: ({ reason }) =>
+      ({ status: "blocked", message: `invalid backup-max-age: ${reason}` }) as const,
     InvalidCredentials: () =>
       ({
         status: "blocked",
@@ -103,6 +106,24 @@ export const statusOf: (stop: ReconcileStop) => UnitStatus = Match.type<Reconcil
 const failedRunText = (record: RunRecord): string =>
   `${record.script} ${record.timedOut ? outcomeText(record) : `failed (${outcomeText(record)})`} at ${whenText(record.ended)}`
 
+/** What the status says of backups: the last success, and `backup-max-age` if set. */
+export interface BackupCheck {
+  /** The end of the last successful backup (ISO), if any. */
+  readonly lastBackup: string | null
+  /** `backup-max-age`, seconds; null: no check. */
+  readonly maxAge: number | null
+  /** When the check began: what the age counts from before the first success. */
+  readonly checkSince: string | null
+  /** Now, in ms since 1970. */
+  readonly now: number
+}
+
+/** When the last backup grows older than `backup-max-age` (ms since 1970); undefined: no check. */
+export const backupDeadline = ({ lastBackup, maxAge, checkSince }: BackupCheck): number | undefined => {
+  const since = lastBackup ?? checkSince
+  return maxAge === null || since === null ? undefined : Date.parse(since) + maxAge * 1000
+}
+
 /**
  * A message made of a record's fields, held to what every message is (one line, at most
  * `maxMessageLength` characters, nothing hidden) whatever a record holds: the record's schema
@@ -117,18 +138,38 @@ const boundedMessage = (message: string): string => {
 
 /**
  * What the unit shows: what reconcile reached and, when that is active, the scripts whose
- * last run failed or timed out (the most recent first), until each next succeeds. A
- * configuration or relation problem comes first: it is what to fix first.
+ * last run failed or timed out (the most recent first), until each next succeeds; else, past
+ * `backup-max-age`, since when no backup succeeded; else when the last one did. A
+ * configuration, relation or credentials problem comes first: it is what to fix first. A
+ * failed script comes before a missing backup: it names the cause (a failing
+ * run-before-backup fails every backup).
  */
-export const shownStatus = (reconciled: UnitStatus, lastRuns: ReadonlyArray<RunRecord>): UnitStatus => {
+export const shownStatus = (
+  reconciled: UnitStatus,
+  lastRuns: ReadonlyArray<RunRecord>,
+  backups: BackupCheck,
+): UnitStatus => {
   if (reconciled.status !== "active") return reconciled
   const [latest, ...others] = lastRuns
     .filter((record) => !succeeded(record))
     .sort((a, b) => b.ended.localeCompare(a.ended))
-  if (latest === undefined) return reconciled
-  const more = others.length === 0 ? "" : `, ${others.length} more failing`
+  if (latest !== undefined) {
+    const more = others.length === 0 ? "" : `, ${others.length} more failing`
+    return {
+      status: "blocked",
+      message: boundedMessage(`${failedRunText(latest)}${more}; see action show-runs`),
+    }
+  }
+  const deadline = backupDeadline(backups)
+  const since = backups.lastBackup ?? backups.checkSince
+  if (deadline !== undefined && backups.now >= deadline && since !== null && backups.maxAge !== null) {
+    return {
+      status: "blocked",
+      message: `no successful backup since ${whenText(since)} (backup-max-age ${durationText(backups.maxAge)})`,
+    }
+  }
   return {
-    status: "blocked",
-    message: boundedMessage(`${failedRunText(latest)}${more}; see action show-runs`),
+    status: "active",
+    message: backups.lastBackup === null ? "no backup yet" : `last backup ${whenText(backups.lastBackup)}`,
   }
 }

@@ -3,7 +3,7 @@ import { eventOf, updateStatusEvent } from "../domain/events.ts"
 import { type FileStat, fingerprintOf } from "../domain/file-fingerprint.ts"
 import { optDirOf, parseUnitName } from "../domain/juju-environment.ts"
 import { newestRunRecord } from "../domain/run-record-names.ts"
-import { unitRecordPath } from "../domain/script-paths.ts"
+import { jobJournalPath, unitRecordPath } from "../domain/script-paths.ts"
 import { maxRecordBytes } from "../domain/trusted-file.ts"
 import { readTrustedFile } from "./descriptors.ts"
 
@@ -58,12 +58,16 @@ interface RecordRead {
   readonly waitingForSecret?: unknown
   readonly files?: ReadonlyArray<{ readonly path: string; readonly fingerprint: string }>
   readonly runs?: ReadonlyArray<{ readonly directory: string; readonly newest: string | null }>
+  readonly journal?: unknown
+  readonly deadline?: unknown
 }
 
 /**
  * True when this hook is update-status and the unit's record of its last reconcile still
- * holds (src/domain/unit-record.ts): no secret waited for, every file installed as it was left, no new run
- * recorded. Anything else, or anything unexpected, is false: the program runs and decides.
+ * holds (src/domain/unit-record.ts): no secret waited for, every file installed as it was
+ * left, no new run recorded, the job journal unchanged, and the moment `backup-max-age`
+ * passes, if any, still ahead. Anything else, or anything unexpected, is false: the program
+ * runs and decides.
  */
 export const nothingToDo = (env: Readonly<Record<string, string | undefined>>): boolean => {
   if (
@@ -85,7 +89,10 @@ export const nothingToDo = (env: Readonly<Record<string, string | undefined>>): 
       Array.isArray(record.files) &&
       Array.isArray(record.runs) &&
       record.files.every(({ path, fingerprint }) => fingerprintOf(fileStat(path)) === fingerprint) &&
-      record.runs.every(({ directory, newest }) => newestRunRecord(entries(directory)) === newest)
+      record.runs.every(({ directory, newest }) => newestRunRecord(entries(directory)) === newest) &&
+      record.journal === fingerprintOf(fileStat(jobJournalPath(optDir, unit.appName))) &&
+      (record.deadline === null ||
+        (typeof record.deadline === "string" && Date.now() < Date.parse(record.deadline)))
     )
   } catch {
     return false

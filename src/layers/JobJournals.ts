@@ -18,7 +18,7 @@ const decode = Schema.decodeUnknownOption(Schema.fromJsonString(JobJournal))
 export class JobJournals extends Context.Service<
   JobJournals,
   {
-    /** The journal; empty when there is none yet, or the file is not one. */
+    /** The journal; empty when there is none yet, or the file is not one the runner wrote. */
     readonly read: Effect.Effect<JobJournal, ScriptStoreError>
     /** Its fingerprint (src/domain/file-fingerprint.ts): a job's run changes it. */
     readonly fingerprint: Effect.Effect<string, ScriptStoreError>

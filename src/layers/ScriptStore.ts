@@ -53,6 +53,8 @@ export interface Installation {
   readonly credentials: Credentials
   /** The textfile directories the runner writes its metrics in, those that exist. */
   readonly metricsDirectories: ReadonlyArray<string>
+  /** `backup-max-age` in seconds, the metrics' deadline; undefined: the runner's default (26h). */
+  readonly backupMaxAge: number | undefined
 }
 
 /** A runner installed on this machine, at the path the leader publishes for its option. */
@@ -207,6 +209,7 @@ export class ScriptStore extends Context.Service<
         timeout,
         credentials,
         metricsDirectories,
+        backupMaxAge,
       }: Installation) {
         yield* ensureDirectory(charmDirectory(optDir), { parents: true })
         yield* ensureDirectory(ownDirectory)
@@ -227,6 +230,7 @@ export class ScriptStore extends Context.Service<
           ...(timeout === undefined ? {} : { timeout }),
           ...(credentials._tag === "None" ? {} : { credentials: credentialsDir }),
           metricsDirectories,
+          ...(backupMaxAge === undefined ? {} : { backupMaxAge }),
         }
         yield* installFile(settings, `${JSON.stringify(runnerSettings)}\n`, 0o600)
         // The scripts first: a runner whose script is missing takes its option as unset.

@@ -5,6 +5,7 @@ import { JujuContext } from "../layers/JujuContext.ts"
 import { reconcileAndReport } from "./reconcile-and-report.ts"
 import { removeUnit } from "./remove-unit.ts"
 import { runScript } from "./run-script.ts"
+import { showBackups } from "./show-backups.ts"
 import { showRuns } from "./show-runs.ts"
 import { updateStatus } from "./update-status.ts"
 
@@ -21,6 +22,7 @@ export const handleEvent = Effect.gen(function* () {
   if (event === removeEvent) return yield* removeUnit
   if (action === "run-script") return yield* runScript
   if (action === "show-runs") return yield* showRuns
+  if (action === "show-backups") return yield* showBackups
   if (action !== undefined) return yield* (yield* ActionContext).fail(`unknown action ${action}`)
   if (event === updateStatusEvent) return yield* updateStatus
   yield* reconcileAndReport

@@ -1,18 +1,25 @@
 import * as Effect from "effect/Effect"
+import * as Result from "effect/Result"
+import { desiredStateOf } from "../domain/desired-state.ts"
 import { active, statusOf } from "../domain/unit-status.ts"
+import { CharmConfig } from "../layers/CharmConfig.ts"
 import { UnitRecords } from "../layers/UnitRecords.ts"
 import { publishCosAgent } from "./publish-cos-agent.ts"
 import { reconcile } from "./reconcile.ts"
 import { reportStatus } from "./report-status.ts"
 
 /**
- * Hands COS its rules when that is due (whatever the configuration), reconciles, then shows
- * the outcome as the unit status and records it for update-status.
+ * Hands COS its rules when that is due (whatever the configuration), reads and checks the
+ * configuration, reconciles, then shows the outcome as the unit status and records it for
+ * update-status. While the configuration is bad nothing is written, so backups go on with the
+ * last good spec.
  */
 export const reconcileAndReport = Effect.gen(function* () {
   yield* publishCosAgent
   const last = yield* (yield* UnitRecords).read
-  const { status, waitingForSecret } = yield* reconcile.pipe(
+  const desired = desiredStateOf(yield* (yield* CharmConfig).get)
+  const { status, waitingForSecret } = yield* Effect.fromResult(desired).pipe(
+    Effect.flatMap(reconcile),
     Effect.as({ status: active, waitingForSecret: null }),
     Effect.catchTag(
       [
@@ -20,6 +27,7 @@ export const reconcileAndReport = Effect.gen(function* () {
         "InvalidFileset",
         "InvalidScript",
         "InvalidScriptTimeout",
+        "InvalidBackupMaxAge",
         "InvalidCredentials",
         "InvalidMetricsDirectory",
         "RunnerUnavailable",
@@ -36,5 +44,6 @@ export const reconcileAndReport = Effect.gen(function* () {
         }),
     ),
   )
-  yield* reportStatus({ reconciled: status, waitingForSecret }, last, { always: true })
+  const maxAge = Result.isSuccess(desired) ? (desired.success.maxAge ?? null) : null
+  yield* reportStatus({ reconciled: status, waitingForSecret, maxAge }, last, { always: true })
 })

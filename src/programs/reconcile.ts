@@ -1,9 +1,8 @@
 import * as Effect from "effect/Effect"
-import { desiredStateOf } from "../domain/desired-state.ts"
+import type { DesiredState } from "../domain/desired-state.ts"
 import { NotLeader, RelationMissing, RunnerUnavailable } from "../domain/failures.ts"
 import { metricsDirectoriesOf } from "../domain/metrics-directory.ts"
 import { runnerInterpreter } from "../domain/script-paths.ts"
-import { CharmConfig } from "../layers/CharmConfig.ts"
 import { JujuContext } from "../layers/JujuContext.ts"
 import { Leadership } from "../layers/Leadership.ts"
 import { Relations } from "../layers/Relations.ts"
@@ -23,16 +22,13 @@ const liveBackupRelations = Effect.gen(function* () {
 })
 
 /**
- * Brings the unit to what the configuration asks, whatever the event. Ends with success
- * when the leader has published the spec; a stop (bad configuration, no relation, a
- * follower) is a typed failure that reconcileAndReport turns into a status. While the
- * configuration is bad nothing is written, so backups go on with the last good spec.
+ * Brings the unit to what a valid configuration asks, whatever the event. Ends with success
+ * when the leader has published the spec; a stop (no relation, a follower) is a typed
+ * failure that reconcileAndReport turns into a status.
  * A missing interpreter for the runner, or a credentials secret that cannot be used, stops
  * it too, but last: everything else is applied (and the last good credentials stay).
  */
-export const reconcile = Effect.gen(function* () {
-  const config = yield* (yield* CharmConfig).get
-  const desired = yield* Effect.fromResult(desiredStateOf(config))
+export const reconcile = Effect.fn("reconcile")(function* (desired: DesiredState) {
   const { credentials, problem } = yield* credentialsFor(desired.credentials)
   // Every unit installs the scripts: the path the leader publishes is used on every machine.
   const store = yield* ScriptStore
@@ -43,6 +39,7 @@ export const reconcile = Effect.gen(function* () {
     timeout: desired.timeout,
     credentials,
     metricsDirectories,
+    backupMaxAge: desired.maxAge,
   })
   // A runner stands at every option's path, set or not, so that the published paths change
   // never and a Director not yet reloaded finds each one it names. Without its interpreter
@@ -60,4 +57,4 @@ export const reconcile = Effect.gen(function* () {
   const published = yield* (yield* Relations).appDataOf(relationIds)
   yield* publishSpec(published, { fileset: desired.fileset, scripts })
   if (stop !== undefined) return yield* stop
-}).pipe(Effect.withSpan("reconcile"))
+})

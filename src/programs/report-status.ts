@@ -1,7 +1,9 @@
+import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type { UnitRecord } from "../domain/unit-record.ts"
-import { shownStatus, type UnitStatus } from "../domain/unit-status.ts"
+import { backupDeadline, shownStatus, type UnitStatus } from "../domain/unit-status.ts"
+import { JobJournals } from "../layers/JobJournals.ts"
 import { RunRecords } from "../layers/RunRecords.ts"
 import { ScriptStore } from "../layers/ScriptStore.ts"
 import { StatusReporter } from "../layers/StatusReporter.ts"
@@ -11,30 +13,51 @@ const sameStatus = (a: UnitStatus, b: UnitStatus) => a.status === b.status && a.
 
 /**
  * Shows the unit's status: what reconcile reached, and below it the last runs of the scripts
- * installed. `always` sets it even when it is what the record says was shown (every
- * reconciling hook does: Juju itself sets statuses around some events); otherwise a status
- * is set only when it changed. Then keeps the record for the next update-status, writing it
- * only when it changed.
+ * installed and the last backup (past `backup-max-age`, its absence). `always` sets it even
+ * when it is what the record says was shown (every reconciling hook does: Juju itself sets
+ * statuses around some events); otherwise a status is set only when it changed. Then keeps
+ * the record for the next update-status, writing it only when it changed.
  */
 export const reportStatus = Effect.fn("reportStatus")(function* (
-  { reconciled, waitingForSecret }: Pick<UnitRecord, "reconciled" | "waitingForSecret">,
+  { reconciled, waitingForSecret, maxAge }: Pick<UnitRecord, "reconciled" | "waitingForSecret" | "maxAge">,
   last: Option.Option<UnitRecord>,
   { always }: { readonly always: boolean },
 ) {
+  const now = yield* Clock.currentTimeMillis
   const inventory = yield* (yield* ScriptStore).inventory
   const records = yield* RunRecords
   const runs = yield* records.newest(inventory.scripts)
-  // The status follows from what reconcile reached and the newest runs: when neither changed
-  // since it was shown, it is what was shown, and the records need not be read again.
+  // The journal is read only when a job's run changed it since the last status.
+  const journals = yield* JobJournals
+  const journal = yield* journals.fingerprint
+  const lastBackup =
+    Option.isSome(last) && last.value.journal === journal
+      ? last.value.lastBackup
+      : (yield* journals.read).backup.lastSuccess
+  const checkSince =
+    maxAge === null
+      ? null
+      : Option.isSome(last) && last.value.maxAge !== null && last.value.checkSince !== null
+        ? last.value.checkSince
+        : new Date(now).toISOString()
+  const backups = { lastBackup, maxAge, checkSince, now }
+  // The status follows from what reconcile reached, the newest runs and the last backup, and
+  // from the time only once the deadline passes: when none of them changed since it was
+  // shown, it is what was shown, and the records need not be read again.
   const shown =
     Option.isSome(last) &&
     sameStatus(reconciled, last.value.reconciled) &&
-    JSON.stringify(runs) === JSON.stringify(last.value.runs)
+    JSON.stringify(runs) === JSON.stringify(last.value.runs) &&
+    lastBackup === last.value.lastBackup &&
+    maxAge === last.value.maxAge &&
+    (last.value.deadline === null || now < Date.parse(last.value.deadline))
       ? last.value.shown
-      : shownStatus(reconciled, yield* records.read(runs))
+      : shownStatus(reconciled, yield* records.read(runs), backups)
   if (always || Option.isNone(last) || !sameStatus(shown, last.value.shown)) {
     yield* (yield* StatusReporter).set(shown)
   }
+  // update-status must wake when the age passes: the hook's entry compares it with the time.
+  const deadline = reconciled.status === "active" ? backupDeadline(backups) : undefined
   const record: UnitRecord = {
     version: 1,
     reconciled,
@@ -42,6 +65,11 @@ export const reportStatus = Effect.fn("reportStatus")(function* (
     waitingForSecret,
     files: inventory.files,
     runs,
+    journal,
+    lastBackup,
+    maxAge,
+    checkSince,
+    deadline: deadline !== undefined && deadline > now ? new Date(deadline).toISOString() : null,
   }
   if (Option.isNone(last) || JSON.stringify(last.value) !== JSON.stringify(record)) {
     yield* (yield* UnitRecords).write(record)

@@ -733,8 +733,8 @@ def iso_ms(text):
 def new_journal():
     return {
         "version": 1,
-        "backup": {"counts": {"succeeded": 0, "failed": 0}, "jobs": []},
-        "restore": {"counts": {"succeeded": 0, "failed": 0}, "jobs": []},
+        "backup": {"counts": {"succeeded": 0, "failed": 0}, "lastSuccess": None, "jobs": []},
+        "restore": {"counts": {"succeeded": 0, "failed": 0}, "lastSuccess": None, "jobs": []},
     }
 
 
@@ -759,6 +759,8 @@ def read_journal(path):
             for kind in kinds
         ):
             raise ValueError("not version 1")
+        for kind in kinds:
+            kind.setdefault("lastSuccess", None)
         return journal
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         say("the job journal was unreadable: starting a new one")
@@ -810,6 +812,7 @@ def add_run(journal, option, record):
         job["ended"] = record["ended"]
         job["durationMs"] = None if job["started"] is None else iso_ms(record["ended"]) - iso_ms(job["started"])
         counts["succeeded"] += 1
+        entry["lastSuccess"] = record["ended"]
     del jobs[JOBS_KEPT:]
 
 

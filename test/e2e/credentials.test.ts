@@ -34,7 +34,7 @@ describe("credentials from a secret", () => {
     const u = configured()
     const result = u.hook("config-changed")
     expectOk(result)
-    assert.deepStrictEqual(result.state.status, { status: "active", message: "" })
+    assert.deepStrictEqual(result.state.status, { status: "active", message: "no backup yet" })
     assert.deepInclude(result.state.calls, ["secret-get", uri, "--format=json"])
     assert.strictEqual(statSync(credentials(u)).mode & 0o7777, 0o700)
     assert.deepStrictEqual(readdirSync(credentials(u)).sort(), ["password", "user"])
@@ -54,7 +54,7 @@ describe("credentials from a secret", () => {
     })
     const result = u.hook("config-changed")
     expectOk(result)
-    assert.deepStrictEqual(result.state.status, { status: "active", message: "" })
+    assert.deepStrictEqual(result.state.status, { status: "active", message: "no backup yet" })
     assert.deepStrictEqual(readdirSync(credentials(u)), [key])
     assert.strictEqual(readFileSync(`${credentials(u)}/${key}`, "utf8"), "s3cret")
   })
@@ -101,7 +101,7 @@ describe("credentials from a secret", () => {
       if (secret) secret.granted = true
     })
     const granted = u.hook("update-status")
-    assert.deepStrictEqual(granted.state.status, { status: "active", message: "" })
+    assert.deepStrictEqual(granted.state.status, { status: "active", message: "no backup yet" })
     assert.deepStrictEqual(u.hook("update-status").state.calls, [])
   })
 
@@ -116,7 +116,10 @@ describe("credentials from a secret", () => {
     u.update((s) => {
       delete s.config.credentials
     })
-    assert.deepStrictEqual(u.hook("config-changed").state.status, { status: "active", message: "" })
+    assert.deepStrictEqual(u.hook("config-changed").state.status, {
+      status: "active",
+      message: "no backup yet",
+    })
     assert.deepStrictEqual(readdirSync(credentials(u)), [])
     assert.strictEqual(bacula(u).stdout, "user= password=\n")
   })

@@ -70,7 +70,7 @@ const assertConverges = (u: CharmUnit) => {
   })
   const result = u.hook("config-changed")
   expectOk(result)
-  assert.deepStrictEqual(result.state.status, { status: "active", message: "" })
+  assert.deepStrictEqual(result.state.status, { status: "active", message: "no backup yet" })
   assert.deepStrictEqual(bagOf(u), {
     fileset: "/srv/c",
     ...Object.fromEntries(scriptOptions.map((option) => [option, u.scriptPath(option)])),

@@ -95,7 +95,7 @@ describe("size", () => {
     const second = performance.now() - again
     expectOk(result)
     expectOk(steady)
-    assert.deepStrictEqual(steady.state.status, { status: "active", message: "" })
+    assert.deepStrictEqual(steady.state.status, { status: "active", message: "no backup yet" })
     assert.strictEqual(appBag(steady.state, "backup:3")?.fileset, paths.join(","))
     assert.strictEqual(readFileSync(u.operatorScript("run-before-backup"), "utf8"), script)
     // The fileset cut at 1000 characters, and the four runners' paths (` <option>=<path>`).

@@ -96,7 +96,7 @@ describe("update-status", () => {
     assert.strictEqual(baculaRuns(u, "run-before-backup").status, 0)
     const cleared = u.hook("update-status")
     assert.deepStrictEqual(tools(u), ["status-set"])
-    assert.deepStrictEqual(cleared.state.status, { status: "active", message: "" })
+    assert.deepStrictEqual(cleared.state.status, { status: "active", message: "no backup yet" })
   })
 
   it("a run stopped at script-timeout shows as timed out; a configuration or relation problem comes first", () => {

@@ -122,7 +122,7 @@ describe("npm run pack", () => {
     try {
       const result = u.hook("install")
       expectOk(result)
-      assert.deepStrictEqual(result.state.status, { status: "active", message: "" })
+      assert.deepStrictEqual(result.state.status, { status: "active", message: "no backup yet" })
       assert.deepStrictEqual(appBag(result.state, "backup:1"), {
         fileset: "/srv/data",
         ...Object.fromEntries(scriptOptions.map((option) => [option, u.scriptPath(option)])),

@@ -84,7 +84,7 @@ describe("npm run simulate", { timeout: 600_000 }, () => {
     const [step] = r.steps
     assert.strictEqual(step?.step, "config-changed")
     assert.strictEqual(step?.exitCode, 0)
-    assert.deepStrictEqual(step?.status, { status: "active", message: "" })
+    assert.deepStrictEqual(step?.status, { status: "active", message: "no backup yet" })
     assert.deepInclude(step?.databags["backup:1"]?.["backup-integrator"], {
       fileset: "/var/backups/postgresql",
       "run-before-backup": `${app}/scripts/run-before-backup`,
@@ -121,6 +121,7 @@ describe("npm run simulate", { timeout: 600_000 }, () => {
     const values: Record<string, string> = {
       fileset: "/srv/a, /srv/b",
       "script-timeout": "30m",
+      "backup-max-age": "26h",
       credentials: "secret:cq1k2l3m4n5o6p7q8r9s",
       "metrics-directory": join(dir, "textfiles"),
     }
@@ -171,7 +172,7 @@ describe("npm run simulate", { timeout: 600_000 }, () => {
     assert.deepStrictEqual(r.secret, ["password", "user"])
     assert.strictEqual(r.config.credentials, "secret:cq1k2l3m4n5o6p7q8r9s")
     const [step] = r.steps
-    assert.deepStrictEqual(step?.status, { status: "active", message: "" })
+    assert.deepStrictEqual(step?.status, { status: "active", message: "no backup yet" })
     assert.include(step?.calls ?? [], "secret-get secret:cq1k2l3m4n5o6p7q8r9s --format=json")
     assert.deepInclude(step?.files ?? [], {
       path: `${app}/credentials/password`,
@@ -317,7 +318,7 @@ describe("npm run simulate", { timeout: 600_000 }, () => {
     const text = simulate(["--then", "update-status"])
     assert.include(
       text.stdout,
-      "== 2. event update-status\nexit code: 0\nunit status: active (unchanged)\ndatabags: unchanged\nfiles: unchanged\nhook-tool calls (0):\n",
+      '== 2. event update-status\nexit code: 0\nunit status: active "no backup yet" (unchanged)\ndatabags: unchanged\nfiles: unchanged\nhook-tool calls (0):\n',
     )
   })
 
@@ -326,7 +327,7 @@ describe("npm run simulate", { timeout: 600_000 }, () => {
     assert.strictEqual(follower.unit, "backup-integrator/1")
     assert.isFalse(follower.leader)
     assert.deepStrictEqual(follower.steps[0]?.databags, { "backup:1": {}, "backup:2": {} })
-    assert.deepStrictEqual(follower.steps[0]?.status, { status: "active", message: "" })
+    assert.deepStrictEqual(follower.steps[0]?.status, { status: "active", message: "no backup yet" })
     assert.strictEqual(follower.steps[0]?.calls.length, 4)
 
     const alone = report(["--no-relation", "--event", "install"])
@@ -380,8 +381,8 @@ describe("npm run simulate", { timeout: 600_000 }, () => {
       assert.match(section, new RegExp(`\\n {6}e\\.g\\. .*--${flag}\\b`), flag)
     }
     // What the charm declares, read from charmcraft.yaml.
-    assert.include(help.stdout, "Actions: run-script, show-runs")
-    assert.include(help.stdout, "script-timeout, credentials")
+    assert.include(help.stdout, "Actions: run-script, show-runs, show-backups")
+    assert.include(help.stdout, "script-timeout, backup-max-age, credentials")
   })
 
   for (const [args, problem] of [

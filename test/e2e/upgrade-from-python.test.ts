@@ -69,7 +69,7 @@ describe("upgrade from the Python charm", () => {
 
     const upgraded = leader.hook("upgrade-charm")
     expectOk(upgraded)
-    assert.deepStrictEqual(upgraded.state.status, { status: "active", message: "" })
+    assert.deepStrictEqual(upgraded.state.status, { status: "active", message: "no backup yet" })
     // Every option's runner, set or not: the last change of paths this application sees.
     const newBag = {
       fileset,
@@ -80,7 +80,7 @@ describe("upgrade from the Python charm", () => {
 
     const followed = follower.hook("upgrade-charm")
     expectOk(followed)
-    assert.deepStrictEqual(followed.state.status, { status: "active", message: "" })
+    assert.deepStrictEqual(followed.state.status, { status: "active", message: "no backup yet" })
 
     for (const [u, n] of [
       [leader, 0],
@@ -88,7 +88,7 @@ describe("upgrade from the Python charm", () => {
     ] as const) {
       const result = u.hook("config-changed")
       expectOk(result)
-      assert.deepStrictEqual(result.state.status, { status: "active", message: "" })
+      assert.deepStrictEqual(result.state.status, { status: "active", message: "no backup yet" })
       assert.notInclude(
         result.state.calls.map(([tool]) => tool),
         "relation-set",
@@ -102,7 +102,7 @@ describe("upgrade from the Python charm", () => {
       assert.strictEqual(statSync(pythonDir(u, n)).mode & 0o777, 0o700)
       // Bacula starts a job through the new path: the Director has reloaded; the old ones go.
       const job = spawnSync(u.scriptPath("run-before-restore"), [], { encoding: "utf8" })
-      assert.strictEqual(job.status, 0, job.stderr)
+      expectOk(job, "the runner")
       assert.deepStrictEqual(readdirSync(join(u.optDir, "backup-integrator-charm")), ["backup-integrator"])
     }
     assert.deepStrictEqual(appBag(leader.state, "backup:3"), newBag)
@@ -129,7 +129,7 @@ describe("upgrade from the charm of the runner's first days", () => {
 
     const upgraded = u.hook("upgrade-charm")
     expectOk(upgraded)
-    assert.deepStrictEqual(upgraded.state.status, { status: "active", message: "" })
+    assert.deepStrictEqual(upgraded.state.status, { status: "active", message: "no backup yet" })
     assert.strictEqual(upgraded.state.calls.filter(([tool]) => tool === "relation-set").length, 1)
     assert.deepStrictEqual(appBag(upgraded.state, "backup:3"), {
       fileset,

@@ -71,7 +71,12 @@ describe("the job journal", () => {
     const after = runRecord(app, "run-after-backup")
     const journal = journalOf(app)
     assert.deepStrictEqual(journal.backup.counts, { succeeded: 1, failed: 0 })
-    assert.deepStrictEqual(journal.restore, { counts: { succeeded: 0, failed: 0 }, jobs: [] })
+    assert.deepStrictEqual(journal.restore, {
+      counts: { succeeded: 0, failed: 0 },
+      lastSuccess: null,
+      jobs: [],
+    })
+    assert.strictEqual(journal.backup.lastSuccess, after.ended)
     const [job] = journal.backup.jobs
     assert.deepStrictEqual(job, {
       started: before.started,
@@ -123,6 +128,7 @@ describe("the job journal", () => {
     const before = runRecord(app, "run-before-backup")
     const journal = journalOf(app)
     assert.deepStrictEqual(journal.backup.counts, { succeeded: 0, failed: 1 })
+    assert.isNull(journal.backup.lastSuccess)
     assert.include(journal.backup.jobs[0], {
       started: before.started,
       ended: before.ended,
@@ -176,6 +182,7 @@ describe("the job journal", () => {
     for (let i = 0; i < 30; i++) run(app, "run-after-restore")
     const later = journalOf(app).restore
     assert.strictEqual(later.jobs.length, 30)
+    assert.strictEqual(later.lastSuccess, later.jobs[0]?.ended)
     assert.deepStrictEqual(later.counts, { succeeded: 46, failed: 1 })
     const ends = later.jobs.map(({ ended }) => ended ?? "")
     assert.deepStrictEqual(ends, [...ends].sort().reverse())

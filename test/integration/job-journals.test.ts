@@ -34,6 +34,7 @@ const oneBackup: JobJournal = {
   ...emptyJournal,
   backup: {
     counts: { succeeded: 1, failed: 0 },
+    lastSuccess: "2026-12-03T01:00:00.000Z",
     jobs: [
       {
         started: null,
@@ -52,7 +53,7 @@ describe("JobJournals (live)", () => {
       Effect.gen(function* () {
         assert.deepStrictEqual(yield* journals.read, emptyJournal)
         assert.strictEqual(yield* journals.fingerprint, "absent")
-        writeFileSync(path, JSON.stringify(oneBackup))
+        writeFileSync(path, JSON.stringify(oneBackup), { mode: 0o600 })
         assert.deepStrictEqual(yield* journals.read, oneBackup)
         const first = yield* journals.fingerprint
         writeFileSync(`${path}.new`, JSON.stringify(emptyJournal))

@@ -38,6 +38,26 @@ describe("update-status before the program is loaded", () => {
     assert.isTrue(quiet())
   })
 
+  it("a job's run changes the journal; the moment backup-max-age passes wakes it too", () => {
+    u.update((s) => {
+      s.config = { ...s.config, "backup-max-age": "26h" }
+    })
+    expectOk(u.hook("config-changed"))
+    assert.isTrue(quiet())
+    spawnSync(u.scriptPath("run-before-restore"), [], { stdio: "ignore" })
+    assert.isFalse(quiet(), "a new job in the journal")
+    expectOk(u.hook("update-status"))
+    assert.isTrue(quiet())
+    const record = `${u.optDir}/backup-integrator-charm/backup-integrator/units/0`
+    const kept = JSON.parse(readFileSync(record, "utf8"))
+    assert.isString(kept.deadline)
+    writeFileSync(record, JSON.stringify({ ...kept, deadline: new Date(Date.now() - 1).toISOString() }))
+    assert.isFalse(quiet(), "the deadline passed")
+    writeFileSync(record, JSON.stringify({ ...kept, deadline: new Date(Date.now() + 60_000).toISOString() }))
+    assert.isTrue(quiet())
+    writeFileSync(record, JSON.stringify(kept))
+  })
+
   it("a record it cannot read is never taken for nothing to do", () => {
     const record = `${u.optDir}/backup-integrator-charm/backup-integrator/units/0`
     const kept = readFileSync(record, "utf8")

@@ -64,7 +64,13 @@ describe("ScriptStore (live)", () => {
       Effect.gen(function* () {
         const umask = process.umask(0o077)
         const installed = yield* store
-          .install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] })
+          .install({
+            scripts,
+            timeout: undefined,
+            credentials: none,
+            metricsDirectories: [],
+            backupMaxAge: undefined,
+          })
           .pipe(Effect.ensuring(Effect.sync(() => process.umask(umask))))
         assert.deepStrictEqual(
           installed,
@@ -86,11 +92,23 @@ describe("ScriptStore (live)", () => {
   it.effect("leaves a file with the right content alone, and repairs only its mode", () =>
     withStore((store, _opt, dir) =>
       Effect.gen(function* () {
-        yield* store.install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] })
+        yield* store.install({
+          scripts,
+          timeout: undefined,
+          credentials: none,
+          metricsDirectories: [],
+          backupMaxAge: undefined,
+        })
         const path = join(dir, "run-before-backup")
         chmodSync(path, 0o666)
         const before = statSync(path)
-        yield* store.install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] })
+        yield* store.install({
+          scripts,
+          timeout: undefined,
+          credentials: none,
+          metricsDirectories: [],
+          backupMaxAge: undefined,
+        })
         const after = statSync(path)
         assert.strictEqual(after.ino, before.ino)
         assert.strictEqual(after.mtimeMs, before.mtimeMs)
@@ -104,7 +122,13 @@ describe("ScriptStore (live)", () => {
     () =>
       withStore((store, _opt, dir) =>
         Effect.gen(function* () {
-          yield* store.install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] })
+          yield* store.install({
+            scripts,
+            timeout: undefined,
+            credentials: none,
+            metricsDirectories: [],
+            backupMaxAge: undefined,
+          })
           const ops = join(dir, "../operator-scripts")
           const path = join(ops, "run-before-backup")
           const before = statSync(path).ino
@@ -115,6 +139,7 @@ describe("ScriptStore (live)", () => {
             timeout: undefined,
             credentials: none,
             metricsDirectories: [],
+            backupMaxAge: undefined,
           })
           assert.notStrictEqual(statSync(path).ino, before)
           assert.strictEqual(readFileSync(path, "utf8"), "#!/bin/sh\necho new\n")
@@ -128,12 +153,24 @@ describe("ScriptStore (live)", () => {
   it.effect("never writes through a link planted at a script path", () =>
     withStore((store, opt, dir) =>
       Effect.gen(function* () {
-        yield* store.install({ scripts: [], timeout: undefined, credentials: none, metricsDirectories: [] })
+        yield* store.install({
+          scripts: [],
+          timeout: undefined,
+          credentials: none,
+          metricsDirectories: [],
+          backupMaxAge: undefined,
+        })
         const victim = join(opt, "victim")
         writeFileSync(victim, "precious", { mode: 0o600 })
         rmSync(join(dir, "run-before-backup"))
         symlinkSync(victim, join(dir, "run-before-backup"))
-        yield* store.install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] })
+        yield* store.install({
+          scripts,
+          timeout: undefined,
+          credentials: none,
+          metricsDirectories: [],
+          backupMaxAge: undefined,
+        })
         assert.strictEqual(readFileSync(victim, "utf8"), "precious")
         assert.strictEqual(mode(victim), 0o600)
         assert.isTrue(lstatSync(join(dir, "run-before-backup")).isFile())
@@ -144,9 +181,21 @@ describe("ScriptStore (live)", () => {
   it.effect("refuses a scripts directory that is a link, and repairs one others could write to", () =>
     withStore((store, opt, dir) =>
       Effect.gen(function* () {
-        yield* store.install({ scripts: [], timeout: undefined, credentials: none, metricsDirectories: [] })
+        yield* store.install({
+          scripts: [],
+          timeout: undefined,
+          credentials: none,
+          metricsDirectories: [],
+          backupMaxAge: undefined,
+        })
         chmodSync(dir, 0o777)
-        yield* store.install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] })
+        yield* store.install({
+          scripts,
+          timeout: undefined,
+          credentials: none,
+          metricsDirectories: [],
+          backupMaxAge: undefined,
+        })
         assert.strictEqual(mode(dir), 0o755)
 
         const elsewhere = join(opt, "elsewhere")
@@ -154,7 +203,13 @@ describe("ScriptStore (live)", () => {
         rmSync(dir, { recursive: true })
         symlinkSync(elsewhere, dir)
         const exit = yield* Effect.exit(
-          store.install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] }),
+          store.install({
+            scripts,
+            timeout: undefined,
+            credentials: none,
+            metricsDirectories: [],
+            backupMaxAge: undefined,
+          }),
         )
         assert.isTrue(Exit.isFailure(exit))
         assert.deepStrictEqual(readdirSync(elsewhere), [])
@@ -165,11 +220,23 @@ describe("ScriptStore (live)", () => {
   it.effect("a directory where a script should be is a fault, and leaves no temporary file", () =>
     withStore((store, _opt, dir) =>
       Effect.gen(function* () {
-        yield* store.install({ scripts: [], timeout: undefined, credentials: none, metricsDirectories: [] })
+        yield* store.install({
+          scripts: [],
+          timeout: undefined,
+          credentials: none,
+          metricsDirectories: [],
+          backupMaxAge: undefined,
+        })
         rmSync(join(dir, "run-before-backup"))
         mkdirSync(join(dir, "run-before-backup"))
         const exit = yield* Effect.exit(
-          store.install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] }),
+          store.install({
+            scripts,
+            timeout: undefined,
+            credentials: none,
+            metricsDirectories: [],
+            backupMaxAge: undefined,
+          }),
         )
         assert.isTrue(Exit.isFailure(exit))
         assert.include(String(Exit.isFailure(exit) && exit.cause), join(dir, "run-before-backup"))
@@ -192,7 +259,13 @@ describe("ScriptStore (live)", () => {
           chmodSync(join(root, name), 0o755)
           writeFileSync(join(root, name, "scripts", "run-before-backup"), "#!/bin/sh\n", { mode: 0o755 })
         }
-        yield* store.install({ scripts: [], timeout: undefined, credentials: none, metricsDirectories: [] })
+        yield* store.install({
+          scripts: [],
+          timeout: undefined,
+          credentials: none,
+          metricsDirectories: [],
+          backupMaxAge: undefined,
+        })
         assert.deepStrictEqual(
           ["backup-integrator-0", "backup-integrator-12", "backup-integrator-x1", "other-app-3"].map((name) =>
             mode(join(root, name)),
@@ -209,8 +282,20 @@ describe("ScriptStore (live)", () => {
     withStore((first, opt, dir) =>
       Effect.gen(function* () {
         const second = yield* storeOf(opt, 3)
-        yield* first.install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] })
-        yield* second.install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] })
+        yield* first.install({
+          scripts,
+          timeout: undefined,
+          credentials: none,
+          metricsDirectories: [],
+          backupMaxAge: undefined,
+        })
+        yield* second.install({
+          scripts,
+          timeout: undefined,
+          credentials: none,
+          metricsDirectories: [],
+          backupMaxAge: undefined,
+        })
         yield* first.removeAll
         assert.deepStrictEqual(readdirSync(dir).sort(), [...scriptOptions].sort())
         yield* second.removeAll
@@ -222,7 +307,13 @@ describe("ScriptStore (live)", () => {
   it.effect("removeAll deletes the application's directory, and is fine when it is gone", () =>
     withStore((store, opt) =>
       Effect.gen(function* () {
-        yield* store.install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] })
+        yield* store.install({
+          scripts,
+          timeout: undefined,
+          credentials: none,
+          metricsDirectories: [],
+          backupMaxAge: undefined,
+        })
         mkdirSync(join(opt, "backup-integrator-charm", `${app}-0`))
         yield* store.removeAll
         assert.deepStrictEqual(readdirSync(join(opt, "backup-integrator-charm")), [])

@@ -221,11 +221,6 @@ const memoryMachine = (
     ({
       [FileSystem.FileTypeId]: FileSystem.FileTypeId,
       stat: Effect.succeed(info(file)),
-      readAlloc: (size: number) =>
-        op("read", "readAlloc", raw, true, (_, fail) => {
-          if (file.type !== "File") return fail("EISDIR")
-          return file.data.length === 0 ? Option.none() : Option.some(file.data.slice(0, size))
-        }),
       sync: op("fsync", "sync", raw, true, () => void disk.flushed.push(path)),
       writeAll: (buffer: Uint8Array) =>
         op("write", "writeAll", raw, true, (_, fail) => {

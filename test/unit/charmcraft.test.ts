@@ -39,13 +39,14 @@ describe("charmcraft.yaml", () => {
     assert.notProperty(charmcraft, "base")
   })
 
-  it("has the options the charm reads, with no defaults: the Python charm's five, script-timeout, credentials, metrics-directory", () => {
+  it("has the options the charm reads, with no defaults: the Python charm's five, script-timeout, backup-max-age, credentials, metrics-directory", () => {
     const options = charmcraft.config.options
     assert.deepStrictEqual(Object.keys(options), Object.keys(CharmConfigValues.fields))
     assert.deepStrictEqual(Object.keys(options), [
       "fileset",
       ...scriptOptions,
       "script-timeout",
+      "backup-max-age",
       "credentials",
       "metrics-directory",
     ])
@@ -55,8 +56,8 @@ describe("charmcraft.yaml", () => {
     }
   })
 
-  it("declares the actions the program runs: run-script of one of the scripts, and show-runs", () => {
-    assert.deepStrictEqual(Object.keys(charmcraft.actions), ["run-script", "show-runs"])
+  it("declares the actions the program runs: run-script of one of the scripts, show-runs and show-backups", () => {
+    assert.deepStrictEqual(Object.keys(charmcraft.actions), ["run-script", "show-runs", "show-backups"])
     assert.deepStrictEqual(charmcraft.actions["run-script"].params.name.enum, [...scriptOptions])
     assert.deepStrictEqual(charmcraft.actions["run-script"].required, ["name"])
     assert.deepStrictEqual(charmcraft.actions["show-runs"].params, undefined)

@@ -47,7 +47,7 @@ describe("credentials", () => {
       const { model: m } = yield* runEvent(
         model({ config, relations, secrets: granted({ password: "s3cret", user: "backup" }) }),
       )
-      assert.deepStrictEqual(m.status, { status: "active", message: "" })
+      assert.deepStrictEqual(m.status, { status: "active", message: "no backup yet" })
       assert.deepStrictEqual(files(m.disk), { password: ["s3cret", "400"], user: ["backup", "400"] })
       assert.strictEqual((m.disk.entries.get(dir)?.mode ?? 0) & 0o7777, 0o700)
       assert.deepStrictEqual(JSON.parse(fileContent(m.disk, runnerSettingsPath(optDir, appName)) ?? ""), {
@@ -121,7 +121,7 @@ describe("credentials", () => {
         next(still.model, { event: "update-status", secrets: granted({ password: "p" }) }),
       )
       assert.include(grantedNow.model.calls, "config-get")
-      assert.deepStrictEqual(grantedNow.model.status, { status: "active", message: "" })
+      assert.deepStrictEqual(grantedNow.model.status, { status: "active", message: "no backup yet" })
       assert.deepStrictEqual(files(grantedNow.model.disk), { password: ["p", "400"] })
       const quiet = yield* runEvent(next(grantedNow.model, { event: "update-status" }))
       assert.deepStrictEqual(quiet.model.calls, [])

@@ -121,9 +121,19 @@ const shownByTheCode = (): Array<UnitStatus & { readonly from: string }> => {
     })),
   )
   const records = sample(RunRecord, 300)
+  const noCheck = { lastBackup: null, maxAge: null, checkSince: null, now: 0 }
   const runs = records.flatMap((record, i) => [
-    { ...shownStatus(active, [record]), from: "a failed run" },
-    { ...shownStatus(active, records.slice(i, i + 3)), from: "failed runs" },
+    { ...shownStatus(active, [record], noCheck), from: "a failed run" },
+    { ...shownStatus(active, records.slice(i, i + 3), noCheck), from: "failed runs" },
+    {
+      ...shownStatus(active, [], {
+        ...noCheck,
+        maxAge: 1 + i,
+        checkSince: "2026-12-01T01:00:00.000Z",
+        now: Date.parse("2026-12-01T01:00:00.000Z") + (1 + i) * 1000,
+      }),
+      from: "backup-max-age passed",
+    },
   ])
   return [...stops, ...runs].filter(({ status }) => status !== "active")
 }

@@ -59,7 +59,7 @@ describe("any configuration, through the program", () => {
           const known =
             specStatuses.has(status === "active" ? "active" : `${status}:${message}`) ||
             (status === "blocked" &&
-              /^invalid (fileset: ".*": .+|run-[a-z-]+: script (has Windows \(CRLF\) line endings|starts with a byte-order mark \(save it as UTF-8 without BOM\))|script-timeout: .+|credentials: not a secret URI \(juju add-secret prints one\)|metrics-directory: not an absolute path)$/.test(
+              /^invalid (fileset: ".*": .+|run-[a-z-]+: script (has Windows \(CRLF\) line endings|starts with a byte-order mark \(save it as UTF-8 without BOM\))|script-timeout: .+|backup-max-age: .+|credentials: not a secret URI \(juju add-secret prints one\)|metrics-directory: not an absolute path)$/.test(
                 message,
               ))
           assert.isTrue(known, `${status}: ${message}`)

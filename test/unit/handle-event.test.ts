@@ -90,7 +90,7 @@ describe("status table", () => {
       const { model: after, scripts } = yield* runEvent(
         model({ config: { fileset: "/srv", "run-before-backup": script }, relations: { "backup:1": {} } }),
       )
-      assert.deepStrictEqual(after.status, { status: "active", message: "" })
+      assert.deepStrictEqual(after.status, { status: "active", message: "no backup yet" })
       assert.deepStrictEqual(scripts, { "run-before-backup": script })
     }),
   )
@@ -150,7 +150,7 @@ describe("status table", () => {
         scripts,
       } = yield* runEvent(model({ leader: false, config: goodConfig, relations: { "backup:1": {} } }))
       assert.isTrue(Exit.isSuccess(exit))
-      assert.deepStrictEqual(after.status, { status: "active", message: "" })
+      assert.deepStrictEqual(after.status, { status: "active", message: "no backup yet" })
       assert.deepStrictEqual(scripts, { "run-before-backup": dump, "run-after-restore": load })
       assert.deepStrictEqual(after.relations, { "backup:1": {} })
       assert.deepStrictEqual(after.calls, ["config-get", "relation-ids", "is-leader", "status-set"])
@@ -200,7 +200,7 @@ describe("the leader", () => {
       )
       assert.isTrue(Exit.isSuccess(exit))
       assert.deepStrictEqual(after.relations["backup:1"], publishedBag)
-      assert.deepStrictEqual(after.status, { status: "active", message: "" })
+      assert.deepStrictEqual(after.status, { status: "active", message: "no backup yet" })
       assert.strictEqual(after.logs.length, 1)
       const [log] = after.logs
       assert.strictEqual(log?.level, "INFO")
@@ -242,7 +242,7 @@ describe("the leader", () => {
         assert.notInclude(second.model.calls, "relation-set")
         assert.deepStrictEqual(second.scripts, { "run-after-restore": load })
         assert.isTrue(second.model.disk.entries.has(pathOf("run-before-backup")))
-        assert.deepStrictEqual(second.model.status, { status: "active", message: "" })
+        assert.deepStrictEqual(second.model.status, { status: "active", message: "no backup yet" })
       }
     }),
   )

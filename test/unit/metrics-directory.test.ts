@@ -36,13 +36,17 @@ describe("metrics-directory", () => {
   })
 
   it.effect(
-    "is handed to the runner with the node-exporter snap's directory; a bad one blocks the unit",
+    "is handed to the runner with the node-exporter snap's directory and backup-max-age; a bad one blocks the unit",
     () =>
       Effect.gen(function* () {
         const ok = yield* runEvent(
-          model({ config: { fileset: "/srv", "metrics-directory": "/srv/textfiles" } }),
+          model({
+            config: { fileset: "/srv", "metrics-directory": "/srv/textfiles", "backup-max-age": "8h" },
+          }),
         )
         const settings = JSON.parse(fileContent(ok.model.disk, runnerSettingsPath(optDir, appName)) ?? "")
+        // backup-max-age is the metrics' deadline too.
+        assert.strictEqual(settings.backupMaxAge, 8 * 3600)
         assert.deepStrictEqual(settings.metricsDirectories, [
           "/srv/textfiles",
           "/var/snap/node-exporter/common/textfile-collector.d",

@@ -31,7 +31,7 @@ describe("update-status", () => {
       const { exit, model: m } = yield* following("update-status")
       assert.isTrue(Exit.isSuccess(exit))
       assert.deepStrictEqual(m.calls, [])
-      assert.deepStrictEqual(m.status, { status: "active", message: "" })
+      assert.deepStrictEqual(m.status, { status: "active", message: "no backup yet" })
     }),
   )
 
@@ -161,7 +161,7 @@ describe("the status of runs", () => {
         failing(next)
         return { ...next, config: without, leader: false }
       })
-      assert.deepStrictEqual(unset.model.status, { status: "active", message: "" })
+      assert.deepStrictEqual(unset.model.status, { status: "active", message: "no backup yet" })
     }),
   )
 })

@@ -43,6 +43,7 @@ const changed: Installation = {
   timeout: undefined,
   credentials: none,
   metricsDirectories: [],
+  backupMaxAge: undefined,
 }
 
 const mode = (disk: MemoryDisk, path: string) => (disk.entries.get(path)?.mode ?? 0) & 0o7777
@@ -67,6 +68,7 @@ describe("ScriptStore over the FileSystem service", () => {
             "/var/lib/prometheus/node-exporter",
             "/var/snap/node-exporter/common/textfile-collector.d",
           ],
+          backupMaxAge: 93_600,
         })
         assert.deepStrictEqual(
           installed.map(({ path }) => path),
@@ -83,7 +85,7 @@ describe("ScriptStore over the FileSystem service", () => {
         const settings = "/opt/backup-integrator-charm/backup-integrator/runner.json"
         assert.strictEqual(
           fileContent(disk, settings),
-          '{"timeout":1800,"metricsDirectories":["/var/lib/prometheus/node-exporter","/var/snap/node-exporter/common/textfile-collector.d"]}\n',
+          '{"timeout":1800,"metricsDirectories":["/var/lib/prometheus/node-exporter","/var/snap/node-exporter/common/textfile-collector.d"],"backupMaxAge":93600}\n',
         )
         assert.strictEqual(mode(disk, settings), 0o600)
         // Each file's temporary file, then its directory, for each write: the scripts before the runners.
@@ -105,11 +107,23 @@ describe("ScriptStore over the FileSystem service", () => {
     Effect.gen(function* () {
       const disk = memoryDisk()
       const store = yield* storeOn(disk)
-      yield* store.install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] })
+      yield* store.install({
+        scripts,
+        timeout: undefined,
+        credentials: none,
+        metricsDirectories: [],
+        backupMaxAge: undefined,
+      })
       const before = disk.entries.get(`${dir}/run-before-backup`)
       ;(before as { mode: number }).mode = 0o100666
       disk.flushed.length = 0
-      yield* store.install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] })
+      yield* store.install({
+        scripts,
+        timeout: undefined,
+        credentials: none,
+        metricsDirectories: [],
+        backupMaxAge: undefined,
+      })
       assert.strictEqual(disk.entries.get(`${dir}/run-before-backup`), before)
       assert.strictEqual(mode(disk, `${dir}/run-before-backup`), 0o700)
       assert.deepStrictEqual(disk.flushed, [])
@@ -122,7 +136,13 @@ describe("ScriptStore over the FileSystem service", () => {
       Effect.gen(function* () {
         const disk = memoryDisk()
         const store = yield* storeOn(disk)
-        yield* store.install({ scripts: [], timeout: undefined, credentials: none, metricsDirectories: [] })
+        yield* store.install({
+          scripts: [],
+          timeout: undefined,
+          credentials: none,
+          metricsDirectories: [],
+          backupMaxAge: undefined,
+        })
         putFile(disk, "/etc/shadow", "precious", 0o600)
         disk.entries.set(`${dir}/run-before-backup`, {
           type: "SymbolicLink",
@@ -130,7 +150,13 @@ describe("ScriptStore over the FileSystem service", () => {
           mode: 0o120777,
           uid: disk.uid,
         })
-        yield* store.install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] })
+        yield* store.install({
+          scripts,
+          timeout: undefined,
+          credentials: none,
+          metricsDirectories: [],
+          backupMaxAge: undefined,
+        })
         assert.strictEqual(fileContent(disk, "/etc/shadow"), "precious")
         assert.strictEqual(mode(disk, "/etc/shadow"), 0o600)
         assert.strictEqual(disk.entries.get(`${dir}/run-before-backup`)?.type, "File")
@@ -139,7 +165,13 @@ describe("ScriptStore over the FileSystem service", () => {
           disk.entries.delete(path)
         disk.entries.set(dir, { type: "SymbolicLink", target: "/etc", mode: 0o120777, uid: disk.uid })
         const exit = yield* Effect.exit(
-          store.install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] }),
+          store.install({
+            scripts,
+            timeout: undefined,
+            credentials: none,
+            metricsDirectories: [],
+            backupMaxAge: undefined,
+          }),
         )
         assert.include(failure(exit), `cannot use ${dir}: a symbolic link: refusing to follow it`)
         assert.deepStrictEqual(names(disk, "/etc"), ["shadow"])
@@ -154,19 +186,37 @@ describe("ScriptStore over the FileSystem service", () => {
       assert.include(
         failure(
           yield* Effect.exit(
-            store.install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] }),
+            store.install({
+              scripts,
+              timeout: undefined,
+              credentials: none,
+              metricsDirectories: [],
+              backupMaxAge: undefined,
+            }),
           ),
         ),
         "cannot use /opt/backup-integrator-charm/backup-integrator: not a directory: refusing to follow it",
       )
       const other = memoryDisk()
       const second = yield* storeOn(other)
-      yield* second.install({ scripts: [], timeout: undefined, credentials: none, metricsDirectories: [] })
+      yield* second.install({
+        scripts: [],
+        timeout: undefined,
+        credentials: none,
+        metricsDirectories: [],
+        backupMaxAge: undefined,
+      })
       other.entries.set(`${dir}/run-before-backup`, { type: "Directory", mode: 0o40755, uid: other.uid })
       assert.include(
         failure(
           yield* Effect.exit(
-            second.install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] }),
+            second.install({
+              scripts,
+              timeout: undefined,
+              credentials: none,
+              metricsDirectories: [],
+              backupMaxAge: undefined,
+            }),
           ),
         ),
         `cannot write ${dir}/run-before-backup: a directory is in the way`,
@@ -179,11 +229,23 @@ describe("ScriptStore over the FileSystem service", () => {
     Effect.gen(function* () {
       const disk = memoryDisk()
       const store = yield* storeOn(disk)
-      yield* store.install({ scripts: [], timeout: undefined, credentials: none, metricsDirectories: [] })
+      yield* store.install({
+        scripts: [],
+        timeout: undefined,
+        credentials: none,
+        metricsDirectories: [],
+        backupMaxAge: undefined,
+      })
       const scriptsDir = disk.entries.get(dir) as { mode: number; uid: number }
       scriptsDir.mode = 0o40777
       scriptsDir.uid = disk.uid + 1
-      yield* store.install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] })
+      yield* store.install({
+        scripts,
+        timeout: undefined,
+        credentials: none,
+        metricsDirectories: [],
+        backupMaxAge: undefined,
+      })
       assert.strictEqual(mode(disk, dir), 0o755)
       assert.strictEqual(disk.entries.get(dir)?.uid, disk.uid)
     }),
@@ -195,7 +257,13 @@ describe("ScriptStore over the FileSystem service", () => {
       Effect.gen(function* () {
         const disk = memoryDisk()
         const store = yield* storeOn(disk)
-        yield* store.install({ scripts: [], timeout: undefined, credentials: none, metricsDirectories: [] })
+        yield* store.install({
+          scripts: [],
+          timeout: undefined,
+          credentials: none,
+          metricsDirectories: [],
+          backupMaxAge: undefined,
+        })
         putFile(disk, "/etc/shadow", "precious", 0o600)
         const scriptsDir = disk.entries.get(dir) as { mode: number; uid: number }
         scriptsDir.mode = 0o40777
@@ -217,7 +285,13 @@ describe("ScriptStore over the FileSystem service", () => {
           return undefined
         }
         const exit = yield* Effect.exit(
-          store.install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] }),
+          store.install({
+            scripts,
+            timeout: undefined,
+            credentials: none,
+            metricsDirectories: [],
+            backupMaxAge: undefined,
+          }),
         )
         assert.strictEqual(mode(disk, "/etc/shadow"), 0o600)
         assert.strictEqual(disk.entries.get("/etc/shadow")?.uid, disk.uid)
@@ -238,6 +312,7 @@ describe("ScriptStore over the FileSystem service", () => {
         timeout: undefined,
         credentials: none,
         metricsDirectories: [],
+        backupMaxAge: undefined,
       })
       for (const path of [runs, `${runs}/run-before-backup`]) {
         assert.strictEqual(mode(disk, path), 0o700, path)
@@ -264,6 +339,7 @@ describe("ScriptStore over the FileSystem service", () => {
         timeout: undefined,
         credentials: none,
         metricsDirectories: [],
+        backupMaxAge: undefined,
       })
       assert.isFalse(disk.entries.has(`${runs}/run-before-backup`))
       assert.strictEqual(fileContent(disk, "/etc/ssh/sshd_config"), "precious")
@@ -284,6 +360,7 @@ describe("ScriptStore over the FileSystem service", () => {
           timeout: undefined,
           credentials,
           metricsDirectories: [],
+          backupMaxAge: undefined,
         })
         assert.strictEqual(fileContent(disk, `${creds}/${key}`), "s3cret")
         assert.deepStrictEqual(names(disk, creds), [key])
@@ -308,7 +385,13 @@ describe("ScriptStore over the FileSystem service", () => {
         Effect.gen(function* () {
           const disk = memoryDisk()
           const store = yield* storeOn(disk)
-          yield* store.install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] })
+          yield* store.install({
+            scripts,
+            timeout: undefined,
+            credentials: none,
+            metricsDirectories: [],
+            backupMaxAge: undefined,
+          })
           disk.fault = (operation) => (operation === "write" ? code : undefined)
           const exit = yield* Effect.exit(store.install(changed))
           assert.include(failure(exit), `cannot write ${ops}/run-before-backup: ${code}: ${words}, write`)
@@ -323,10 +406,22 @@ describe("ScriptStore over the FileSystem service", () => {
       for (const code of ["EACCES", "EROFS"] as const) {
         const disk = memoryDisk()
         const store = yield* storeOn(disk)
-        yield* store.install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] })
+        yield* store.install({
+          scripts,
+          timeout: undefined,
+          credentials: none,
+          metricsDirectories: [],
+          backupMaxAge: undefined,
+        })
         const mutating = new Set(["mkdir", "chmod", "chown", "open", "write", "rm", "rename"])
         disk.fault = (operation) => (mutating.has(operation) ? code : undefined)
-        yield* store.install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] })
+        yield* store.install({
+          scripts,
+          timeout: undefined,
+          credentials: none,
+          metricsDirectories: [],
+          backupMaxAge: undefined,
+        })
         const exit = yield* Effect.exit(store.install(changed))
         assert.include(failure(exit), `cannot write ${ops}/run-before-backup: ${code}`)
       }
@@ -348,8 +443,20 @@ describe("ScriptStore over the FileSystem service", () => {
           "#!/bin/sh\n",
           0o755,
         )
-        yield* first.install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] })
-        yield* second.install({ scripts, timeout: undefined, credentials: none, metricsDirectories: [] })
+        yield* first.install({
+          scripts,
+          timeout: undefined,
+          credentials: none,
+          metricsDirectories: [],
+          backupMaxAge: undefined,
+        })
+        yield* second.install({
+          scripts,
+          timeout: undefined,
+          credentials: none,
+          metricsDirectories: [],
+          backupMaxAge: undefined,
+        })
         putFile(disk, `${dir}/.tmp-1-abc`, "partial")
         putFile(disk, `${ops}/.tmp-1-abc`, "partial")
         yield* first.install(changed)

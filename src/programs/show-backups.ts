@@ -1,0 +1,49 @@
+import * as Effect from "effect/Effect"
+import { type Job, type JobKind, jobKinds, type ScriptResult } from "../domain/job-journal.ts"
+import { durationText } from "../domain/script-timeout.ts"
+import { ActionContext } from "../layers/ActionContext.ts"
+import { JobJournals } from "../layers/JobJournals.ts"
+
+/** `0.4s`, `12.3s`, `1h2m5s`: as show-runs writes a run's duration. */
+const msText = (ms: number): string => (ms < 60_000 ? `${(ms / 1000).toFixed(1)}s` : durationText(ms / 1000))
+
+/** How one script of a job ended: `exit status 0 in 0.4s`, `killed by SIGKILL in 2.0s`, `no script`. */
+const scriptText = (result: ScriptResult | null | undefined): string => {
+  if (result === null || result === undefined) return "did not run"
+  if (!result.set) return "no script"
+  const how = result.timedOut
+    ? "timed out"
+    : result.signal !== null
+      ? `killed by ${result.signal}`
+      : `exit status ${result.exitStatus}`
+  return `${how} in ${msText(result.durationMs)}`
+}
+
+const jobResults = (job: Job): Record<string, string> => ({
+  outcome: job.outcome,
+  started: job.started ?? "unknown",
+  ...(job.ended === null ? {} : { ended: job.ended }),
+  ...(job.durationMs === null ? {} : { duration: msText(job.durationMs) }),
+  ...Object.fromEntries(Object.entries(job.scripts).map(([option, result]) => [option, scriptText(result)])),
+})
+
+/**
+ * `show-backups`: the recent backups and restores of this unit's machine as the job journal
+ * has them, newest first (`backup.job-1.outcome`, `.started`, `.ended`, `.duration`, and each
+ * script's result), with the totals and the last success of each kind, in one `action-set`.
+ */
+export const showBackups = Effect.gen(function* () {
+  const journal = yield* (yield* JobJournals).read
+  const results: Record<string, string> = {}
+  for (const kind of jobKinds satisfies ReadonlyArray<JobKind>) {
+    const { counts, lastSuccess, jobs } = journal[kind]
+    results[`${kind}.succeeded`] = String(counts.succeeded)
+    results[`${kind}.failed`] = String(counts.failed)
+    results[`${kind}.last-success`] = lastSuccess ?? "none yet"
+    jobs.forEach((job, i) => {
+      for (const [key, value] of Object.entries(jobResults(job)))
+        results[`${kind}.job-${i + 1}.${key}`] = value
+    })
+  }
+  yield* (yield* ActionContext).set(results)
+})

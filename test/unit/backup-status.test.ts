@@ -1,0 +1,273 @@
+// The last backup in the unit status, and backup-max-age: the option, the rule, and
+// update-status noticing the deadline and the journal with no hook-tool call until the
+// status changes.
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Result } from "effect"
+import * as TestClock from "effect/testing/TestClock"
+import { parseBackupMaxAge } from "../../src/domain/backup-max-age.ts"
+import { emptyJournal, type JobJournal } from "../../src/domain/job-journal.ts"
+import { jobJournalPath } from "../../src/domain/script-paths.ts"
+import { shownStatus, type UnitStatus } from "../../src/domain/unit-status.ts"
+import { appName, type FakeModel, model, optDir, putRunRecord } from "../support/fake-juju.ts"
+import { putFile } from "../support/memory-file-system.ts"
+import { runEvent } from "../support/run-program.ts"
+import { runRecord } from "../support/run-record.ts"
+
+const active: UnitStatus = { status: "active", message: "" }
+const at = (iso: string) => Date.parse(iso)
+
+describe("backup-max-age", () => {
+  it("is a duration as script-timeout, up to 366 days; unset or blank: no check", () => {
+    assert.deepStrictEqual(parseBackupMaxAge(undefined), Result.succeed(undefined))
+    assert.deepStrictEqual(parseBackupMaxAge(" "), Result.succeed(undefined))
+    assert.deepStrictEqual(parseBackupMaxAge("26h"), Result.succeed(26 * 3600))
+    assert.deepStrictEqual(parseBackupMaxAge("8d"), Result.succeed(8 * 24 * 3600))
+    assert.deepStrictEqual(parseBackupMaxAge("366d"), Result.succeed(366 * 24 * 3600))
+    for (const [text, reason] of [
+      ["1w", "expected a duration such as 30m, 1h30m or 90s"],
+      ["0s", "must be longer than 0s"],
+      ["366d1s", "longer than 366 days"],
+    ] as const) {
+      const parsed = parseBackupMaxAge(text)
+      assert.isTrue(Result.isFailure(parsed) && parsed.failure.reason === reason, text)
+    }
+  })
+})
+
+describe("the status of backups", () => {
+  const check = { lastBackup: null, maxAge: null, checkSince: null, now: at("2026-12-03T12:00:00Z") }
+
+  it("active with the last backup, or none yet; below any problem of reconcile's", () => {
+    assert.deepStrictEqual(shownStatus(active, [], check), { status: "active", message: "no backup yet" })
+    assert.deepStrictEqual(shownStatus(active, [], { ...check, lastBackup: "2026-12-03T01:00:04.120Z" }), {
+      status: "active",
+      message: "last backup 2026-12-03 01:00 UTC",
+    })
+    const waiting: UnitStatus = { status: "waiting", message: "waiting for backup relation" }
+    assert.deepStrictEqual(shownStatus(waiting, [], { ...check, maxAge: 60 }), waiting)
+  })
+
+  it("past backup-max-age: blocked since the last success, or since the check began", () => {
+    const stale = { ...check, lastBackup: "2026-12-02T09:59:00.000Z", maxAge: 26 * 3600 }
+    assert.deepStrictEqual(shownStatus(active, [], { ...stale, now: at("2026-12-03T11:58:59.999Z") }), {
+      status: "active",
+      message: "last backup 2026-12-02 09:59 UTC",
+    })
+    assert.deepStrictEqual(shownStatus(active, [], { ...stale, now: at("2026-12-03T11:59:00.000Z") }), {
+      status: "blocked",
+      message: "no successful backup since 2026-12-02 09:59 UTC (backup-max-age 26h)",
+    })
+    const never = { ...check, maxAge: 90 * 60, checkSince: "2026-12-03T10:00:00.000Z" }
+    assert.deepStrictEqual(shownStatus(active, [], never), {
+      status: "blocked",
+      message: "no successful backup since 2026-12-03 10:00 UTC (backup-max-age 1h30m)",
+    })
+  })
+
+  it("a failed script comes before a missing backup: it names the cause", () => {
+    const failed = runRecord("run-before-backup", "2026-12-02T01:00:00.000Z", { exitStatus: 2 })
+    const shown = shownStatus(active, [failed], {
+      ...check,
+      lastBackup: "2026-11-01T01:00:00.000Z",
+      maxAge: 3600,
+    })
+    assert.match(shown.message, /^run-before-backup failed \(exit status 2\)/)
+  })
+})
+
+const journalWith = (lastSuccess: string | null): JobJournal => ({
+  ...emptyJournal,
+  backup: {
+    counts: { succeeded: lastSuccess === null ? 0 : 1, failed: 0 },
+    lastSuccess,
+    jobs:
+      lastSuccess === null
+        ? []
+        : [{ started: null, ended: lastSuccess, outcome: "succeeded", durationMs: null, scripts: {} }],
+  },
+})
+const putJournal = (m: FakeModel, journal: JobJournal) =>
+  putFile(m.disk, jobJournalPath(optDir, appName), JSON.stringify(journal), 0o600)
+
+const config = { fileset: "/srv", "run-before-backup": "#!/bin/sh\necho dump\n", "backup-max-age": "26h" }
+const relations = { "backup:1": {} }
+const next = (m: FakeModel, event: string): FakeModel => ({ ...m, event, calls: [], logs: [] })
+
+describe("update-status and the backups", () => {
+  it.effect(
+    "a backup ending: one status-set with its time; then quiet; the deadline passing: blocked, one status-set, then quiet",
+    () =>
+      Effect.gen(function* () {
+        yield* TestClock.setTime(at("2026-12-03T00:00:00Z"))
+        const first = yield* runEvent(model({ config, relations }))
+        assert.deepStrictEqual(first.model.status, { status: "active", message: "no backup yet" })
+        assert.deepStrictEqual((yield* runEvent(next(first.model, "update-status"))).model.calls, [])
+
+        putJournal(first.model, journalWith("2026-12-03T01:00:04.120Z"))
+        yield* TestClock.setTime(at("2026-12-03T01:05:00Z"))
+        const ended = yield* runEvent(next(first.model, "update-status"))
+        assert.deepStrictEqual(ended.model.calls, ["status-set"])
+        assert.deepStrictEqual(ended.model.status, {
+          status: "active",
+          message: "last backup 2026-12-03 01:00 UTC",
+        })
+        yield* TestClock.setTime(at("2026-12-04T03:00:04.119Z"))
+        assert.deepStrictEqual((yield* runEvent(next(ended.model, "update-status"))).model.calls, [])
+
+        yield* TestClock.setTime(at("2026-12-04T03:00:04.120Z"))
+        const stale = yield* runEvent(next(ended.model, "update-status"))
+        assert.deepStrictEqual(stale.model.calls, ["status-set"])
+        assert.deepStrictEqual(stale.model.status, {
+          status: "blocked",
+          message: "no successful backup since 2026-12-03 01:00 UTC (backup-max-age 26h)",
+        })
+        yield* TestClock.setTime(at("2026-12-05T00:00:00Z"))
+        assert.deepStrictEqual((yield* runEvent(next(stale.model, "update-status"))).model.calls, [])
+
+        putJournal(stale.model, journalWith("2026-12-05T01:00:00.000Z"))
+        const again = yield* runEvent(next(stale.model, "update-status"))
+        assert.deepStrictEqual(again.model.calls, ["status-set"])
+        assert.deepStrictEqual(again.model.status, {
+          status: "active",
+          message: "last backup 2026-12-05 01:00 UTC",
+        })
+      }),
+  )
+
+  it.effect("never a backup: counted from the first hook that had backup-max-age; unset, no check", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(at("2026-12-03T10:00:00Z"))
+      const first = yield* runEvent(model({ config, relations }))
+      yield* TestClock.setTime(at("2026-12-04T12:00:00Z"))
+      const later = yield* runEvent(next(first.model, "config-changed"))
+      assert.deepStrictEqual(later.model.status, {
+        status: "blocked",
+        message: "no successful backup since 2026-12-03 10:00 UTC (backup-max-age 26h)",
+      })
+      const { "backup-max-age": _, ...unchecked } = config
+      const off = yield* runEvent({ ...next(later.model, "config-changed"), config: unchecked })
+      assert.deepStrictEqual(off.model.status, { status: "active", message: "no backup yet" })
+      const bad = yield* runEvent({
+        ...next(off.model, "config-changed"),
+        config: { ...config, "backup-max-age": "1w" },
+      })
+      assert.deepStrictEqual(bad.model.status, {
+        status: "blocked",
+        message: "invalid backup-max-age: expected a duration such as 30m, 1h30m or 90s",
+      })
+    }),
+  )
+
+  it.effect("a follower shows its own machine's last backup too", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(at("2026-12-03T02:00:00Z"))
+      const m = model({ leader: false, config, relations })
+      putJournal(m, journalWith("2026-12-03T01:00:00.000Z"))
+      putRunRecord(m.disk, runRecord("run-before-backup", "2026-12-03T00:59:00.000Z"))
+      const { model: after } = yield* runEvent(m)
+      assert.deepStrictEqual(after.status, { status: "active", message: "last backup 2026-12-03 01:00 UTC" })
+    }),
+  )
+})
+
+describe("show-backups", () => {
+  const result = (exitStatus: number | null, durationMs: number, extra: object = {}) => ({
+    set: true,
+    started: "2026-12-03T01:00:00.000Z",
+    ended: "2026-12-03T01:00:01.200Z",
+    durationMs,
+    exitStatus,
+    signal: null,
+    timedOut: false,
+    ...extra,
+  })
+  const showBackups = (journal: JobJournal | undefined) =>
+    Effect.gen(function* () {
+      const first = yield* runEvent(model({ config, relations }))
+      const m: FakeModel = {
+        ...next(first.model, "show-backups"),
+        action: { name: "show-backups", params: {}, results: {}, logs: [] },
+      }
+      if (journal !== undefined) putJournal(m, journal)
+      return (yield* runEvent(m)).model
+    })
+
+  it.effect("the recent jobs of each kind, newest first, each script's result; totals; one action-set", () =>
+    Effect.gen(function* () {
+      const m = yield* showBackups({
+        ...emptyJournal,
+        backup: {
+          counts: { succeeded: 41, failed: 2 },
+          lastSuccess: "2026-12-02T01:10:00.000Z",
+          jobs: [
+            {
+              started: "2026-12-03T01:00:00.000Z",
+              ended: "2026-12-03T01:00:01.200Z",
+              outcome: "failed",
+              durationMs: 1200,
+              scripts: { "run-before-backup": result(2, 1200), "run-after-backup": null },
+            },
+            {
+              started: "2026-12-02T01:00:00.000Z",
+              ended: "2026-12-02T01:10:00.000Z",
+              outcome: "succeeded",
+              durationMs: 600_000,
+              scripts: {
+                "run-before-backup": result(null, 1800_000, { timedOut: true }),
+                "run-after-backup": { ...result(0, 0), set: false },
+              },
+            },
+            {
+              started: "2026-12-01T01:00:00.000Z",
+              ended: null,
+              outcome: "failed",
+              durationMs: null,
+              scripts: { "run-before-backup": result(0, 400), "run-after-backup": null },
+            },
+          ],
+        },
+      })
+      assert.deepStrictEqual(m.calls, ["action-set"])
+      assert.isUndefined(m.action?.failed)
+      assert.deepStrictEqual(m.action?.results, {
+        "backup.succeeded": "41",
+        "backup.failed": "2",
+        "backup.last-success": "2026-12-02T01:10:00.000Z",
+        "backup.job-1.outcome": "failed",
+        "backup.job-1.started": "2026-12-03T01:00:00.000Z",
+        "backup.job-1.ended": "2026-12-03T01:00:01.200Z",
+        "backup.job-1.duration": "1.2s",
+        "backup.job-1.run-before-backup": "exit status 2 in 1.2s",
+        "backup.job-1.run-after-backup": "did not run",
+        "backup.job-2.outcome": "succeeded",
+        "backup.job-2.started": "2026-12-02T01:00:00.000Z",
+        "backup.job-2.ended": "2026-12-02T01:10:00.000Z",
+        "backup.job-2.duration": "10m",
+        "backup.job-2.run-before-backup": "timed out in 30m",
+        "backup.job-2.run-after-backup": "no script",
+        "backup.job-3.outcome": "failed",
+        "backup.job-3.started": "2026-12-01T01:00:00.000Z",
+        "backup.job-3.run-before-backup": "exit status 0 in 0.4s",
+        "backup.job-3.run-after-backup": "did not run",
+        "restore.succeeded": "0",
+        "restore.failed": "0",
+        "restore.last-success": "none yet",
+      })
+    }),
+  )
+
+  it.effect("no journal yet: the totals at zero, no job", () =>
+    Effect.gen(function* () {
+      const m = yield* showBackups(undefined)
+      assert.deepStrictEqual(m.calls, ["action-set"])
+      assert.deepStrictEqual(m.action?.results, {
+        "backup.succeeded": "0",
+        "backup.failed": "0",
+        "backup.last-success": "none yet",
+        "restore.succeeded": "0",
+        "restore.failed": "0",
+        "restore.last-success": "none yet",
+      })
+    }),
+  )
+})
