@@ -96,7 +96,7 @@ describe("the packed charm", () => {
     cpSync(join(charmDir, "bin", "node.arch"), join(charm, "bin", "node.arch"))
     const cache = join(charm, "compile-cache", "program.v8")
     const written = () => ({
-      depth: readFileSync(cache, "latin1").split("\n")[0],
+      depth: JSON.parse(readFileSync(cache, "utf8").split("\n")[0] ?? "").depth,
       at: statSync(cache, { bigint: true }).mtimeNs,
     })
 
