@@ -1,5 +1,7 @@
 import * as Effect from "effect/Effect"
+import { eventsJujuSetsStatusAround } from "../domain/events.ts"
 import { active, statusOf } from "../domain/unit-status.ts"
+import { JujuContext } from "../layers/JujuContext.ts"
 import { UnitRecords } from "../layers/UnitRecords.ts"
 import { reconcile } from "./reconcile.ts"
 import { reportStatus } from "./report-status.ts"
@@ -31,5 +33,8 @@ export const reconcileAndReport = Effect.gen(function* () {
         }),
     ),
   )
-  yield* reportStatus({ reconciled: status, settled, waitingForSecret }, last, { always: true })
+  const { event } = yield* JujuContext
+  yield* reportStatus({ reconciled: status, settled, waitingForSecret }, last, {
+    always: eventsJujuSetsStatusAround.has(event),
+  })
 })
