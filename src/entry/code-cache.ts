@@ -14,22 +14,19 @@
 import {
   closeSync,
   constants,
-  fchmodSync,
-  fchownSync,
   fstatSync,
   fsyncSync,
   lstatSync,
   mkdirSync,
   openSync,
   readFileSync,
-  readSync,
   renameSync,
   rmSync,
-  type Stats,
   writeSync,
 } from "node:fs"
 import { dirname } from "node:path"
 import { Script } from "node:vm"
+import { claimDirectory, readTrustedFile } from "./descriptors.ts"
 
 // Wrapped as Node wraps a CommonJS module: what the bundle imports of Node (node:fs...) it
 // requires with the `require` given (the entry's own: node:module's createRequire would
@@ -52,46 +49,46 @@ const madeFrom = (program: Buffer) => ({
   programBytes: program.length,
 })
 
-/** Root's own (the hook's user, in tests), and nobody else may write to it. */
-const trusted = (stats: Stats) => stats.uid === process.geteuid?.() && (stats.mode & 0o022) === 0
+/** Larger than any cache of the program: a file beyond it is not one. */
+const maxCacheBytes = 8 * 1024 * 1024
 
-/** Opens `path` without following a link, and checks it on the descriptor: no race with a swap. */
-const openTrusted = (path: string, flags: number, isType: (stats: Stats) => boolean) => {
-  // O_NONBLOCK: a FIFO put there would otherwise hang the hook at open.
-  const fd = openSync(path, flags | constants.O_NOFOLLOW | constants.O_NONBLOCK)
-  const stats = fstatSync(fd)
-  if (isType(stats) && trusted(stats)) return { fd, stats }
-  closeSync(fd)
-  return undefined
+/**
+ * Whether the cache's directory is root's (the hook's user, in tests) and nobody else may write
+ * to it: whoever can put any file under the cache's name. Looked at on a descriptor opened
+ * without following a link.
+ */
+const trustedDirectory = (directory: string) => {
+  const fd = openSync(
+    directory,
+    constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW | constants.O_NONBLOCK,
+  )
+  try {
+    const stats = fstatSync(fd)
+    return stats.uid === process.getuid?.() && (stats.mode & 0o022) === 0
+  } finally {
+    closeSync(fd)
+  }
 }
 
 /** The data V8 may take for `program`, and the depth that made it; undefined when there is none it may. */
 const readCache = (cacheFile: string, program: Buffer) => {
   try {
-    // The directory too: whoever can write it can put any file under the cache's name.
-    const directory = openTrusted(dirname(cacheFile), constants.O_RDONLY | constants.O_DIRECTORY, (s) =>
-      s.isDirectory(),
-    )
-    if (directory === undefined) return undefined
-    closeSync(directory.fd)
-    const opened = openTrusted(cacheFile, constants.O_RDONLY, (s) => s.isFile())
-    if (opened === undefined) return undefined
-    const file = Buffer.allocUnsafe(opened.stats.size)
-    try {
-      if (readSync(opened.fd, file, 0, file.length, 0) !== file.length) return undefined
-    } finally {
-      closeSync(opened.fd)
-    }
+    // The file as src/entry/descriptors.ts reads what the charm made: a regular file of root's
+    // that nobody else may write, never through a link, a FIFO passed over at once.
+    const file = trustedDirectory(dirname(cacheFile)) ? readTrustedFile(cacheFile, maxCacheBytes) : undefined
+    if (file === undefined) return undefined
     const newline = file.indexOf(10)
     if (newline < 0) return undefined
-    const { depth, ...header } = JSON.parse(file.toString("utf8", 0, newline))
+    const { depth, ...header } = JSON.parse(
+      Buffer.from(file.buffer, file.byteOffset, newline).toString("utf8"),
+    )
     if (JSON.stringify(header) !== JSON.stringify(madeFrom(program)) || !Number.isSafeInteger(depth))
       return undefined
     const start = newline + 1
-    if (!file.subarray(start, start + program.length).equals(program)) return undefined
+    if (!program.equals(file.subarray(start, start + program.length))) return undefined
     return { depth: depth as number, data: file.subarray(start + program.length) }
   } catch {
-    // Missing, unreadable, not JSON: made again after this hook.
+    // Unreadable, not JSON: made again after this hook.
     return undefined
   }
 }
@@ -104,14 +101,7 @@ const readCache = (cacheFile: string, program: Buffer) => {
 const ownDirectory = (directory: string) => {
   const found = lstatSync(directory, { throwIfNoEntry: false })
   if (found === undefined) return void mkdirSync(directory, { recursive: true, mode: 0o700 })
-  if (found.isDirectory() && trusted(found)) return
-  const fd = openSync(directory, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW)
-  try {
-    fchownSync(fd, process.geteuid?.() ?? 0, process.getegid?.() ?? 0)
-    fchmodSync(fd, 0o700)
-  } finally {
-    closeSync(fd)
-  }
+  claimDirectory(directory, { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, mode: 0o700 })
 }
 
 /**
