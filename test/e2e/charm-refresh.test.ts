@@ -15,7 +15,7 @@ import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { afterAll, assert, describe, it } from "vitest"
 import { bundleForHook } from "../../scripts/lay-out-charm.ts"
-import { backupRelation, CharmUnit, charmDir } from "../support/charm-unit.ts"
+import { backupRelation, CharmUnit, charmDir, expectOk } from "../support/charm-unit.ts"
 
 const work = mkdtempSync(join(tmpdir(), "backup-integrator-refresh-"))
 const units: Array<CharmUnit> = []
@@ -68,7 +68,7 @@ describe("juju refresh", () => {
     units.push(u)
     for (const event of ["install", "config-changed", "config-changed"]) {
       const result = u.hook(event)
-      assert.strictEqual(result.code, 0, result.stderr)
+      expectOk(result)
     }
     const cache = join(charm, "compile-cache", "program.v8")
     assert.isTrue(statSync(cache).isFile())
@@ -85,7 +85,7 @@ describe("juju refresh", () => {
 
     for (const event of ["upgrade-charm", "config-changed"]) {
       const result = u.hook(event)
-      assert.strictEqual(result.code, 0, result.stderr)
+      expectOk(result)
       assert.deepStrictEqual(result.state.status, { status: "active", message: "" })
       assert.strictEqual(readFileSync(runnerPath, "utf8"), rebuilt.runner)
     }
