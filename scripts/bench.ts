@@ -262,7 +262,7 @@ const measure = () => {
     `cold first hook after the build           ${fmt(cold)}   (warm median ${fmt(sa.median).trim()})`,
   )
   console.log(
-    `hook-tool calls, steady state             leader ${steadyCalls.length} (target <= 5), follower ${followerCalls.length} (target <= 4)`,
+    `hook-tool calls, steady state             leader ${steadyCalls.length} (target <= 4), follower ${followerCalls.length} (target <= 3)`,
   )
   console.log(`  leader:   ${steadyCalls.map(([tool]) => tool).join(", ")}`)
   console.log(

@@ -24,3 +24,10 @@ export const removeEvent = "remove"
  * names them too.
  */
 export const restrictedEvents: ReadonlySet<string> = new Set(["meter-status-changed", "collect-metrics"])
+
+/**
+ * Events around which Juju's agent sets the unit's workload status itself (maintenance before
+ * `install` and `stop`, `unknown` after `start` if the charm never set one, `terminated` after
+ * `stop`: its uniter's runhook.go): the status is set then even when it is what was shown.
+ */
+export const eventsJujuSetsStatusAround: ReadonlySet<string> = new Set(["install", "start", "stop"])

@@ -27,6 +27,8 @@ export class UnitRecords extends Context.Service<
     /** None when there is no record, or an older charm's empty marker. */
     readonly read: Effect.Effect<Option.Option<UnitRecord>, ScriptStoreError>
     readonly write: (record: UnitRecord) => Effect.Effect<void, ScriptStoreError>
+    /** Empties the record, as an older charm's marker: what was shown is no longer known. */
+    readonly forget: Effect.Effect<void, ScriptStoreError>
   }
 >()("backup-integrator/layers/UnitRecords") {
   static readonly layer = Layer.effect(
@@ -36,6 +38,8 @@ export class UnitRecords extends Context.Service<
       const descriptors = yield* Descriptors
       const { optDir, appName, unitNumber } = yield* JujuContext
       const path = unitRecordPath(optDir, appName, unitNumber)
+      // Not flushed: a record lost in a crash only costs the next update-status a reconcile.
+      const put = (data: Uint8Array) => writeAtomically(fs, path, data, { mode: 0o600, durable: false })
       return UnitRecords.of({
         read: Effect.map(step("read", path, descriptors.readTrusted(path, maxRecordBytes)), (data) =>
           Option.flatMap(data, (bytes) => decode(new TextDecoder().decode(bytes))),
@@ -47,12 +51,10 @@ export class UnitRecords extends Context.Service<
             unitsDirectory(optDir, appName),
             fs.makeDirectory(unitsDirectory(optDir, appName), { recursive: true }),
           )
-          // Not flushed: a record lost in a crash only costs the next update-status a reconcile.
-          yield* writeAtomically(fs, path, new TextEncoder().encode(encode(record)), {
-            mode: 0o600,
-            durable: false,
-          })
+          yield* put(new TextEncoder().encode(encode(record)))
         }),
+        // Emptied, not deleted: the marker says the unit is on this machine (ScriptStore.removeAll).
+        forget: put(new Uint8Array()),
       })
     }),
   )

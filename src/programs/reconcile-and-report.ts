@@ -1,8 +1,10 @@
 import * as Effect from "effect/Effect"
 import * as Result from "effect/Result"
 import { desiredStateOf } from "../domain/desired-state.ts"
+import { eventsJujuSetsStatusAround } from "../domain/events.ts"
 import { active, statusOf } from "../domain/unit-status.ts"
 import { CharmConfig } from "../layers/CharmConfig.ts"
+import { JujuContext } from "../layers/JujuContext.ts"
 import { UnitRecords } from "../layers/UnitRecords.ts"
 import { publishCosAgent } from "./publish-cos-agent.ts"
 import { reconcile } from "./reconcile.ts"
@@ -45,5 +47,8 @@ export const reconcileAndReport = Effect.gen(function* () {
     ),
   )
   const maxAge = Result.isSuccess(desired) ? (desired.success.maxAge ?? null) : null
-  yield* reportStatus({ reconciled: status, waitingForSecret, maxAge }, last, { always: true })
+  const { event } = yield* JujuContext
+  yield* reportStatus({ reconciled: status, waitingForSecret, maxAge }, last, {
+    always: eventsJujuSetsStatusAround.has(event),
+  })
 })

@@ -13,10 +13,10 @@ const sameStatus = (a: UnitStatus, b: UnitStatus) => a.status === b.status && a.
 
 /**
  * Shows the unit's status: what reconcile reached, and below it the last runs of the scripts
- * installed and the last backup (past `backup-max-age`, its absence). `always` sets it even
- * when it is what the record says was shown (every reconciling hook does: Juju itself sets
- * statuses around some events); otherwise a status is set only when it changed. Then keeps
- * the record for the next update-status, writing it only when it changed.
+ * installed and the last backup (past `backup-max-age`, its absence). A status is set only
+ * when it is not what the record says was shown (a call that changes nothing costs a hook a
+ * process and a round trip to the agent), or `always` (around the events at which Juju sets
+ * one itself). Then keeps the record for the next hook, writing it only when it changed.
  */
 export const reportStatus = Effect.fn("reportStatus")(function* (
   { reconciled, waitingForSecret, maxAge }: Pick<UnitRecord, "reconciled" | "waitingForSecret" | "maxAge">,
@@ -53,7 +53,11 @@ export const reportStatus = Effect.fn("reportStatus")(function* (
     (last.value.deadline === null || now < Date.parse(last.value.deadline))
       ? last.value.shown
       : shownStatus(reconciled, yield* records.read(runs), backups)
-  if (always || Option.isNone(last) || !sameStatus(shown, last.value.shown)) {
+  const changed = Option.isNone(last) || !sameStatus(shown, last.value.shown)
+  if (changed || always) {
+    // A record that says what was shown must never outlive a status set after it: if the new
+    // record cannot be written, the next hook finds none and sets its status whatever it is.
+    if (changed && Option.isSome(last)) yield* (yield* UnitRecords).forget
     yield* (yield* StatusReporter).set(shown)
   }
   // update-status must wake when the age passes: the hook's entry compares it with the time.

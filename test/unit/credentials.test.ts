@@ -89,8 +89,11 @@ describe("credentials", () => {
     "not granted, or removed: blocked saying what to run; the last good files and the spec stay",
     () =>
       Effect.gen(function* () {
-        const first = yield* runEvent(model({ config, relations, secrets: granted({ password: "s3cret" }) }))
         for (const secrets of [{ [uri]: { granted: false, content: { password: "new" } } }, {}]) {
+          // A unit of its own for each: its disk's record must agree with its model's status.
+          const first = yield* runEvent(
+            model({ config, relations, secrets: granted({ password: "s3cret" }) }),
+          )
           const { model: m } = yield* runEvent(
             next(first.model, { secrets, config: { ...config, fileset: "/srv,/etc" } }),
           )

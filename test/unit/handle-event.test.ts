@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
 import { scriptOptions } from "../../src/domain/options.ts"
-import { scriptPath } from "../../src/domain/script-paths.ts"
+import { scriptPath, unitRecordPath } from "../../src/domain/script-paths.ts"
 import { appName, type FakeModel, fullDisk, model, optDir } from "../support/fake-juju.ts"
 import { runEvent } from "../support/run-program.ts"
 
@@ -247,17 +247,67 @@ describe("the leader", () => {
     }),
   )
 
-  it.effect("steady state: an unchanged bag is not rewritten, nothing is logged, 5 hook-tool calls", () =>
+  it.effect("steady state: an unchanged bag is not rewritten, nothing is logged, 4 hook-tool calls", () =>
     Effect.gen(function* () {
       const { second } = yield* twice(model({ config: goodConfig, relations: { "backup:1": {} } }))
-      assert.deepStrictEqual(second.model.calls, [
-        "config-get",
-        "relation-ids",
-        "is-leader",
-        "relation-get",
-        "status-set",
-      ])
+      // No status-set: the status is what the unit's record says was shown.
+      assert.deepStrictEqual(second.model.calls, ["config-get", "relation-ids", "is-leader", "relation-get"])
+      assert.deepStrictEqual(second.model.status, { status: "active", message: "" })
       assert.deepStrictEqual(second.model.logs, [])
+    }),
+  )
+
+  it.effect("around install, start and stop, where Juju sets a status itself, the status is set again", () =>
+    Effect.gen(function* () {
+      for (const event of ["install", "start", "stop"]) {
+        const { second } = yield* twice(
+          model({ config: goodConfig, relations: { "backup:1": {} } }),
+          (m) => ({
+            ...m,
+            event,
+            status: { status: "waiting", message: "as Juju sets one" },
+          }),
+        )
+        assert.deepStrictEqual(second.model.status, { status: "active", message: "" }, event)
+        assert.include(second.model.calls, "status-set", event)
+      }
+    }),
+  )
+
+  it.effect("a status set whose record could not be written is set again by the next hook", () =>
+    Effect.gen(function* () {
+      // The record is written aside in its directory, then renamed.
+      const units = unitRecordPath(optDir, appName, 0).replace(/\/[^/]*$/, "/")
+      const first = yield* runEvent(model({ config: goodConfig, relations: { "backup:1": {} } }))
+      // Blocked is shown, then the record saying so cannot be put in place: the hook fails.
+      const disk = first.model.disk
+      const blocked = yield* runEvent({
+        ...first.model,
+        calls: [],
+        config: { ...goodConfig, fileset: "relative" },
+        disk: Object.assign(disk, {
+          fault: (operation: string, path: string) => {
+            const moved = disk.entries.get(path)
+            return operation === "rename" &&
+              path.startsWith(units) &&
+              moved?.type === "File" &&
+              moved.data.length > 0
+              ? ("EIO" as const)
+              : undefined
+          },
+        }),
+      })
+      assert.isTrue(Exit.isFailure(blocked.exit))
+      assert.strictEqual(blocked.model.status?.status, "blocked")
+      // The configuration is back as it was, and so must be the status the record showed before.
+      const back = yield* runEvent({
+        ...blocked.model,
+        calls: [],
+        config: goodConfig,
+        disk: Object.assign(blocked.model.disk, { fault: () => undefined }),
+      })
+      assert.isTrue(Exit.isSuccess(back.exit))
+      assert.deepStrictEqual(back.model.status, { status: "active", message: "" })
     }),
   )
 
