@@ -7,13 +7,15 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { setTimeout as sleep } from "node:timers/promises"
-import { afterEach, assert, describe, it } from "vitest"
+import { afterAll, assert, describe, it } from "vitest"
 import { appBag } from "../emulator/state.ts"
 import { BaculaSite, baculaDaemonsMissing, type JobEnd } from "../support/bacula-daemons.ts"
 import { backupRelation, CharmUnit } from "../support/charm-unit.ts"
 
+// The tests run at once, each with its own unit and Bacula: most of a job is Bacula waiting.
+// Every daemon is stopped at the end, whatever happened (and ends by itself regardless).
 const cleanUps: Array<() => Promise<void> | void> = []
-afterEach(async () => {
+afterAll(async () => {
   for (const cleanUp of cleanUps.splice(0).reverse()) await cleanUp()
 })
 
@@ -118,169 +120,180 @@ const assertEnded = (job: JobEnd, status: string, errors: number | undefined, si
     `${job.log}\n${site.diagnostics()}`,
   )
 
-describe("backups and restores through the charm's runners", slow, () => {
-  it("a backup and a restore, byte for byte, each with its two scripts run as Bacula runs them", async () => {
-    const d = await deploy({
-      "run-before-backup": (t) => traced(t, "run-before-backup"),
-      "run-after-backup": (t) => traced(t, "run-after-backup"),
-      "run-before-restore": (t) => traced(t, "run-before-restore"),
-      "run-after-restore": (t) => traced(t, "run-after-restore"),
+describe.concurrent("Bacula 9.6 running the published paths", slow, () => {
+  describe("backups and restores through the charm's runners", () => {
+    it("a backup and a restore, byte for byte, each with its two scripts run as Bacula runs them", async () => {
+      const d = await deploy({
+        "run-before-backup": (t) => traced(t, "run-before-backup"),
+        "run-after-backup": (t) => traced(t, "run-after-backup"),
+        "run-before-restore": (t) => traced(t, "run-before-restore"),
+        "run-after-restore": (t) => traced(t, "run-after-restore"),
+      })
+      const files = {
+        "db.dump": randomBytes(300_000),
+        empty: Buffer.alloc(0),
+        "nested/deeper/conf.txt": Buffer.from("listen_addresses = '*'\n"),
+      }
+      for (const [name, content] of Object.entries(files)) {
+        mkdirSync(join(d.data, name, ".."), { recursive: true })
+        writeFileSync(join(d.data, name), content, { mode: 0o640 })
+      }
+
+      const backup = await d.site.backup()
+      assertEnded(backup, "T", 0, d.site)
+      assert.match(backup.log, /Termination:\s+Backup OK\n/)
+      assert.deepStrictEqual(ran(d.trace()), ["run-before-backup", "run-after-backup"])
+      // Bacula starts the published path with execvp: no argument, in /, stdin /dev/null, umask 022.
+      assert.strictEqual(d.trace()[0], "run-before-backup cwd=/ args=0 stdin=/dev/null umask=0022")
+
+      rmSync(d.data, { recursive: true })
+      const restore = await d.site.restore(backup.jobId)
+      assertEnded(restore, "T", 0, d.site)
+      assert.deepStrictEqual(ran(d.trace()), [
+        "run-before-backup",
+        "run-after-backup",
+        "run-before-restore",
+        "run-after-restore",
+      ])
+      for (const [name, content] of Object.entries(files)) {
+        assert.deepStrictEqual(readFileSync(join(d.data, name)), content, name)
+        assert.strictEqual(statSync(join(d.data, name)).mode & 0o777, 0o640, name)
+      }
+
+      // The charm saw each run: show-runs lists them, and all is well.
+      const runs = d.unit.runAction("show-runs").state.action?.results as Record<
+        string,
+        Record<string, Record<string, string>>
+      >
+      for (const option of [
+        "run-before-backup",
+        "run-after-backup",
+        "run-before-restore",
+        "run-after-restore",
+      ])
+        assert.strictEqual(runs[option]?.["run-1"]?.result, "exit status 0", option)
+      assert.strictEqual(d.status().status, "active")
     })
-    const files = {
-      "db.dump": randomBytes(300_000),
-      empty: Buffer.alloc(0),
-      "nested/deeper/conf.txt": Buffer.from("listen_addresses = '*'\n"),
-    }
-    for (const [name, content] of Object.entries(files)) {
-      mkdirSync(join(d.data, name, ".."), { recursive: true })
-      writeFileSync(join(d.data, name), content, { mode: 0o640 })
-    }
 
-    const backup = await d.site.backup()
-    assertEnded(backup, "T", 0, d.site)
-    assert.match(backup.log, /Termination:\s+Backup OK\n/)
-    assert.deepStrictEqual(ran(d.trace()), ["run-before-backup", "run-after-backup"])
-    // Bacula starts the published path with execvp: no argument, in /, stdin /dev/null, umask 022.
-    assert.strictEqual(d.trace()[0], "run-before-backup cwd=/ args=0 stdin=/dev/null umask=0022")
+    it("a failing before-script fails the job (f) before any data moves, the after-script does not run, and the unit says so", async () => {
+      const d = await deploy({
+        "run-before-backup": (t) =>
+          traced(t, "run-before-backup", "echo 'pg_dump: connection refused' >&2\nexit 2"),
+        "run-after-backup": (t) => traced(t, "run-after-backup"),
+      })
+      writeFileSync(join(d.data, "db.dump"), "data")
+      const backup = await d.site.backup()
+      assertEnded(backup, "f", undefined, d.site)
+      assert.include(backup.log, "ClientBeforeJob: pg_dump: connection refused")
+      assert.include(backup.log, "ClientBeforeJob returned non-zero status=2")
+      assert.match(backup.log, /Termination:\s+\*\*\* Backup Error \*\*\*/)
+      assert.deepStrictEqual(ran(d.trace()), ["run-before-backup"])
 
-    rmSync(d.data, { recursive: true })
-    const restore = await d.site.restore(backup.jobId)
-    assertEnded(restore, "T", 0, d.site)
-    assert.deepStrictEqual(ran(d.trace()), [
-      "run-before-backup",
-      "run-after-backup",
-      "run-before-restore",
-      "run-after-restore",
-    ])
-    for (const [name, content] of Object.entries(files)) {
-      assert.deepStrictEqual(readFileSync(join(d.data, name)), content, name)
-      assert.strictEqual(statSync(join(d.data, name)).mode & 0o777, 0o640, name)
-    }
+      assert.deepInclude(d.status(), { status: "blocked" })
+      assert.match(
+        d.status().message,
+        /^run-before-backup failed \(exit status 2\) at \d{4}-\d\d-\d\d \d\d:\d\d UTC; see action show-runs$/,
+      )
+    })
 
-    // The charm saw each run: show-runs lists them, and all is well.
-    const runs = d.unit.runAction("show-runs").state.action?.results as Record<
-      string,
-      Record<string, Record<string, string>>
-    >
-    for (const option of ["run-before-backup", "run-after-backup", "run-before-restore", "run-after-restore"])
-      assert.strictEqual(runs[option]?.["run-1"]?.result, "exit status 0", option)
-    assert.strictEqual(d.status().status, "active")
+    it("a failing after-script leaves the backup T, OK with warnings; the unit shows the script's failure", async () => {
+      const d = await deploy({
+        "run-before-backup": (t) => traced(t, "run-before-backup"),
+        "run-after-backup": (t) => traced(t, "run-after-backup", "exit 3"),
+      })
+      writeFileSync(join(d.data, "db.dump"), "data")
+      const backup = await d.site.backup()
+      assertEnded(backup, "T", 1, d.site)
+      assert.include(backup.log, "ClientAfterJob returned non-zero status=3")
+      assert.match(backup.log, /Termination:\s+Backup OK -- with warnings\n/)
+      assert.deepStrictEqual(ran(d.trace()), ["run-before-backup", "run-after-backup"])
+      assert.match(
+        d.status().message,
+        /^run-after-backup failed \(exit status 3\) at .* UTC; see action show-runs$/,
+      )
+    })
+
+    it("restores likewise: a failing before-script fails the restore (f) without its after-script; a failing after-script leaves it T", async () => {
+      const d = await deploy({
+        "run-before-restore": (t) => traced(t, "run-before-restore", "exit 4"),
+        "run-after-restore": (t) => traced(t, "run-after-restore"),
+      })
+      writeFileSync(join(d.data, "db.dump"), "data")
+      const backup = await d.site.backup()
+      assertEnded(backup, "T", 0, d.site)
+
+      rmSync(join(d.data, "db.dump"))
+      const failed = await d.site.restore(backup.jobId)
+      assertEnded(failed, "f", undefined, d.site)
+      assert.include(failed.log, "ClientBeforeJob returned non-zero status=4")
+      assert.deepStrictEqual(ran(d.trace()), ["run-before-restore"])
+      assert.isFalse(existsSync(join(d.data, "db.dump")))
+
+      d.configure({
+        "run-before-restore": (t) => traced(t, "run-before-restore"),
+        "run-after-restore": (t) => traced(t, "run-after-restore", "exit 5"),
+      })
+      const restored = await d.site.restore(backup.jobId)
+      assertEnded(restored, "T", 1, d.site)
+      assert.include(restored.log, "ClientAfterJob returned non-zero status=5")
+      // Bacula 9.6 words a restore's warnings so.
+      assert.match(restored.log, /Termination:\s+Restore OK -- with errors\n/)
+      assert.strictEqual(readFileSync(join(d.data, "db.dump"), "utf8"), "data")
+      assert.deepStrictEqual(ran(d.trace()), [
+        "run-before-restore",
+        "run-before-restore",
+        "run-after-restore",
+      ])
+    })
+
+    it("cancelling a job during its before-script ends the job (A) at once, sends the script no signal, and runs no after-script", async () => {
+      const d = await deploy({
+        "run-before-backup": (t) =>
+          traced(
+            t,
+            "run-before-backup",
+            `for s in HUP INT QUIT TERM USR1 USR2; do trap "echo signal-$s >> ${t}" $s; done\nwhile [ ! -e ${t}.go ]; do sleep 0.1; done\necho finished >> ${t}`,
+          ),
+        "run-after-backup": (t) => traced(t, "run-after-backup"),
+      })
+      const jobId = d.site.startBackup()
+      await until(() => d.trace().length > 0, "the before-script")
+      d.site.console([`cancel jobid=${jobId} yes`])
+      const cancelled = await d.site.end(jobId)
+      assert.strictEqual(cancelled.status, "A", cancelled.log)
+      assert.match(cancelled.log, /Termination:\s+Backup Canceled/)
+
+      // The script is still running: Bacula left it alone. Let it finish.
+      writeFileSync(`${d.traceFile}.go`, "")
+      await until(() => d.trace().includes("finished"), "the before-script's end")
+      assert.deepStrictEqual(ran(d.trace()), ["run-before-backup", "finished"])
+      // Its runner ended normally with it.
+      const runs = d.unit.runAction("show-runs").state.action?.results as Record<
+        string,
+        Record<string, Record<string, string>>
+      >
+      assert.strictEqual(runs["run-before-backup"]?.["run-1"]?.result, "exit status 0")
+    })
   })
 
-  it("a failing before-script fails the job (f) before any data moves, the after-script does not run, and the unit says so", async () => {
-    const d = await deploy({
-      "run-before-backup": (t) =>
-        traced(t, "run-before-backup", "echo 'pg_dump: connection refused' >&2\nexit 2"),
-      "run-after-backup": (t) => traced(t, "run-after-backup"),
+  describe("a withdrawn script while the Director has not reloaded", () => {
+    it("unsetting the scripts keeps the paths the Director names working: the next job still succeeds", async () => {
+      const d = await deploy({
+        "run-before-backup": (t) => traced(t, "run-before-backup"),
+        "run-after-backup": (t) => traced(t, "run-after-backup"),
+      })
+      writeFileSync(join(d.data, "db.dump"), "data")
+      // Unset, then more hooks: the leader's next hooks run before bacula-fd and bacula-server
+      // have passed the change on and the Director has reloaded.
+      d.configure({ "run-before-backup": undefined, "run-after-backup": undefined })
+      assert.deepInclude(d.status(), { status: "active" })
+      d.configure({})
+
+      const backup = await d.site.backup()
+      assertEnded(backup, "T", 0, d.site)
+      assert.deepStrictEqual(d.trace(), [])
+      // What the charm publishes still names what the Director runs.
+      assert.deepStrictEqual(appBag(d.unit.state, "backup:3"), d.bag)
     })
-    writeFileSync(join(d.data, "db.dump"), "data")
-    const backup = await d.site.backup()
-    assertEnded(backup, "f", undefined, d.site)
-    assert.include(backup.log, "ClientBeforeJob: pg_dump: connection refused")
-    assert.include(backup.log, "ClientBeforeJob returned non-zero status=2")
-    assert.match(backup.log, /Termination:\s+\*\*\* Backup Error \*\*\*/)
-    assert.deepStrictEqual(ran(d.trace()), ["run-before-backup"])
-
-    assert.deepInclude(d.status(), { status: "blocked" })
-    assert.match(
-      d.status().message,
-      /^run-before-backup failed \(exit status 2\) at \d{4}-\d\d-\d\d \d\d:\d\d UTC; see action show-runs$/,
-    )
-  })
-
-  it("a failing after-script leaves the backup T, OK with warnings; the unit shows the script's failure", async () => {
-    const d = await deploy({
-      "run-before-backup": (t) => traced(t, "run-before-backup"),
-      "run-after-backup": (t) => traced(t, "run-after-backup", "exit 3"),
-    })
-    writeFileSync(join(d.data, "db.dump"), "data")
-    const backup = await d.site.backup()
-    assertEnded(backup, "T", 1, d.site)
-    assert.include(backup.log, "ClientAfterJob returned non-zero status=3")
-    assert.match(backup.log, /Termination:\s+Backup OK -- with warnings\n/)
-    assert.deepStrictEqual(ran(d.trace()), ["run-before-backup", "run-after-backup"])
-    assert.match(
-      d.status().message,
-      /^run-after-backup failed \(exit status 3\) at .* UTC; see action show-runs$/,
-    )
-  })
-
-  it("restores likewise: a failing before-script fails the restore (f) without its after-script; a failing after-script leaves it T", async () => {
-    const d = await deploy({
-      "run-before-restore": (t) => traced(t, "run-before-restore", "exit 4"),
-      "run-after-restore": (t) => traced(t, "run-after-restore"),
-    })
-    writeFileSync(join(d.data, "db.dump"), "data")
-    const backup = await d.site.backup()
-    assertEnded(backup, "T", 0, d.site)
-
-    rmSync(join(d.data, "db.dump"))
-    const failed = await d.site.restore(backup.jobId)
-    assertEnded(failed, "f", undefined, d.site)
-    assert.include(failed.log, "ClientBeforeJob returned non-zero status=4")
-    assert.deepStrictEqual(ran(d.trace()), ["run-before-restore"])
-    assert.isFalse(existsSync(join(d.data, "db.dump")))
-
-    d.configure({
-      "run-before-restore": (t) => traced(t, "run-before-restore"),
-      "run-after-restore": (t) => traced(t, "run-after-restore", "exit 5"),
-    })
-    const restored = await d.site.restore(backup.jobId)
-    assertEnded(restored, "T", 1, d.site)
-    assert.include(restored.log, "ClientAfterJob returned non-zero status=5")
-    // Bacula 9.6 words a restore's warnings so.
-    assert.match(restored.log, /Termination:\s+Restore OK -- with errors\n/)
-    assert.strictEqual(readFileSync(join(d.data, "db.dump"), "utf8"), "data")
-    assert.deepStrictEqual(ran(d.trace()), ["run-before-restore", "run-before-restore", "run-after-restore"])
-  })
-
-  it("cancelling a job during its before-script ends the job (A) at once, sends the script no signal, and runs no after-script", async () => {
-    const d = await deploy({
-      "run-before-backup": (t) =>
-        traced(
-          t,
-          "run-before-backup",
-          `for s in HUP INT QUIT TERM USR1 USR2; do trap "echo signal-$s >> ${t}" $s; done\nwhile [ ! -e ${t}.go ]; do sleep 0.1; done\necho finished >> ${t}`,
-        ),
-      "run-after-backup": (t) => traced(t, "run-after-backup"),
-    })
-    const jobId = d.site.startBackup()
-    await until(() => d.trace().length > 0, "the before-script")
-    d.site.console([`cancel jobid=${jobId} yes`])
-    const cancelled = await d.site.end(jobId)
-    assert.strictEqual(cancelled.status, "A", cancelled.log)
-    assert.match(cancelled.log, /Termination:\s+Backup Canceled/)
-
-    // The script is still running: Bacula left it alone. Let it finish.
-    writeFileSync(`${d.traceFile}.go`, "")
-    await until(() => d.trace().includes("finished"), "the before-script's end")
-    assert.deepStrictEqual(ran(d.trace()), ["run-before-backup", "finished"])
-    // Its runner ended normally with it.
-    const runs = d.unit.runAction("show-runs").state.action?.results as Record<
-      string,
-      Record<string, Record<string, string>>
-    >
-    assert.strictEqual(runs["run-before-backup"]?.["run-1"]?.result, "exit status 0")
-  })
-})
-
-describe("a withdrawn script while the Director has not reloaded", slow, () => {
-  it("unsetting the scripts keeps the paths the Director names working: the next job still succeeds", async () => {
-    const d = await deploy({
-      "run-before-backup": (t) => traced(t, "run-before-backup"),
-      "run-after-backup": (t) => traced(t, "run-after-backup"),
-    })
-    writeFileSync(join(d.data, "db.dump"), "data")
-    // Unset, then more hooks: the leader's next hooks run before bacula-fd and bacula-server
-    // have passed the change on and the Director has reloaded.
-    d.configure({ "run-before-backup": undefined, "run-after-backup": undefined })
-    assert.deepInclude(d.status(), { status: "active" })
-    d.configure({})
-
-    const backup = await d.site.backup()
-    assertEnded(backup, "T", 0, d.site)
-    assert.deepStrictEqual(d.trace(), [])
-    // What the charm publishes still names what the Director runs.
-    assert.deepStrictEqual(appBag(d.unit.state, "backup:3"), d.bag)
   })
 })
