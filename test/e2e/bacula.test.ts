@@ -109,6 +109,14 @@ const until = async (condition: () => boolean, what: string) => {
   }
 }
 
+/** How the newest run of a script ended, as the show-runs action says. */
+const lastRun = (unit: CharmUnit, option: string) => {
+  const runs = unit.runAction("show-runs").state.action?.results as
+    | Record<string, Record<string, Record<string, string>>>
+    | undefined
+  return runs?.[option]?.["run-1"]?.result
+}
+
 /** The names of the scripts that ran, in order. */
 const ran = (trace: ReadonlyArray<string>) => trace.map((line) => line.split(" ")[0])
 
@@ -161,17 +169,13 @@ describe.concurrent("Bacula 9.6 running the published paths", slow, () => {
       }
 
       // The charm saw each run: show-runs lists them, and all is well.
-      const runs = d.unit.runAction("show-runs").state.action?.results as Record<
-        string,
-        Record<string, Record<string, string>>
-      >
       for (const option of [
         "run-before-backup",
         "run-after-backup",
         "run-before-restore",
         "run-after-restore",
       ])
-        assert.strictEqual(runs[option]?.["run-1"]?.result, "exit status 0", option)
+        assert.strictEqual(lastRun(d.unit, option), "exit status 0", option)
       assert.strictEqual(d.status().status, "active")
     })
 
@@ -267,12 +271,9 @@ describe.concurrent("Bacula 9.6 running the published paths", slow, () => {
       writeFileSync(`${d.traceFile}.go`, "")
       await until(() => d.trace().includes("finished"), "the before-script's end")
       assert.deepStrictEqual(ran(d.trace()), ["run-before-backup", "finished"])
-      // Its runner ended normally with it.
-      const runs = d.unit.runAction("show-runs").state.action?.results as Record<
-        string,
-        Record<string, Record<string, string>>
-      >
-      assert.strictEqual(runs["run-before-backup"]?.["run-1"]?.result, "exit status 0")
+      // Its runner ended normally with it, and recorded the run.
+      await until(() => lastRun(d.unit, "run-before-backup") !== undefined, "the run's record")
+      assert.strictEqual(lastRun(d.unit, "run-before-backup"), "exit status 0")
     })
   })
 
