@@ -69,15 +69,29 @@ export interface JobEnd {
 // Every status a job ends in (src/jcr.h's JS_*): anything else is still on its way.
 const endStatuses = new Set(["T", "W", "E", "e", "f", "A", "D", "I"])
 
-const freePort = () =>
-  new Promise<number>((done, fail) => {
-    const server = createServer()
-    server.once("error", fail)
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => done(port))
-    })
-  })
+// Ports handed out in this process: never twice, so that sites started at once cannot meet.
+const handedOut = new Set<number>()
+
+/** `count` ports of 127.0.0.1 free now, held open together so that the kernel gives distinct ones. */
+const freePorts = async (count: number): Promise<Array<number>> => {
+  const servers = Array.from({ length: count }, () => createServer())
+  try {
+    const ports = await Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<number>((done, fail) => {
+            server.once("error", fail)
+            server.listen(0, "127.0.0.1", () => done((server.address() as { port: number }).port))
+          }),
+      ),
+    )
+    if (ports.some((port) => handedOut.has(port))) return freePorts(count)
+    for (const port of ports) handedOut.add(port)
+    return ports
+  } finally {
+    await Promise.all(servers.map((server) => new Promise((done) => server.close(done))))
+  }
+}
 
 /**
  * Whether something listens on 127.0.0.1:`port`, read from the kernel's socket table: a test
@@ -307,7 +321,8 @@ export class BaculaSite {
    */
   static async start(bag: Record<string, string>): Promise<BaculaSite> {
     const dir = mkdtempSync(join(tmpdir(), "bacula-e2e-"))
-    const ports = { dir: await freePort(), sd: await freePort(), fd: await freePort() }
+    const [dirPort, sdPort, fdPort] = (await freePorts(3)) as [number, number, number]
+    const ports = { dir: dirPort, sd: sdPort, fd: fdPort }
     const secret = () => randomBytes(16).toString("hex")
     const passwords = { dir: secret(), sd: secret(), fd: secret() }
     // bacula-fd's stand-in for a script it was not given: a script that does nothing.
