@@ -3,6 +3,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { type RunTool, runTool } from "./entry/hook-tool-process.ts"
 import type { ToolProcess } from "./entry/started-config-get.ts"
+import { Descriptors } from "./layers/Descriptors.ts"
 import { diskServices } from "./layers/disk-services.ts"
 import { HookTools } from "./layers/HookTools.ts"
 import { hookToolServices } from "./layers/hook-tool-services.ts"
@@ -15,7 +16,7 @@ const live = (run: RunTool, startedConfigGet: ToolProcess | undefined) =>
   Layer.mergeAll(hookToolServices, diskServices, ScriptRunner.layer).pipe(
     Layer.provideMerge(HookTools.layer(run, startedConfigGet)),
     Layer.provideMerge(JujuContext.layer),
-    Layer.provide(NodeFileSystem.layer),
+    Layer.provide(Layer.merge(NodeFileSystem.layer, Descriptors.layer)),
   )
 
 const fail = (line: string) =>

@@ -1,5 +1,5 @@
 import * as Schema from "effect/Schema"
-import { type ScriptOption, scriptOptions } from "./options.ts"
+import type { ScriptOption } from "./options.ts"
 
 /**
  * An application databag of the `backup` relation as Juju returns it. The keys this charm
@@ -8,7 +8,7 @@ import { type ScriptOption, scriptOptions } from "./options.ts"
 export const Databag = Schema.Record(Schema.String, Schema.String)
 export type Databag = typeof Databag.Type
 
-/** What the leader publishes: the fileset and where each set script lives on every machine. */
+/** What the leader publishes: the fileset and, by option, the path of its runner on every machine. */
 export interface BackupSpec {
   readonly fileset: ReadonlyArray<string>
   readonly scripts: ReadonlyArray<{ readonly option: ScriptOption; readonly path: string }>
@@ -19,10 +19,6 @@ export const databagOf = (spec: BackupSpec): Databag => {
   for (const { option, path } of spec.scripts) bag[option] = path
   return bag
 }
-
-/** The script paths the given databags name: on this machine, files a backup may still run. */
-export const scriptPathsNamedIn = (bags: Iterable<Databag>): ReadonlyArray<string> =>
-  [...bags].flatMap((bag) => scriptOptions.flatMap((option) => (bag[option] ? [bag[option]] : [])))
 
 /**
  * The `relation-set` arguments turning `current` into exactly `desired`: changed keys with

@@ -12,9 +12,12 @@ const hiddenChars = new RegExp(hiddenChar.source, "gu")
 const escaped = (char: string) =>
   [...Array(char.length).keys()].map((i) => `\\u${char.charCodeAt(i).toString(16).padStart(4, "0")}`).join("")
 
+/** A string with every hidden character escaped (`\u200b`), and the rest as it is. */
+export const hiddenEscaped = (value: string): string => value.replace(hiddenChars, escaped)
+
 /**
  * A string as a JSON string literal that shows what it holds: every letter, of any script,
  * as itself, and every hidden character escaped (`\u200b`), so that operator input cannot
  * act on the display (a newline, a bidirectional override) or hide in it.
  */
-export const displayJson = (value: string): string => JSON.stringify(value).replace(hiddenChars, escaped)
+export const displayJson = (value: string): string => hiddenEscaped(JSON.stringify(value))

@@ -1,31 +1,45 @@
 import * as Schema from "effect/Schema"
 import { ScriptOption } from "./options.ts"
-import { durationText } from "./script-timeout.ts"
+import { durationText, maxScriptTimeout } from "./script-timeout.ts"
+
+/** ISO 8601, UTC, to the millisecond, as the runner writes it: `2026-12-01T03:00:00.000Z`. */
+const IsoTime = Schema.String.check(Schema.isPattern(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/))
+
+/** A signal by the name Python's signal module gives it: `SIGTERM`. */
+const SignalName = Schema.String.check(Schema.isPattern(/^SIG[A-Z0-9]{1,12}$/))
+
+const Count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 
 /**
  * What the runner (src/runner/runner.py) records of one run of a script, as JSON in
  * `runs/<option>/<end in ms, 13 digits>-<runner pid>.json`: this is the one description.
+ * Every field the charm shows (in a status, in an action's results) is held to what the runner
+ * writes, so that a record that is not the runner's cannot put text of its own there.
  */
 export const RunRecord = Schema.Struct({
   version: Schema.Literal(1),
   script: ScriptOption,
-  pid: Schema.Number,
-  /** ISO 8601, UTC, to the millisecond. */
-  started: Schema.String,
-  ended: Schema.String,
-  durationMs: Schema.Number,
+  /**
+   * False for a run of an option with no script (the runner stands in for bacula-fd's no-op
+   * and exits 0); absent in the records of runners before that.
+   */
+  set: Schema.optionalKey(Schema.Boolean),
+  pid: Schema.Int.check(Schema.isGreaterThan(0)),
+  started: IsoTime,
+  ended: IsoTime,
+  durationMs: Count,
   /** Set when the script exited; null when a signal ended it. */
-  exitStatus: Schema.NullOr(Schema.Number),
-  signal: Schema.NullOr(Schema.String),
+  exitStatus: Schema.NullOr(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 255 }))),
+  signal: Schema.NullOr(SignalName),
   /** Stopped by the runner at `script-timeout`. */
   timedOut: Schema.Boolean,
   /** The limit it ran under, in seconds, if any. */
-  timeout: Schema.NullOr(Schema.Number),
+  timeout: Schema.NullOr(Schema.Finite.check(Schema.isBetween({ minimum: 1, maximum: maxScriptTimeout }))),
   /** Signals the runner passed on to the script (Bacula cancelling the job). */
-  forwardedSignals: Schema.Array(Schema.String),
+  forwardedSignals: Schema.Array(SignalName),
   /** Processes the script left running, which the runner stopped when it ended. */
-  stoppedLeftovers: Schema.Number,
-  outputBytes: Schema.Number,
+  stoppedLeftovers: Count,
+  outputBytes: Count,
   /** The last lines of stdout and stderr together (at most 40 lines, 4 KiB). */
   output: Schema.String,
 })

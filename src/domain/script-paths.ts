@@ -44,6 +44,17 @@ export const operatorScriptPath = (optDir: string, appName: string, option: Scri
 export const runnerSettingsPath = (optDir: string, appName: string): string =>
   `${appDirectory(optDir, appName)}/runner.json`
 
+/** Where the runner records the runs of every script, a directory each (root only). */
+export const runsRootDirectory = (optDir: string, appName: string): string =>
+  `${appDirectory(optDir, appName)}/runs`
+
+/**
+ * The job journal (src/domain/job-journal.ts), which the runners keep under an exclusive lock
+ * on `jobs.lock` beside it (root only).
+ */
+export const jobJournalPath = (optDir: string, appName: string): string =>
+  `${appDirectory(optDir, appName)}/jobs.json`
+
 /** Where the runner records the runs of one script (root only). */
 export const runsDirectory = (optDir: string, appName: string, option: ScriptOption): string =>
   `${appDirectory(optDir, appName)}/runs/${option}`

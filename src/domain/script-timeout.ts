@@ -4,7 +4,7 @@ import { InvalidScriptTimeout } from "./failures.ts"
 const units = { h: 3600, m: 60, s: 1 } as const
 
 /** At most a week: a script still running after that is not running a backup. */
-const maxScriptTimeout = 7 * 24 * 3600
+export const maxScriptTimeout = 7 * 24 * 3600
 
 /**
  * `script-timeout`: how long a run-* script may take before the runner stops it, written as

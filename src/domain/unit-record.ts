@@ -5,7 +5,7 @@ import { UnitStatus } from "./unit-status.ts"
  * What a unit's last reconcile left, kept in its marker file (`units/<n>`): what update-status
  * checks instead of reconciling again, since nothing Juju knows changes without an event of
  * its own. The hook's entry reads it too, before the program is loaded
- * (src/entry/quiet-update-status.ts): `settled`, `files` and `runs` are read there as well.
+ * (src/entry/quiet-update-status.ts): `waitingForSecret`, `files` and `runs` are read there as well.
  */
 export const UnitRecord = Schema.Struct({
   version: Schema.Literal(1),
@@ -13,12 +13,7 @@ export const UnitRecord = Schema.Struct({
   reconciled: UnitStatus,
   /** The status last set. */
   shown: UnitStatus,
-  /**
-   * False when the leader kept a withdrawn script that a committed databag named (the next
-   * hook must reconcile to delete it), or while the credentials secret cannot be read.
-   */
-  settled: Schema.Boolean,
-  /** The credentials secret, while `secret-get` refuses it: update-status asks again (not settled). */
+  /** The credentials secret, while `secret-get` refuses it: update-status asks again. */
   waitingForSecret: Schema.NullOr(Schema.String),
   /** The files installed, each with its fingerprint (src/domain/file-fingerprint.ts). */
   files: Schema.Array(Schema.Struct({ path: Schema.String, fingerprint: Schema.String })),

@@ -1,7 +1,7 @@
 import * as Match from "effect/Match"
 import * as Schema from "effect/Schema"
 import { shortSecretUri } from "./credentials.ts"
-import { displayJson } from "./display-json.ts"
+import { displayJson, hiddenEscaped } from "./display-json.ts"
 import type { InvalidFileset, ReconcileStop } from "./failures.ts"
 import { outcomeText, type RunRecord, succeeded, whenText } from "./run-record.ts"
 
@@ -96,6 +96,18 @@ const failedRunText = (record: RunRecord): string =>
   `${record.script} ${record.timedOut ? outcomeText(record) : `failed (${outcomeText(record)})`} at ${whenText(record.ended)}`
 
 /**
+ * A message made of a record's fields, held to what every message is (one line, at most
+ * `maxMessageLength` characters, nothing hidden) whatever a record holds: the record's schema
+ * already refuses what the runner never writes.
+ */
+const boundedMessage = (message: string): string => {
+  const shown = hiddenEscaped(message)
+  return messageLength(shown) <= maxMessageLength
+    ? shown
+    : `${[...shown].slice(0, maxMessageLength - 3).join("")}...`
+}
+
+/**
  * What the unit shows: what reconcile reached and, when that is active, the scripts whose
  * last run failed or timed out (the most recent first), until each next succeeds. A
  * configuration or relation problem comes first: it is what to fix first.
@@ -107,5 +119,8 @@ export const shownStatus = (reconciled: UnitStatus, lastRuns: ReadonlyArray<RunR
     .sort((a, b) => b.ended.localeCompare(a.ended))
   if (latest === undefined) return reconciled
   const more = others.length === 0 ? "" : `, ${others.length} more failing`
-  return { status: "blocked", message: `${failedRunText(latest)}${more}; see action show-runs` }
+  return {
+    status: "blocked",
+    message: boundedMessage(`${failedRunText(latest)}${more}; see action show-runs`),
+  }
 }

@@ -1,9 +1,11 @@
-import { type BigIntStats, lstatSync, readdirSync, readFileSync } from "node:fs"
+import { type BigIntStats, lstatSync, readdirSync } from "node:fs"
 import { eventOf, updateStatusEvent } from "../domain/events.ts"
 import { type FileStat, fingerprintOf } from "../domain/file-fingerprint.ts"
 import { optDirOf, parseUnitName } from "../domain/juju-environment.ts"
 import { newestRunRecord } from "../domain/run-record-names.ts"
 import { unitRecordPath } from "../domain/script-paths.ts"
+import { maxRecordBytes } from "../domain/trusted-file.ts"
+import { readTrustedFile } from "./descriptors.ts"
 
 // update-status, the most frequent event, before the program is loaded, in plain Node: when
 // the program would find nothing to do, the hook ends here, with no hook-tool call and
@@ -53,14 +55,14 @@ const entries = (directory: string): ReadonlyArray<string> => {
 }
 
 interface RecordRead {
-  readonly settled?: unknown
+  readonly waitingForSecret?: unknown
   readonly files?: ReadonlyArray<{ readonly path: string; readonly fingerprint: string }>
   readonly runs?: ReadonlyArray<{ readonly directory: string; readonly newest: string | null }>
 }
 
 /**
  * True when this hook is update-status and the unit's record of its last reconcile still
- * holds (src/domain/unit-record.ts): settled, every file installed as it was left, no new run
+ * holds (src/domain/unit-record.ts): no secret waited for, every file installed as it was left, no new run
  * recorded. Anything else, or anything unexpected, is false: the program runs and decides.
  */
 export const nothingToDo = (env: Readonly<Record<string, string | undefined>>): boolean => {
@@ -73,11 +75,13 @@ export const nothingToDo = (env: Readonly<Record<string, string | undefined>>): 
   const optDir = optDirOf(env)
   if (unit === undefined || optDir === undefined) return false
   try {
-    const record: RecordRead = JSON.parse(
-      readFileSync(unitRecordPath(optDir, unit.appName, unit.unitNumber), "utf8"),
-    )
+    // As the program reads it (src/layers/UnitRecords.ts): a marker the charm did not write
+    // (another user's, a FIFO that would block the read) is no record.
+    const data = readTrustedFile(unitRecordPath(optDir, unit.appName, unit.unitNumber), maxRecordBytes)
+    if (data === undefined) return false
+    const record: RecordRead = JSON.parse(new TextDecoder().decode(data))
     return (
-      record.settled === true &&
+      record.waitingForSecret === null &&
       Array.isArray(record.files) &&
       Array.isArray(record.runs) &&
       record.files.every(({ path, fingerprint }) => fingerprintOf(fileStat(path)) === fingerprint) &&

@@ -9,7 +9,9 @@ import type { ScriptOption } from "../domain/options.ts"
 import { RunRecord } from "../domain/run-record.ts"
 import { isRunRecordName, newestRunRecord } from "../domain/run-record-names.ts"
 import { runsDirectory } from "../domain/script-paths.ts"
-import { list, readIfAny } from "./disk-steps.ts"
+import { maxRecordBytes } from "../domain/trusted-file.ts"
+import { Descriptors } from "./Descriptors.ts"
+import { list, step } from "./disk-steps.ts"
 import { JujuContext } from "./JujuContext.ts"
 
 /** Where a script's runs are recorded, and the file name of the newest record (null: none yet). */
@@ -20,14 +22,24 @@ export interface NewestRun {
 
 const decode = Schema.decodeUnknownOption(Schema.fromJsonString(RunRecord))
 
-/** The records the runner (src/runner/runner.py) leaves of each run of a script. */
+/** A directory's record names, the newest first. */
+const newestFirst = (names: ReadonlyArray<string>) => names.filter(isRunRecordName).sort().reverse()
+
+/**
+ * The records the runner (src/runner/runner.py) leaves of each run of a script. Only a record
+ * the runner wrote counts (src/domain/trusted-file.ts): a file another user planted is passed
+ * over, and cannot hide a failure by being newer, nor block a read by being a FIFO.
+ */
 export class RunRecords extends Context.Service<
   RunRecords,
   {
     readonly newest: (
       scripts: ReadonlyArray<ScriptOption>,
     ) => Effect.Effect<ReadonlyArray<NewestRun>, ScriptStoreError>
-    /** Those newest records, leaving out what is gone (pruned meanwhile) or is not a record. */
+    /**
+     * The newest record of each of those scripts: the newest named, or the newest before it
+     * that is one (the one named may be gone, pruned meanwhile, or not be a record).
+     */
     readonly read: (
       runs: ReadonlyArray<NewestRun>,
     ) => Effect.Effect<ReadonlyArray<RunRecord>, ScriptStoreError>
@@ -39,12 +51,18 @@ export class RunRecords extends Context.Service<
     RunRecords,
     Effect.gen(function* () {
       const fs = yield* FileSystem.FileSystem
+      const descriptors = yield* Descriptors
       const { optDir, appName } = yield* JujuContext
 
-      /** A record, unless it is gone (pruned by a run meanwhile) or is not one. */
-      const read = (path: string) =>
-        Effect.map(readIfAny(fs, path), (data) =>
-          Option.getOrUndefined(Option.flatMap(data, (bytes) => decode(new TextDecoder().decode(bytes)))),
+      /** A record of `script`, unless it is gone, is not the runner's, or is not one. */
+      const read = (path: string, script: ScriptOption) =>
+        Effect.map(step("read", path, descriptors.readTrusted(path, maxRecordBytes)), (data) =>
+          Option.getOrUndefined(
+            Option.filter(
+              Option.flatMap(data, (bytes) => decode(new TextDecoder().decode(bytes))),
+              (record) => record.script === script,
+            ),
+          ),
         )
 
       const newestOf = Effect.fnUntraced(function* (script: ScriptOption) {
@@ -54,19 +72,28 @@ export class RunRecords extends Context.Service<
 
       const recent = Effect.fnUntraced(function* (script: ScriptOption) {
         const directory = runsDirectory(optDir, appName, script)
-        const names = (yield* list(fs, directory)).filter(isRunRecordName).sort().reverse()
-        const records = yield* Effect.forEach(names, (name) => read(`${directory}/${name}`))
+        const names = newestFirst(yield* list(fs, directory))
+        const records = yield* Effect.forEach(names, (name) => read(`${directory}/${name}`, script))
         return records.filter((record) => record !== undefined)
+      })
+
+      const newestRecord = Effect.fnUntraced(function* ({ directory, newest }: NewestRun) {
+        if (newest === null) return undefined
+        const script = directory.slice(directory.lastIndexOf("/") + 1) as ScriptOption
+        const record = yield* read(`${directory}/${newest}`, script)
+        if (record !== undefined) return record
+        for (const name of newestFirst(yield* list(fs, directory)).filter((name) => name < newest)) {
+          const older = yield* read(`${directory}/${name}`, script)
+          if (older !== undefined) return older
+        }
+        return undefined
       })
 
       return RunRecords.of({
         newest: (scripts) => Effect.forEach(scripts, newestOf),
         read: (runs) =>
-          Effect.map(
-            Effect.forEach(runs, ({ directory, newest }) =>
-              newest === null ? Effect.succeed(undefined) : read(`${directory}/${newest}`),
-            ),
-            (records) => records.filter((record) => record !== undefined),
+          Effect.map(Effect.forEach(runs, newestRecord), (records) =>
+            records.filter((record) => record !== undefined),
           ),
         recent,
       })

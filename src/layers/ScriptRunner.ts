@@ -21,6 +21,12 @@ const baculaEnvironment = {
   LANG: "C.UTF-8",
 }
 
+/**
+ * Tells the runner that the run-script action started it: not one of Bacula's jobs (the
+ * runner takes it out of the script's environment).
+ */
+const actionMarker = { BACKUP_INTEGRATOR_ACTION: "1" }
+
 /** Starts a script's runner now, as Bacula would: for the `run-script` action. */
 export class ScriptRunner extends Context.Service<
   ScriptRunner,
@@ -32,7 +38,10 @@ export class ScriptRunner extends Context.Service<
       run: (runner) =>
         Effect.callback<RunnerExit>((resume) => {
           let output = Buffer.alloc(0)
-          const child = spawn(runner, [], { env: baculaEnvironment, stdio: ["ignore", "pipe", "pipe"] })
+          const child = spawn(runner, [], {
+            env: { ...baculaEnvironment, ...actionMarker },
+            stdio: ["ignore", "pipe", "pipe"],
+          })
           const keep = (chunk: Buffer) => {
             output = Buffer.concat([output, chunk]).subarray(-4096)
           }

@@ -15,12 +15,15 @@ import {
   operatorScriptsDirectory,
   runnerInterpreter,
   runnerSettingsPath,
+  runsDirectory,
+  runsRootDirectory,
   scriptPath,
   scriptsDirectory,
   unitsDirectory,
 } from "../domain/script-paths.ts"
 import type { Script } from "../domain/scripts.ts"
 import runnerSource from "../runner/runner.py"
+import { Descriptors } from "./Descriptors.ts"
 import { fileStatOf, list, lstatIfAny, remove, step, writeAtomically } from "./disk-steps.ts"
 import { JujuContext } from "./JujuContext.ts"
 
@@ -50,8 +53,8 @@ export interface Installation {
   readonly credentials: Credentials
 }
 
-/** A script installed on this machine: the path the leader publishes is its runner's. */
-export interface InstalledScript {
+/** A runner installed on this machine, at the path the leader publishes for its option. */
+export interface InstalledRunner {
   readonly option: ScriptOption
   readonly path: string
 }
@@ -64,8 +67,9 @@ export interface Inventory {
 
 /**
  * The scripts of this application on the machine's disk, through Effect's FileSystem: for
- * each set option, the operator's script (root only) and, at the published path, the runner
- * that runs it (src/runner/runner.py). Links are never followed: every path is looked at with
+ * each set option, the operator's script (root only), and for every option, at the path
+ * published for it, the runner that runs it (src/runner/runner.py; with no script it records
+ * the run and exits 0). Links are never followed: every path is looked at with
  * `lstat` before it is used, a new file is created exclusively, and a rename replaces a link
  * rather than writing through it.
  */
@@ -73,19 +77,13 @@ export class ScriptStore extends Context.Service<
   ScriptStore,
   {
     /**
-     * Writes each script and its runner, and the runner's settings, atomically and only when
-     * their content differs, and records that this unit uses the directory. Nothing is
-     * deleted: see `withdraw`.
+     * Writes each script, the four runners and the runner's settings, atomically and only
+     * when their content differs, deletes the script of an unset option (never a runner: a
+     * Director may still name its path), and records that this unit uses the directory.
      */
     readonly install: (
       installation: Installation,
-    ) => Effect.Effect<ReadonlyArray<InstalledScript>, ScriptStoreError>
-    /**
-     * Deletes every script of this application (runner and script), and every directory the
-     * Python charm left, that holds none of the paths in `keep`: the scripts just installed,
-     * and any path a committed databag may still name.
-     */
-    readonly withdraw: (keep: ReadonlyArray<string>) => Effect.Effect<void, ScriptStoreError>
+    ) => Effect.Effect<ReadonlyArray<InstalledRunner>, ScriptStoreError>
     /** The scripts installed and the fingerprint of every file and directory they are made of. */
     readonly inventory: Effect.Effect<Inventory, ScriptStoreError>
     /** Whether the runner's interpreter is on the machine. */
@@ -105,6 +103,7 @@ export class ScriptStore extends Context.Service<
     ScriptStore,
     Effect.gen(function* () {
       const fs = yield* FileSystem.FileSystem
+      const descriptors = yield* Descriptors
       const { optDir, appName, unitNumber } = yield* JujuContext
       const directory = scriptsDirectory(optDir, appName)
       const operatorDirectory = operatorScriptsDirectory(optDir, appName)
@@ -119,14 +118,19 @@ export class ScriptStore extends Context.Service<
 
       /**
        * Creates `path` if needed, owned by this user with `mode`. A link planted there is
-       * refused, never followed; an existing directory with another mode or owner is repaired.
+       * refused, never followed. A directory another user owns, or with another mode (others
+       * may write to it), was not made as the charm makes it: it is made this user's with `mode`
+       * through a descriptor opened without following a link, so that a link or file swapped
+       * in after the look fails rather than being changed. `create: false` only takes over a
+       * directory that is there (the runner makes its own).
        */
       const ensureDirectory = Effect.fnUntraced(function* (
         path: string,
-        { mode = directoryMode, parents = false } = {},
+        { mode = directoryMode, parents = false, create = true } = {},
       ) {
         const found = yield* lstatIfAny(fs, path)
         if (Option.isNone(found)) {
+          if (!create) return
           // `parents`: /opt itself may be missing on a bare machine (or a test's stand-in).
           if (parents) yield* step("create directory", path, fs.makeDirectory(path, { recursive: true }))
           else yield* step("create directory", path, fs.makeDirectory(path, { mode }))
@@ -140,10 +144,18 @@ export class ScriptStore extends Context.Service<
         } else if ((found.value.mode & 0o7777) === mode && !ownedByOthers(found.value)) {
           return
         }
-        if (Option.isSome(found) && ownedByOthers(found.value))
-          yield* step("chown", path, fs.chown(path, uid, gid))
-        // The umask may have narrowed a new directory's mode; a wider one lets others rewrite scripts.
-        yield* step("chmod", path, fs.chmod(path, mode))
+        // Also for a new one: the umask may have narrowed its mode.
+        yield* step("take over", path, descriptors.claimDirectory(path, { uid, gid, mode }))
+      })
+
+      /**
+       * The runner's records, whose directories another user may have made first (when they
+       * could write to /opt before the first install): taken over, never created here.
+       */
+      const takeOverRuns = Effect.gen(function* () {
+        yield* ensureDirectory(runsRootDirectory(optDir, appName), { mode: scriptMode, create: false })
+        for (const option of scriptOptions)
+          yield* ensureDirectory(runsDirectory(optDir, appName, option), { mode: scriptMode, create: false })
       })
 
       /** Writes `content` at `path` with `mode`, unless the file there is already exactly that. */
@@ -190,6 +202,7 @@ export class ScriptStore extends Context.Service<
         yield* ensureDirectory(operatorDirectory, { mode: scriptMode })
         yield* ensureDirectory(credentialsDir, { mode: scriptMode })
         yield* ensureDirectory(units)
+        yield* takeOverRuns
         if (Option.isNone(yield* lstatIfAny(fs, unitMarker))) {
           yield* step(
             "write",
@@ -203,35 +216,49 @@ export class ScriptStore extends Context.Service<
           ...(credentials._tag === "None" ? {} : { credentials: credentialsDir }),
         }
         yield* installFile(settings, `${JSON.stringify(runnerSettings)}\n`, 0o600)
-        return yield* Effect.forEach(scripts, ({ option, content }) =>
-          Effect.gen(function* () {
-            // The script first: a runner is never there without its script.
-            yield* installFile(operatorScriptPath(optDir, appName, option), content, scriptMode)
-            const path = scriptPath(optDir, appName, option)
-            yield* installFile(path, runnerSource, scriptMode)
-            return { option, path }
+        // The scripts first: a runner whose script is missing takes its option as unset.
+        const set = new Set(scripts.map(({ option }) => option))
+        for (const { option, content } of scripts)
+          yield* installFile(operatorScriptPath(optDir, appName, option), content, scriptMode)
+        for (const name of yield* list(fs, operatorDirectory)) {
+          if (!set.has(name as ScriptOption)) yield* remove(fs, `${operatorDirectory}/${name}`)
+        }
+        const runners = yield* Effect.forEach(scriptOptions, (option) =>
+          Effect.as(installFile(scriptPath(optDir, appName, option), runnerSource, scriptMode), {
+            option,
+            path: scriptPath(optDir, appName, option),
           }),
         )
-      })
-
-      const removePythonEra = Effect.fnUntraced(function* (kept: (path: string) => boolean) {
-        const root = charmDirectory(optDir)
-        for (const name of yield* list(fs, root)) {
-          if (isPythonEraDirectory(name, appName) && !kept(`${root}/${name}`))
-            yield* remove(fs, `${root}/${name}`)
-        }
-      })
-
-      const withdraw = Effect.fnUntraced(function* (keep: ReadonlyArray<string>) {
-        const kept = (path: string) => keep.some((named) => named === path || named.startsWith(`${path}/`))
-        // A script goes with its runner: named by the runner's path.
+        // Anything else there (a leftover temporary file) is no runner.
         for (const name of yield* list(fs, directory)) {
-          if (!kept(`${directory}/${name}`)) yield* remove(fs, `${directory}/${name}`)
+          if (!scriptOptions.includes(name as ScriptOption)) yield* remove(fs, `${directory}/${name}`)
         }
-        for (const name of yield* list(fs, operatorDirectory)) {
-          if (!kept(`${directory}/${name}`)) yield* remove(fs, `${operatorDirectory}/${name}`)
+        yield* closePythonEra
+        return runners
+      })
+
+      /** The Python charm's directories of this application. */
+      const pythonEra = Effect.map(list(fs, charmDirectory(optDir)), (names) =>
+        names
+          .filter((name) => isPythonEraDirectory(name, appName))
+          .map((name) => `${charmDirectory(optDir)}/${name}`),
+      )
+
+      /**
+       * The Python charm's scripts stay where a Director not yet reloaded may still run them
+       * (the runner deletes them once Bacula runs a job through the new paths), but root
+       * alone may read them now: that charm left them world-readable.
+       */
+      const closePythonEra = Effect.gen(function* () {
+        for (const path of yield* pythonEra) {
+          const found = yield* lstatIfAny(fs, path)
+          if (
+            Option.isSome(found) &&
+            found.value.type === "Directory" &&
+            (found.value.mode & 0o777) !== 0o700
+          )
+            yield* step("chmod", path, fs.chmod(path, 0o700))
         }
-        yield* removePythonEra(kept)
       })
 
       const fingerprint = (path: string) =>
@@ -255,10 +282,8 @@ export class ScriptStore extends Context.Service<
           credentialsDir,
           ...credentialFiles,
           settings,
-          ...scripts.flatMap((option) => [
-            operatorScriptPath(optDir, appName, option),
-            scriptPath(optDir, appName, option),
-          ]),
+          ...scripts.map((option) => operatorScriptPath(optDir, appName, option)),
+          ...scriptOptions.map((option) => scriptPath(optDir, appName, option)),
         ]
         return { scripts, files: yield* fingerprints(paths) }
       })
@@ -266,13 +291,13 @@ export class ScriptStore extends Context.Service<
       const removeAll = Effect.gen(function* () {
         yield* remove(fs, unitMarker)
         if ((yield* list(fs, units)).length === 0) yield* remove(fs, ownDirectory)
-        yield* removePythonEra(() => false)
+        for (const path of yield* pythonEra) yield* remove(fs, path)
       })
 
       // Followed, as the kernel follows it (/usr/bin/python3 is a link to python3.X).
       const interpreterPresent = step("inspect", runnerInterpreter, fs.exists(runnerInterpreter))
 
-      return ScriptStore.of({ install, withdraw, inventory, interpreterPresent, fingerprints, removeAll })
+      return ScriptStore.of({ install, inventory, interpreterPresent, fingerprints, removeAll })
     }),
   )
 }

@@ -6,15 +6,21 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type { ScriptStoreError } from "../domain/failures.ts"
 import { unitRecordPath, unitsDirectory } from "../domain/script-paths.ts"
+import { maxRecordBytes } from "../domain/trusted-file.ts"
 import { UnitRecord } from "../domain/unit-record.ts"
-import { readIfAny, step, writeAtomically } from "./disk-steps.ts"
+import { Descriptors } from "./Descriptors.ts"
+import { step, writeAtomically } from "./disk-steps.ts"
 import { JujuContext } from "./JujuContext.ts"
 
 const Json = Schema.fromJsonString(UnitRecord)
 const decode = Schema.decodeUnknownOption(Json)
 const encode = Schema.encodeSync(Json)
 
-/** This unit's record of its last reconcile, in its marker file (`units/<n>`, root only). */
+/**
+ * This unit's record of its last reconcile, in its marker file (`units/<n>`, root only). A
+ * marker the charm did not write (src/domain/trusted-file.ts: another user's, a FIFO) is no
+ * record: the hook reconciles, and the write replaces it.
+ */
 export class UnitRecords extends Context.Service<
   UnitRecords,
   {
@@ -27,10 +33,11 @@ export class UnitRecords extends Context.Service<
     UnitRecords,
     Effect.gen(function* () {
       const fs = yield* FileSystem.FileSystem
+      const descriptors = yield* Descriptors
       const { optDir, appName, unitNumber } = yield* JujuContext
       const path = unitRecordPath(optDir, appName, unitNumber)
       return UnitRecords.of({
-        read: Effect.map(readIfAny(fs, path), (data) =>
+        read: Effect.map(step("read", path, descriptors.readTrusted(path, maxRecordBytes)), (data) =>
           Option.flatMap(data, (bytes) => decode(new TextDecoder().decode(bytes))),
         ),
         write: Effect.fnUntraced(function* (record: UnitRecord) {

@@ -45,25 +45,16 @@ export const lstatIfAny = (fs: FileSystem.FileSystem, path: string) =>
 export const list = (fs: FileSystem.FileSystem, path: string) =>
   step("list", path, fs.readDirectory(path).pipe(Effect.catchIf(isNotFound, () => Effect.succeed([]))))
 
-/** A file's content, none when it is missing. */
-export const readIfAny = (fs: FileSystem.FileSystem, path: string) =>
-  step(
-    "read",
-    path,
-    fs.readFile(path).pipe(
-      Effect.map(Option.some),
-      Effect.catchIf(isNotFound, () => Effect.succeedNone),
-    ),
-  )
-
 export const remove = (fs: FileSystem.FileSystem, path: string) =>
   step("delete", path, fs.remove(path, { recursive: true, force: true }))
 
 /**
  * Writes `data` to `path` whole or not at all: a temporary file beside it, created
  * exclusively (a file or a link already there fails the open, nothing is followed) with
- * `mode`, then renamed over it (a link there is replaced, not written through). `durable`
- * flushes the file and its directory first, for what must survive a crash.
+ * `mode`, then renamed over it (a link there is replaced, not written through). The temporary
+ * name is short whatever the file's (a name may have Linux's 255 bytes: a credentials key) and
+ * starts with a dot, which no script option or credentials key does. `durable` flushes the
+ * file and its directory first, for what must survive a crash. A failure names `path`.
  */
 export const writeAtomically = Effect.fnUntraced(function* (
   fs: FileSystem.FileSystem,
@@ -71,11 +62,12 @@ export const writeAtomically = Effect.fnUntraced(function* (
   data: Uint8Array,
   { mode, durable }: { readonly mode: number; readonly durable: boolean },
 ) {
-  const temporary = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`
+  const directory = path.slice(0, path.lastIndexOf("/"))
+  const temporary = `${directory}/.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`
   yield* Effect.gen(function* () {
     yield* step(
       "write",
-      temporary,
+      path,
       Effect.scoped(
         Effect.gen(function* () {
           const file = yield* fs.open(temporary, { flag: "wx", mode })
@@ -85,11 +77,10 @@ export const writeAtomically = Effect.fnUntraced(function* (
       ),
     )
     // The umask may have narrowed the mode.
-    yield* step("chmod", temporary, fs.chmod(temporary, mode))
+    yield* step("chmod", path, fs.chmod(temporary, mode))
     yield* step("rename into", path, fs.rename(temporary, path))
   }).pipe(Effect.onError(() => Effect.ignore(remove(fs, temporary))))
   if (durable) {
-    const directory = path.slice(0, path.lastIndexOf("/"))
     yield* step(
       "flush",
       directory,

@@ -7,8 +7,8 @@ import { reportStatus } from "./report-status.ts"
 /** Reconciles, then shows the outcome as the unit status and records it for update-status. */
 export const reconcileAndReport = Effect.gen(function* () {
   const last = yield* (yield* UnitRecords).read
-  const { status, settled, waitingForSecret } = yield* reconcile.pipe(
-    Effect.map(({ settled }) => ({ status: active, settled, waitingForSecret: null })),
+  const { status, waitingForSecret } = yield* reconcile.pipe(
+    Effect.as({ status: active, waitingForSecret: null }),
     Effect.catchTag(
       [
         "MissingFileset",
@@ -26,10 +26,9 @@ export const reconcileAndReport = Effect.gen(function* () {
         Effect.succeed({
           status: statusOf(stop),
           // Granting a secret fires no event: update-status looks again while it is refused.
-          settled: stop._tag !== "SecretUnreadable",
           waitingForSecret: stop._tag === "SecretUnreadable" ? stop.uri : null,
         }),
     ),
   )
-  yield* reportStatus({ reconciled: status, settled, waitingForSecret }, last, { always: true })
+  yield* reportStatus({ reconciled: status, waitingForSecret }, last, { always: true })
 })

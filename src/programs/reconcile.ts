@@ -1,5 +1,4 @@
 import * as Effect from "effect/Effect"
-import { scriptPathsNamedIn } from "../domain/backup-spec.ts"
 import { desiredStateOf } from "../domain/desired-state.ts"
 import { NotLeader, RelationMissing, RunnerUnavailable } from "../domain/failures.ts"
 import { runnerInterpreter } from "../domain/script-paths.ts"
@@ -26,11 +25,8 @@ const liveBackupRelations = Effect.gen(function* () {
  * when the leader has published the spec; a stop (bad configuration, no relation, a
  * follower) is a typed failure that reconcileAndReport turns into a status. While the
  * configuration is bad nothing is written, so backups go on with the last good spec.
- * `settled` is false when a withdrawn script had to be kept for a committed databag: a later
- * hook deletes it. A stop is always settled: a follower, or a unit without relation, can
- * read no databag and deletes at once. A missing interpreter for the runner, or a credentials
- * secret that cannot be used, stops it too, but last: everything else is applied (and the
- * last good credentials stay).
+ * A missing interpreter for the runner, or a credentials secret that cannot be used, stops
+ * it too, but last: everything else is applied (and the last good credentials stay).
  */
 export const reconcile = Effect.gen(function* () {
   const config = yield* (yield* CharmConfig).get
@@ -38,25 +34,20 @@ export const reconcile = Effect.gen(function* () {
   const { credentials, problem } = yield* credentialsFor(desired.credentials)
   // Every unit installs the scripts: the path the leader publishes is used on every machine.
   const store = yield* ScriptStore
-  const scripts = yield* store.install({ scripts: desired.scripts, timeout: desired.timeout, credentials })
-  // Without the runner's interpreter every script would fail in Bacula's job: said first.
-  const stop =
-    scripts.length > 0 && !(yield* store.interpreterPresent)
-      ? new RunnerUnavailable({ interpreter: runnerInterpreter })
-      : problem
+  const runners = yield* store.install({ scripts: desired.scripts, timeout: desired.timeout, credentials })
+  // A runner stands at every option's path, set or not, so that the published paths change
+  // never and a Director not yet reloaded finds each one it names. Without its interpreter
+  // a runner would fail the job: only the set options are published then (bacula-fd runs a
+  // no-op of its own for the others), and the unit says what is missing, first.
+  const interpreter = yield* store.interpreterPresent
+  const set = new Set(desired.scripts.map(({ option }) => option))
+  const scripts = interpreter ? runners : runners.filter(({ option }) => set.has(option))
+  const stop = interpreter ? problem : new RunnerUnavailable({ interpreter: runnerInterpreter })
   const relationIds = yield* liveBackupRelations
-  const leader = relationIds.length > 0 && (yield* (yield* Leadership).isLeader)
-  // Juju lets only the leader read the application's databags, as committed before this hook.
-  const published = leader ? yield* (yield* Relations).appDataOf(relationIds) : new Map()
-  // Relation data is committed only if the hook succeeds, files stay whatever happens: a
-  // script a committed bag names is kept until a later hook finds it named no more. A
-  // follower cannot know, and deletes at once (docs/explanation.md says what that leaves).
-  const installed = scripts.map(({ path }) => path)
-  const named = scriptPathsNamedIn(published.values())
-  yield* store.withdraw([...installed, ...named])
   if (relationIds.length === 0) return yield* stop ?? new RelationMissing()
-  if (!leader) return yield* stop ?? new NotLeader()
+  if (!(yield* (yield* Leadership).isLeader)) return yield* stop ?? new NotLeader()
+  // Juju lets only the leader read the application's databags, as committed before this hook.
+  const published = yield* (yield* Relations).appDataOf(relationIds)
   yield* publishSpec(published, { fileset: desired.fileset, scripts })
   if (stop !== undefined) return yield* stop
-  return { settled: named.every((path) => installed.includes(path)) }
 }).pipe(Effect.withSpan("reconcile"))

@@ -17,7 +17,7 @@ const sameStatus = (a: UnitStatus, b: UnitStatus) => a.status === b.status && a.
  * only when it changed.
  */
 export const reportStatus = Effect.fn("reportStatus")(function* (
-  { reconciled, settled, waitingForSecret }: Pick<UnitRecord, "reconciled" | "settled" | "waitingForSecret">,
+  { reconciled, waitingForSecret }: Pick<UnitRecord, "reconciled" | "waitingForSecret">,
   last: Option.Option<UnitRecord>,
   { always }: { readonly always: boolean },
 ) {
@@ -39,7 +39,6 @@ export const reportStatus = Effect.fn("reportStatus")(function* (
     version: 1,
     reconciled,
     shown,
-    settled,
     waitingForSecret,
     files: inventory.files,
     runs,

@@ -9,9 +9,9 @@ import { reportStatus } from "./report-status.ts"
 
 /**
  * update-status, every five minutes on every unit. Nothing Juju knows changes without an event
- * of its own, so it reconciles only when the last reconcile left no record, left a withdrawn
- * script to delete, or when a file it installed changed on disk (which reconcile repairs), or
- * once the credentials secret it could not read is readable (a grant fires no event).
+ * of its own, so it reconciles only when the last reconcile left no record, when a file it
+ * installed changed on disk (which reconcile repairs), or once the credentials secret it
+ * could not read is readable (a grant fires no event).
  * Otherwise it shows the runs recorded since, setting the status only if it changed. The
  * hook's entry makes the same checks first, and loads this program only when one fails
  * (src/entry/quiet-update-status.ts).
@@ -28,7 +28,6 @@ export const updateStatus = Effect.gen(function* () {
     )
     return readable ? yield* reconcileAndReport : undefined
   }
-  if (!last.value.settled) return yield* reconcileAndReport
   const recorded = last.value.files
   const now = yield* (yield* ScriptStore).fingerprints(recorded.map(({ path }) => path))
   const changed = recorded.filter(({ fingerprint }, i) => now[i]?.fingerprint !== fingerprint)

@@ -9,10 +9,15 @@
 # Python 3 (3.8 or later), not the charm's Node: this file must work for every unit on the
 # machine whatever the state of any one unit's charm directory (Juju replaces it on upgrade
 # and deletes it on remove), and every Ubuntu base the charm runs on has /usr/bin/python3.
+import calendar
+import fcntl
 import json
 import os
+import re
 import selectors
+import shutil
 import signal
+import stat
 import sys
 import time
 
@@ -22,6 +27,18 @@ TAIL_LINES = 40  # ...and at most this many lines of it
 STOP_GRACE = 10.0  # seconds between SIGTERM and SIGKILL when the run is stopped
 TIMED_OUT = 124  # the exit status of a run stopped at its time limit, as timeout(1)'s
 FORWARDED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
+# Set by the charm's run-script action: a run an operator asked for is not one of Bacula's jobs.
+ACTION_VARIABLE = "BACKUP_INTEGRATOR_ACTION"
+JOB_STARTS = ("run-before-backup", "run-before-restore")
+# The job journal (jobs.json): each option's kind of job, and its script that starts or ends one.
+JOB_SCRIPTS = {
+    "run-before-backup": ("backup", "run-before-backup", "run-after-backup"),
+    "run-after-backup": ("backup", "run-before-backup", "run-after-backup"),
+    "run-before-restore": ("restore", "run-before-restore", "run-after-restore"),
+    "run-after-restore": ("restore", "run-before-restore", "run-after-restore"),
+}
+JOBS_KEPT = 30  # per kind
+JOURNAL_MAX_BYTES = 1 << 20  # a journal larger than this is not ours: it is started anew
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
 
@@ -302,15 +319,200 @@ def save(runs_dir, record):
             pass  # Another run of the same script pruned it first.
 
 
+def unset_record(option):
+    """A run of an option with no script: bacula-fd runs a no-op of its own for an unset key,
+    which this runner stands in for, so that the published path never changes."""
+    now = time.time()
+    return {
+        "version": 1,
+        "script": option,
+        "set": False,
+        "pid": os.getpid(),
+        "started": iso(now),
+        "ended": iso(now),
+        "durationMs": 0,
+        "exitStatus": 0,
+        "signal": None,
+        "timedOut": False,
+        "timeout": None,
+        "forwardedSignals": [],
+        "stoppedLeftovers": 0,
+        "outputBytes": 0,
+        "output": "",
+    }
+
+
+def retire_python_era(app_dir):
+    """Bacula started a job through a path this charm publishes: the Director has read them,
+    and names no script of the Python charm's <app>-<unit number>/ directories any more."""
+    root, app = os.path.split(app_dir)
+    for name in os.listdir(root):
+        if name.startswith(f"{app}-") and re.fullmatch(r"[0-9]+", name[len(app) + 1 :]):
+            try:
+                shutil.rmtree(os.path.join(root, name))  # Refuses a link; follows none inside.
+            except OSError as error:
+                say(f"could not delete the Python charm's {name}: {error.strerror or error}")
+
+
+def iso_ms(text):
+    """Milliseconds since 1970 of a time as iso() writes it."""
+    fields = (text[0:4], text[5:7], text[8:10], text[11:13], text[14:16], text[17:19])
+    return calendar.timegm(tuple(int(field) for field in fields)) * 1000 + int(text[20:23])
+
+
+def new_journal():
+    return {
+        "version": 1,
+        "backup": {"counts": {"succeeded": 0, "failed": 0}, "jobs": []},
+        "restore": {"counts": {"succeeded": 0, "failed": 0}, "jobs": []},
+    }
+
+
+def read_journal(path):
+    """The journal, or a new one when there is none or it is not one (said in the job report)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return new_journal()
+    except OSError:  # A link (ELOOP): not followed, replaced.
+        say("the job journal was unreadable: starting a new one")
+        return new_journal()
+    try:
+        info = os.fstat(fd)
+        if not (stat.S_ISREG(info.st_mode) and info.st_size <= JOURNAL_MAX_BYTES):
+            raise ValueError("not a regular file of its size")
+        journal = json.loads(os.read(fd, JOURNAL_MAX_BYTES + 1))
+        kinds = [journal[kind] for kind in ("backup", "restore")]
+        if journal.get("version") != 1 or not all(
+            isinstance(kind["jobs"], list)
+            and all(isinstance(kind["counts"][outcome], int) for outcome in ("succeeded", "failed"))
+            for kind in kinds
+        ):
+            raise ValueError("not version 1")
+        return journal
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        say("the job journal was unreadable: starting a new one")
+        return new_journal()
+    finally:
+        os.close(fd)
+
+
+def script_result(record):
+    """What the journal keeps of a run: how and when it ended."""
+    result = {key: record[key] for key in ("started", "ended", "durationMs", "exitStatus", "signal", "timedOut")}
+    return {"set": record.get("set", True), **result}
+
+
+def add_run(journal, option, record):
+    """The job a run starts or ends. A start fails a job still running (it never reached its
+    after-script: Bacula failed or cancelled it); a failed start fails its own job at once;
+    an after-script's run ends the running job, succeeded (Bacula ran it because the data was
+    saved: a failing after-script is "OK -- with warnings", its result says so)."""
+    kind, before, after = JOB_SCRIPTS[option]
+    entry = journal[kind]
+    jobs, counts = entry["jobs"], entry["counts"]
+    result = script_result(record)
+    running = [job for job in jobs if job.get("outcome") == "running"]
+    if option == before:
+        for job in running:
+            job["outcome"] = "failed"
+            counts["failed"] += 1
+        ok = record["exitStatus"] == 0 and not record["timedOut"]
+        jobs.insert(
+            0,
+            {
+                "started": record["started"],
+                "ended": None if ok else record["ended"],
+                "outcome": "running" if ok else "failed",
+                "durationMs": None if ok else record["durationMs"],
+                "scripts": {before: result, after: None},
+            },
+        )
+        if not ok:
+            counts["failed"] += 1
+    else:
+        job = running[0] if running else None
+        if job is None:  # Started before this journal did (an upgrade), or its start went unrecorded.
+            job = {"started": None, "scripts": {before: None, after: None}}
+            jobs.insert(0, job)
+        job["scripts"][after] = result
+        job["outcome"] = "succeeded"
+        job["ended"] = record["ended"]
+        job["durationMs"] = None if job["started"] is None else iso_ms(record["ended"]) - iso_ms(job["started"])
+        counts["succeeded"] += 1
+    del jobs[JOBS_KEPT:]
+
+
+def write_atomically(path, data, mode):
+    """A temporary file beside it, flushed, renamed over it; the directory flushed."""
+    directory = os.path.dirname(path)
+    temporary = os.path.join(directory, f".{os.path.basename(path)}.tmp-{os.getpid()}")
+    try:
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
+        try:
+            while data:
+                data = data[os.write(fd, data) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.rename(temporary, path)
+    except OSError:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def journal_run(app_dir, option, record):
+    """Adds the run to the job journal (jobs.json, root only), under an exclusive lock: two
+    scripts may end at once. Returns the journal written."""
+    lock = os.open(os.path.join(app_dir, "jobs.lock"), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        path = os.path.join(app_dir, "jobs.json")
+        journal = read_journal(path)
+        add_run(journal, option, record)
+        write_atomically(path, json.dumps(journal, ensure_ascii=False).encode(), 0o600)
+        return journal
+    finally:
+        os.close(lock)
+
+
+def record_run(app_dir, option, record):
+    """What a run leaves: its record, and what it tells of Bacula's job."""
+    try:
+        save(os.path.join(app_dir, "runs", option), record)
+    except OSError as error:
+        say(f"could not record this run of {option}: {error.strerror}")
+    if os.environ.get(ACTION_VARIABLE) == "1":
+        return  # run-script's: no job of Bacula's
+    try:
+        journal_run(app_dir, option, record)
+    except OSError as error:
+        say(f"could not add this run of {option} to the job journal: {error.strerror}")
+    if option in JOB_STARTS:
+        retire_python_era(app_dir)
+
+
 def main():
     runner = os.path.abspath(sys.argv[0])
     option = os.path.basename(runner)
     app_dir = os.path.dirname(os.path.dirname(runner))
     script = os.path.join(app_dir, "operator-scripts", option)
+    if not os.path.lexists(script):
+        record_run(app_dir, option, unset_record(option))
+        return 0
     settings = read_settings(app_dir)
     timeout = settings.get("timeout")
     timeout = timeout if isinstance(timeout, int) and timeout > 0 else None
     env = dict(os.environ)
+    env.pop(ACTION_VARIABLE, None)
     # The keys of the `credentials` secret, one file each: $CREDENTIALS_DIRECTORY/password.
     credentials = settings.get("credentials")
     if isinstance(credentials, str):
@@ -330,10 +532,7 @@ def main():
     for sig in FORWARDED:
         signal.signal(sig, run.forward)
     run.run()
-    try:
-        save(os.path.join(app_dir, "runs", option), run.record())
-    except OSError as error:
-        say(f"could not record this run of {option}: {error.strerror}")
+    record_run(app_dir, option, {**run.record(), "set": True})
     if run.timed_out:
         return TIMED_OUT
     if os.WIFSIGNALED(run.status):

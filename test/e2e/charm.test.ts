@@ -14,6 +14,7 @@ import {
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterEach, assert, describe, it } from "vitest"
+import { scriptOptions } from "../../src/domain/options.ts"
 import { appBag } from "../emulator/state.ts"
 import { backupRelation, CharmUnit, charmDir } from "../support/charm-unit.ts"
 
@@ -38,10 +39,10 @@ afterEach(() => {
 })
 
 const mode = (path: string) => statSync(path).mode & 0o7777
+/** The fileset and the four runners' paths, set or not: the paths never change. */
 const published = (u: CharmUnit) => ({
   fileset: "/var/backups/postgresql,/etc/myapp",
-  "run-before-backup": u.scriptPath("run-before-backup"),
-  "run-after-restore": u.scriptPath("run-after-restore"),
+  ...Object.fromEntries(scriptOptions.map((option) => [option, u.scriptPath(option)])),
 })
 
 describe("the packed charm", () => {
@@ -144,10 +145,7 @@ describe("config-changed", () => {
       dir = join(dir, "..")
       assert.strictEqual(mode(dir), 0o755, dir)
     }
-    assert.deepStrictEqual(readdirSync(join(u.scriptPath("x"), "..")).sort(), [
-      "run-after-restore",
-      "run-before-backup",
-    ])
+    assert.deepStrictEqual(readdirSync(join(u.scriptPath("x"), "..")).sort(), [...scriptOptions].sort())
     assert.deepStrictEqual(
       result.state.logs.map((l) => l.level),
       ["INFO"],
@@ -206,7 +204,7 @@ describe("config-changed", () => {
     assert.isTrue(existsSync(u.scriptPath("run-before-backup")))
   })
 
-  it("an unset script is unpublished, and deleted by the next hook, once the bag without it is committed", () => {
+  it("an unset script goes at once; its runner stays at the published path and stands in for it", () => {
     const u = unit({ config, relations: { "backup:3": backupRelation() } })
     u.hook("config-changed")
     u.update((s) => {
@@ -214,33 +212,34 @@ describe("config-changed", () => {
       s.config = rest
     })
     const result = u.hook("config-changed")
-    assert.deepStrictEqual(appBag(result.state, "backup:3"), {
-      fileset: "/var/backups/postgresql,/etc/myapp",
-      "run-after-restore": u.scriptPath("run-after-restore"),
-    })
-    assert.isTrue(existsSync(u.scriptPath("run-before-backup")))
-    assert.strictEqual(u.hook("update-status").code, 0)
-    assert.isFalse(existsSync(u.scriptPath("run-before-backup")))
+    assert.deepStrictEqual(appBag(result.state, "backup:3"), published(u))
+    assert.notInclude(
+      result.state.calls.map(([tool]) => tool),
+      "relation-set",
+    )
+    assert.isFalse(existsSync(u.operatorScript("run-before-backup")))
+    // A Director not yet reloaded runs it as before: it succeeds, as bacula-fd's no-op would.
+    const ran = spawnSync(u.scriptPath("run-before-backup"), [], { encoding: "utf8" })
+    assert.strictEqual(ran.status, 0, ran.stderr)
+    assert.strictEqual(ran.stdout + ran.stderr, "")
   })
 
-  it("a hook that fails after unpublishing a script: Juju discards the bag, the script stays", () => {
+  it("a hook that fails: Juju discards the bag, and every path it names still has its runner", () => {
     const u = unit({ config, relations: { "backup:3": backupRelation() } })
     u.hook("config-changed")
     u.update((s) => {
-      s.config = { ...config, "run-before-backup": "" }
+      s.config = { fileset: "/srv" }
       s.faults = { "status-set": { exit: 1, stderr: "ERROR connection lost\n" } }
     })
     const failed = u.hook("config-changed")
     assert.strictEqual(failed.code, 1)
     assert.deepStrictEqual(appBag(failed.state, "backup:3"), published(u))
-    assert.strictEqual(readFileSync(u.operatorScript("run-before-backup"), "utf8"), dump)
+    for (const option of scriptOptions) assert.isTrue(existsSync(u.scriptPath(option)), option)
     u.update((s) => {
       s.faults = {}
     })
     assert.strictEqual(u.hook("config-changed").code, 0)
-    assert.isTrue(existsSync(u.scriptPath("run-before-backup")))
-    assert.strictEqual(u.hook("config-changed").code, 0)
-    assert.isFalse(existsSync(u.scriptPath("run-before-backup")))
+    assert.deepStrictEqual(appBag(u.state, "backup:3"), { ...published(u), fileset: "/srv" })
   })
 })
 
@@ -256,7 +255,7 @@ describe("relations", () => {
     })
     const broken = u.hook("backup-relation-broken", "backup:5")
     assert.strictEqual(broken.code, 0, broken.stderr)
-    assert.deepStrictEqual(appBag(broken.state, "backup:3"), { fileset: "/srv" })
+    assert.deepStrictEqual(appBag(broken.state, "backup:3"), { ...published(u), fileset: "/srv" })
     assert.deepStrictEqual(appBag(broken.state, "backup:5"), published(u))
     assert.strictEqual(broken.state.status.status, "active")
   })
@@ -358,10 +357,7 @@ describe("faults", () => {
       result.state.logs.map((l) => l.level),
       ["ERROR"],
     )
-    assert.deepStrictEqual(readdirSync(join(u.scriptPath("x"), "..")).sort(), [
-      "run-after-restore",
-      "run-before-backup",
-    ])
+    assert.deepStrictEqual(readdirSync(join(u.scriptPath("x"), "..")).sort(), [...scriptOptions].sort())
 
     u.update((s) => {
       s.faults = {}

@@ -45,6 +45,20 @@ describe("credentials from a secret", () => {
     assert.notInclude(result.stderr + result.stdout, "s3cret")
   })
 
+  it("a key of 255 bytes, Linux's NAME_MAX, becomes a file like any other: the unit stays active", () => {
+    const key = `k${"x".repeat(254)}`
+    const u = configured()
+    u.update((s) => {
+      s.secrets[uri]?.revisions.push({ [key]: "s3cret" })
+      s.tracked[uri] = 2
+    })
+    const result = u.hook("config-changed")
+    assert.strictEqual(result.code, 0, result.stderr)
+    assert.deepStrictEqual(result.state.status, { status: "active", message: "" })
+    assert.deepStrictEqual(readdirSync(credentials(u)), [key])
+    assert.strictEqual(readFileSync(`${credentials(u)}/${key}`, "utf8"), "s3cret")
+  })
+
   it("a new revision is taken on secret-changed (--refresh), as Juju intends; other hooks keep the tracked one", () => {
     const u = configured()
     u.hook("config-changed")

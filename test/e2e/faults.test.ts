@@ -15,6 +15,7 @@ import {
 } from "node:fs"
 import { join } from "node:path"
 import { afterEach, assert, describe, it } from "vitest"
+import { scriptOptions } from "../../src/domain/options.ts"
 import type { Fault } from "../emulator/state.ts"
 import { appBag } from "../emulator/state.ts"
 import { backupRelation, CharmUnit } from "../support/charm-unit.ts"
@@ -56,7 +57,7 @@ const assertFailedCleanly = (u: CharmUnit, result: { code: number | null; stderr
   const lines = result.stderr.trimEnd().split("\n")
   assert.strictEqual(lines.length, 1, result.stderr)
   assert.match(lines[0] as string, line)
-  assert.deepStrictEqual(readdirSync(scriptsDir(u)).sort(), ["run-after-restore", "run-before-backup"])
+  assert.deepStrictEqual(readdirSync(scriptsDir(u)).sort(), [...scriptOptions].sort())
   assert.include(
     [good["run-before-backup"], next["run-before-backup"]],
     readFileSync(u.operatorScript("run-before-backup"), "utf8"),
@@ -72,8 +73,7 @@ const assertConverges = (u: CharmUnit) => {
   assert.deepStrictEqual(result.state.status, { status: "active", message: "" })
   assert.deepStrictEqual(bagOf(u), {
     fileset: "/srv/c",
-    "run-before-backup": u.scriptPath("run-before-backup"),
-    "run-after-restore": u.scriptPath("run-after-restore"),
+    ...Object.fromEntries(scriptOptions.map((option) => [option, u.scriptPath(option)])),
   })
   assert.strictEqual(readFileSync(u.operatorScript("run-before-backup"), "utf8"), next["run-before-backup"])
 }
@@ -229,10 +229,10 @@ describe("file system", () => {
       assert.match(
         changed.stderr,
         new RegExp(
-          `^backup-integrator: cannot write ${u.operatorScript("run-before-backup")}\\.tmp-\\d+-\\w+: EROFS: read-only file system\\n$`,
+          `^backup-integrator: cannot write ${u.operatorScript("run-before-backup")}: EROFS: read-only file system\\n$`,
         ),
       )
-      assert.isFalse(changed.files.some((line) => line.includes(".tmp-")))
+      assert.isFalse(changed.files.some((line) => line.includes("/.tmp-")))
       assert.strictEqual(
         readFileSync(u.operatorScript("run-before-backup"), "utf8"),
         good["run-before-backup"],
@@ -254,7 +254,7 @@ describe("file system", () => {
     assert.strictEqual(result.code, 1, result.stderr)
     assert.match(
       result.stderr,
-      /^backup-integrator: cannot write .*\/run-before-backup\.tmp-\d+-\w+: ENOSPC: no space left on device/,
+      /^backup-integrator: cannot write .*\/run-before-backup: ENOSPC: no space left on device/,
     )
     assert.strictEqual(result.stderr.trimEnd().split("\n").length, 1)
     assert.deepStrictEqual(result.files, [

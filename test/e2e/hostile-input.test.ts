@@ -2,6 +2,7 @@
 // status while the last good spec stays published; very large input works.
 import { readFileSync } from "node:fs"
 import { afterAll, assert, describe, it } from "vitest"
+import { scriptOptions } from "../../src/domain/options.ts"
 import { appBag } from "../emulator/state.ts"
 import { backupRelation, CharmUnit } from "../support/charm-unit.ts"
 
@@ -69,7 +70,7 @@ describe("hostile configuration is refused, the last good spec stays", () => {
       assert.notMatch(message, /[\p{Cc}\p{Cf}]/u)
       assert.deepStrictEqual(appBag(result.state, "backup:3"), {
         fileset: "/srv/data",
-        "run-before-backup": u.scriptPath("run-before-backup"),
+        ...Object.fromEntries(scriptOptions.map((option) => [option, u.scriptPath(option)])),
       })
       assert.strictEqual(
         readFileSync(u.operatorScript("run-before-backup"), "utf8"),
@@ -97,7 +98,12 @@ describe("size", () => {
     assert.deepStrictEqual(steady.state.status, { status: "active", message: "" })
     assert.strictEqual(appBag(steady.state, "backup:3")?.fileset, paths.join(","))
     assert.strictEqual(readFileSync(u.operatorScript("run-before-backup"), "utf8"), script)
-    assert.isBelow(result.state.logs[0]?.message.length ?? 0, 1200)
+    // The fileset cut at 1000 characters, and the four runners' paths (` <option>=<path>`).
+    const paths4 = scriptOptions.reduce(
+      (sum, option) => sum + option.length + u.scriptPath(option).length + 2,
+      0,
+    )
+    assert.isBelow(result.state.logs[0]?.message.length ?? 0, 1200 + paths4)
     // A figure to read, not a timed assertion.
     console.log(
       `size: 10,000 paths + 1 MiB script: first hook ${first.toFixed(0)} ms, steady hook ${second.toFixed(0)} ms`,

@@ -10,6 +10,7 @@ import { parse } from "yaml"
 import yauzl from "yauzl"
 import { architectures, charmFile, hostArchitecture } from "../../scripts/charm-layout.ts"
 import { elfArchitecture, glibcNeeded } from "../../scripts/elf.ts"
+import { scriptOptions } from "../../src/domain/options.ts"
 import { appBag } from "../emulator/state.ts"
 import { backupRelation, CharmUnit } from "../support/charm-unit.ts"
 
@@ -124,6 +125,7 @@ describe("npm run pack", () => {
       assert.deepStrictEqual(result.state.status, { status: "active", message: "" })
       assert.deepStrictEqual(appBag(result.state, "backup:1"), {
         fileset: "/srv/data",
+        ...Object.fromEntries(scriptOptions.map((option) => [option, u.scriptPath(option)])),
       })
     } finally {
       u.remove()

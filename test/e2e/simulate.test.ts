@@ -22,20 +22,20 @@ describe("npm run simulate", () => {
       "backup:1": {
         fileset: "/var/backups/postgresql",
         "run-before-backup": "/opt/backup-integrator-charm/backup-integrator/scripts/run-before-backup",
+        "run-after-backup": "/opt/backup-integrator-charm/backup-integrator/scripts/run-after-backup",
+        "run-before-restore": "/opt/backup-integrator-charm/backup-integrator/scripts/run-before-restore",
         "run-after-restore": "/opt/backup-integrator-charm/backup-integrator/scripts/run-after-restore",
       },
     })
     assert.deepStrictEqual(r.scripts, [
-      {
-        path: "/opt/backup-integrator-charm/backup-integrator/scripts/run-after-restore",
-        mode: "0700",
-        firstLine: "#!/usr/bin/python3 -I",
-      },
-      {
-        path: "/opt/backup-integrator-charm/backup-integrator/scripts/run-before-backup",
-        mode: "0700",
-        firstLine: "#!/usr/bin/python3 -I",
-      },
+      // A runner for every option, set or not.
+      ...["run-after-backup", "run-after-restore", "run-before-backup", "run-before-restore"].map(
+        (option) => ({
+          path: `/opt/backup-integrator-charm/backup-integrator/scripts/${option}`,
+          mode: "0700",
+          firstLine: "#!/usr/bin/python3 -I",
+        }),
+      ),
       {
         path: "/opt/backup-integrator-charm/backup-integrator/operator-scripts/run-after-restore",
         mode: "0700",

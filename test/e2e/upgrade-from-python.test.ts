@@ -1,6 +1,16 @@
 // `juju refresh` from the Python charm of the same name: each unit laid out as the Python
 // charm leaves it, then upgrade-charm and config-changed, as Juju runs them.
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
+import { spawnSync } from "node:child_process"
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs"
 import { join } from "node:path"
 import { afterEach, assert, describe, it } from "vitest"
 import { scriptOptions } from "../../src/domain/options.ts"
@@ -44,7 +54,7 @@ const pythonUnit = (n: number, leader: boolean, bag: Record<string, string>, lef
 }
 
 describe("upgrade from the Python charm", () => {
-  it("new paths in one relation-set, old directories gone on every unit, nothing blocked", () => {
+  it("new paths in one relation-set; the old scripts stay, root-only, until Bacula starts a job through the new ones", () => {
     const leader = pythonUnit(0, true, {}, true)
     const pythonBag = {
       fileset,
@@ -60,35 +70,75 @@ describe("upgrade from the Python charm", () => {
     const upgraded = leader.hook("upgrade-charm")
     assert.strictEqual(upgraded.code, 0, upgraded.stderr)
     assert.deepStrictEqual(upgraded.state.status, { status: "active", message: "" })
+    // Every option's runner, set or not: the last change of paths this application sees.
     const newBag = {
       fileset,
-      "run-before-backup": leader.scriptPath("run-before-backup"),
-      "run-after-restore": leader.scriptPath("run-after-restore"),
+      ...Object.fromEntries(scriptOptions.map((option) => [option, leader.scriptPath(option)])),
     }
     assert.deepStrictEqual(appBag(upgraded.state, "backup:3"), newBag)
     assert.strictEqual(upgraded.state.calls.filter(([tool]) => tool === "relation-set").length, 1)
-    // The bag committed before this hook still named the old paths: kept for this hook.
-    assert.isTrue(existsSync(pythonPath(leader, 0, "run-before-backup")))
 
     const followed = follower.hook("upgrade-charm")
     assert.strictEqual(followed.code, 0, followed.stderr)
     assert.deepStrictEqual(followed.state.status, { status: "active", message: "" })
-    assert.isFalse(existsSync(pythonDir(follower, 1)))
 
-    for (const u of [leader, follower]) {
+    for (const [u, n] of [
+      [leader, 0],
+      [follower, 1],
+    ] as const) {
       const result = u.hook("config-changed")
       assert.strictEqual(result.code, 0, result.stderr)
       assert.deepStrictEqual(result.state.status, { status: "active", message: "" })
-      assert.deepStrictEqual(readdirSync(join(u.optDir, "backup-integrator-charm")), ["backup-integrator"])
+      assert.notInclude(
+        result.state.calls.map(([tool]) => tool),
+        "relation-set",
+      )
       for (const option of ["run-before-backup", "run-after-restore"] as const) {
         assert.strictEqual(readFileSync(u.operatorScript(option), "utf8"), config[option])
         assert.strictEqual(statSync(u.scriptPath(option)).mode & 0o7777, 0o700)
       }
+      // A Director not yet reloaded may still run the old path: it is there, but root-only now.
+      assert.isTrue(existsSync(pythonPath(u, n, "run-before-backup")))
+      assert.strictEqual(statSync(pythonDir(u, n)).mode & 0o777, 0o700)
+      // Bacula starts a job through the new path: the Director has reloaded; the old ones go.
+      const job = spawnSync(u.scriptPath("run-before-restore"), [], { encoding: "utf8" })
+      assert.strictEqual(job.status, 0, job.stderr)
+      assert.deepStrictEqual(readdirSync(join(u.optDir, "backup-integrator-charm")), ["backup-integrator"])
     }
     assert.deepStrictEqual(appBag(leader.state, "backup:3"), newBag)
-    assert.deepStrictEqual(
-      scriptOptions.filter((option) => existsSync(leader.scriptPath(option))),
-      ["run-before-backup", "run-after-restore"],
+  })
+})
+
+describe("upgrade from the charm of the runner's first days", () => {
+  it("the unset options' runners join the set ones in one relation-set; a pending record is no longer waited on", () => {
+    const u = pythonUnit(0, true, {}, false)
+    const before = u.hook("config-changed")
+    assert.strictEqual(before.code, 0, before.stderr)
+    // As that charm left the machine: runners for the set options only, a record kept unsettled.
+    const app = join(u.optDir, "backup-integrator-charm", "backup-integrator")
+    for (const option of ["run-after-backup", "run-before-restore"]) {
+      rmSync(u.scriptPath(option))
+      rmSync(join(app, "runs", option), { recursive: true, force: true })
+    }
+    const { "run-after-backup": _, "run-before-restore": __, ...oldBag } = appBag(u.state, "backup:3") ?? {}
+    u.update((s) => {
+      s.relations = { "backup:3": backupRelation(oldBag) }
+    })
+    const record = join(app, "units", "0")
+    writeFileSync(record, JSON.stringify({ ...JSON.parse(readFileSync(record, "utf8")), settled: false }))
+
+    const upgraded = u.hook("upgrade-charm")
+    assert.strictEqual(upgraded.code, 0, upgraded.stderr)
+    assert.deepStrictEqual(upgraded.state.status, { status: "active", message: "" })
+    assert.strictEqual(upgraded.state.calls.filter(([tool]) => tool === "relation-set").length, 1)
+    assert.deepStrictEqual(appBag(upgraded.state, "backup:3"), {
+      fileset,
+      ...Object.fromEntries(scriptOptions.map((option) => [option, u.scriptPath(option)])),
+    })
+    assert.deepStrictEqual(u.hook("update-status").state.calls, [])
+    assert.notInclude(
+      u.hook("config-changed").state.calls.map(([tool]) => tool),
+      "relation-set",
     )
   })
 })

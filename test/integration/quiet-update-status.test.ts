@@ -44,8 +44,8 @@ describe("update-status before the program is loaded", () => {
     for (const bad of [
       "",
       "{",
-      '{"settled":true}',
-      JSON.stringify({ ...JSON.parse(kept), settled: false }),
+      '{"waitingForSecret":null}',
+      JSON.stringify({ ...JSON.parse(kept), waitingForSecret: "secret:cq1k2l3m4n5o6p7q8r9s" }),
     ]) {
       writeFileSync(record, bad)
       assert.isFalse(quiet(), bad)

@@ -83,12 +83,49 @@ describe("the runner", () => {
     assert.strictEqual(records(runs)[0].exitStatus, 0)
   })
 
-  it("a script that is missing fails with 127, says so, and the failure is recorded", () => {
+  it("an option with no script: exits 0 at once, silent, as bacula-fd's no-op, and records the run as unset", () => {
     const { runner, runs } = install(undefined)
+    const result = run(runner)
+    assert.strictEqual(result.status, 0)
+    assert.strictEqual(result.stdout + result.stderr, "")
+    const [record] = records(runs)
+    assert.include(record, {
+      script: "run-before-backup",
+      set: false,
+      exitStatus: 0,
+      signal: null,
+      output: "",
+    })
+    assert.strictEqual(record.pid, result.pid)
+  })
+
+  it("a script that cannot start fails with 127, says so, and the failure is recorded as set", () => {
+    const { runner, runs } = install("#!/no/such/interpreter\n")
     const result = run(runner)
     assert.strictEqual(result.status, 127)
     assert.match(result.stderr, /cannot start run-before-backup: No such file or directory/)
-    assert.strictEqual(records(runs)[0].exitStatus, 127)
+    assert.include(records(runs)[0], { set: true, exitStatus: 127 })
+  })
+
+  it("a job Bacula starts deletes the Python charm's directories of the application; run-script does not", () => {
+    const root = mkdtempSync(join(tmpdir(), "runner-root-"))
+    dirs.push(root)
+    const { runner } = install(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
+      '#!/bin/sh\necho "marker=${BACKUP_INTEGRATOR_ACTION-unset}"\n',
+      undefined,
+      join(root, "backup-integrator"),
+    )
+    for (const name of ["backup-integrator-0", "backup-integrator-12", "backup-integrator-x1", "other-3"])
+      mkdirSync(join(root, name, "scripts"), { recursive: true })
+    const byAction = spawnSync(runner, [], {
+      encoding: "utf8",
+      env: { ...process.env, BACKUP_INTEGRATOR_ACTION: "1" },
+    })
+    assert.strictEqual(byAction.stdout, "marker=unset\n")
+    assert.strictEqual(readdirSync(root).length, 5)
+    assert.strictEqual(run(runner).status, 0)
+    assert.deepStrictEqual(readdirSync(root).sort(), ["backup-integrator", "backup-integrator-x1", "other-3"])
   })
 
   it("forwards SIGTERM (Bacula cancelling the job) to the script, and passes its exit through", async () => {

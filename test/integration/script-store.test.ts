@@ -18,7 +18,9 @@ import { join } from "node:path"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Layer } from "effect"
+import { scriptOptions } from "../../src/domain/options.ts"
 import type { Script } from "../../src/domain/scripts.ts"
+import { Descriptors } from "../../src/layers/Descriptors.ts"
 import { type Credentials, ScriptStore } from "../../src/layers/ScriptStore.ts"
 
 const none: Credentials = { _tag: "None" }
@@ -33,7 +35,7 @@ const storeOf = (opt: string, unitNumber = 0) =>
   Effect.provide(
     ScriptStore,
     ScriptStore.layer.pipe(
-      Layer.provide(NodeFileSystem.layer),
+      Layer.provide(Layer.merge(NodeFileSystem.layer, Descriptors.layer)),
       Layer.provide(jujuContext({ optDir: opt, unitNumber })),
     ),
   )
@@ -64,10 +66,10 @@ describe("ScriptStore (live)", () => {
         const installed = yield* store
           .install({ scripts, timeout: undefined, credentials: none })
           .pipe(Effect.ensuring(Effect.sync(() => process.umask(umask))))
-        assert.deepStrictEqual(installed, [
-          { option: "run-before-backup", path: join(dir, "run-before-backup") },
-          { option: "run-after-restore", path: join(dir, "run-after-restore") },
-        ])
+        assert.deepStrictEqual(
+          installed,
+          scriptOptions.map((option) => ({ option, path: join(dir, option) })),
+        )
         for (const { path } of installed) assert.strictEqual(mode(path), 0o700)
         for (const d of [dir, join(dir, ".."), join(opt, "backup-integrator-charm")])
           assert.strictEqual(mode(d), 0o755)
@@ -106,22 +108,17 @@ describe("ScriptStore (live)", () => {
           const ops = join(dir, "../operator-scripts")
           const path = join(ops, "run-before-backup")
           const before = statSync(path).ino
-          writeFileSync(join(dir, "run-before-backup.tmp-123-abc"), "partial")
-          writeFileSync(join(ops, "run-before-backup.tmp-123-abc"), "partial")
-          const installed = yield* store.install({
+          writeFileSync(join(dir, ".tmp-123-abc"), "partial")
+          writeFileSync(join(ops, ".tmp-123-abc"), "partial")
+          yield* store.install({
             scripts: [{ option: "run-before-backup", content: "#!/bin/sh\necho new\n" }],
             timeout: undefined,
             credentials: none,
           })
           assert.notStrictEqual(statSync(path).ino, before)
           assert.strictEqual(readFileSync(path, "utf8"), "#!/bin/sh\necho new\n")
-          assert.deepStrictEqual(readdirSync(dir).sort(), [
-            "run-after-restore",
-            "run-before-backup",
-            "run-before-backup.tmp-123-abc",
-          ])
-          yield* store.withdraw(installed.map(({ path }) => path))
-          assert.deepStrictEqual(readdirSync(dir), ["run-before-backup"])
+          // Every option keeps its runner; only the script of the unset one goes.
+          assert.deepStrictEqual(readdirSync(dir).sort(), [...scriptOptions].sort())
           assert.deepStrictEqual(readdirSync(ops), ["run-before-backup"])
         }),
       ),
@@ -133,6 +130,7 @@ describe("ScriptStore (live)", () => {
         yield* store.install({ scripts: [], timeout: undefined, credentials: none })
         const victim = join(opt, "victim")
         writeFileSync(victim, "precious", { mode: 0o600 })
+        rmSync(join(dir, "run-before-backup"))
         symlinkSync(victim, join(dir, "run-before-backup"))
         yield* store.install({ scripts, timeout: undefined, credentials: none })
         assert.strictEqual(readFileSync(victim, "utf8"), "precious")
@@ -165,28 +163,17 @@ describe("ScriptStore (live)", () => {
     withStore((store, _opt, dir) =>
       Effect.gen(function* () {
         yield* store.install({ scripts: [], timeout: undefined, credentials: none })
+        rmSync(join(dir, "run-before-backup"))
         mkdirSync(join(dir, "run-before-backup"))
         const exit = yield* Effect.exit(store.install({ scripts, timeout: undefined, credentials: none }))
         assert.isTrue(Exit.isFailure(exit))
         assert.include(String(Exit.isFailure(exit) && exit.cause), join(dir, "run-before-backup"))
-        assert.deepStrictEqual(readdirSync(dir), ["run-before-backup"])
+        assert.deepStrictEqual(readdirSync(dir).sort(), [...scriptOptions].sort())
       }),
     ),
   )
 
-  it.effect("withdraw keeps what it is told a committed databag still names", () =>
-    withStore((store, _opt, dir) =>
-      Effect.gen(function* () {
-        yield* store.install({ scripts, timeout: undefined, credentials: none })
-        yield* store.withdraw([join(dir, "run-after-restore")])
-        assert.deepStrictEqual(readdirSync(dir), ["run-after-restore"])
-        yield* store.withdraw([])
-        assert.deepStrictEqual(readdirSync(dir), [])
-      }),
-    ),
-  )
-
-  it.effect("withdraw deletes the Python charm's directories of this application, unless still named", () =>
+  it.effect("keeps the Python charm's directories of this application, root-only, until removed", () =>
     withStore((store, opt) =>
       Effect.gen(function* () {
         const root = join(opt, "backup-integrator-charm")
@@ -196,23 +183,19 @@ describe("ScriptStore (live)", () => {
           "backup-integrator-x1",
           "other-app-3",
         ]) {
-          mkdirSync(join(root, name, "scripts"), { recursive: true })
+          mkdirSync(join(root, name, "scripts"), { recursive: true, mode: 0o755 })
+          chmodSync(join(root, name), 0o755)
           writeFileSync(join(root, name, "scripts", "run-before-backup"), "#!/bin/sh\n", { mode: 0o755 })
         }
         yield* store.install({ scripts: [], timeout: undefined, credentials: none })
-        yield* store.withdraw([join(root, "backup-integrator-12", "scripts", "run-before-backup")])
-        assert.deepStrictEqual(readdirSync(root).sort(), [
-          "backup-integrator",
-          "backup-integrator-12",
-          "backup-integrator-x1",
-          "other-app-3",
-        ])
-        yield* store.withdraw([])
-        assert.deepStrictEqual(readdirSync(root).sort(), [
-          "backup-integrator",
-          "backup-integrator-x1",
-          "other-app-3",
-        ])
+        assert.deepStrictEqual(
+          ["backup-integrator-0", "backup-integrator-12", "backup-integrator-x1", "other-app-3"].map((name) =>
+            mode(join(root, name)),
+          ),
+          [0o700, 0o700, 0o755, 0o755],
+        )
+        yield* store.removeAll
+        assert.deepStrictEqual(readdirSync(root).sort(), ["backup-integrator-x1", "other-app-3"])
       }),
     ),
   )
@@ -224,7 +207,7 @@ describe("ScriptStore (live)", () => {
         yield* first.install({ scripts, timeout: undefined, credentials: none })
         yield* second.install({ scripts, timeout: undefined, credentials: none })
         yield* first.removeAll
-        assert.deepStrictEqual(readdirSync(dir).sort(), ["run-after-restore", "run-before-backup"])
+        assert.deepStrictEqual(readdirSync(dir).sort(), [...scriptOptions].sort())
         yield* second.removeAll
         assert.isFalse(existsSync(join(opt, "backup-integrator-charm", app)))
       }),

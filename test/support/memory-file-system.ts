@@ -1,19 +1,35 @@
-// Effect's FileSystem over an in-memory disk, for unit tests of what runs on the real one:
-// directories, files and symbolic links with modes and owners, Linux's answers (errno codes,
-// Node's wording) where a call cannot be done, and faults injected by operation and path.
+// Effect's FileSystem, and the charm's Descriptors beside it, over an in-memory disk, for unit
+// tests of what runs on the real one: directories, files, symbolic links and FIFOs with modes
+// and owners, Linux's answers (errno codes, Node's wording) where a call cannot be done, and
+// faults injected by operation and path.
 import * as ByteSize from "effect/ByteSize"
 import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as PlatformError from "effect/PlatformError"
+import { isTrusted } from "../../src/domain/trusted-file.ts"
+import { Descriptors } from "../../src/layers/Descriptors.ts"
 
 export type Entry =
   | { readonly type: "File"; data: Uint8Array; mode: number; uid: number }
   | { readonly type: "Directory"; mode: number; uid: number }
   | { readonly type: "SymbolicLink"; readonly target: string; mode: number; uid: number }
+  /** A named pipe: opening it to read waits for a writer, which never comes here. */
+  | { readonly type: "FIFO"; mode: number; uid: number }
 
-type Errno = "ENOENT" | "EEXIST" | "ENOTDIR" | "EISDIR" | "ENOTEMPTY" | "ENOSPC" | "EACCES" | "EROFS" | "EIO"
+type Errno =
+  | "ENOENT"
+  | "EEXIST"
+  | "ENOTDIR"
+  | "EISDIR"
+  | "ENOTEMPTY"
+  | "ENOSPC"
+  | "EACCES"
+  | "EROFS"
+  | "EIO"
+  | "ENAMETOOLONG"
+  | "ELOOP"
 
 const words: Record<Errno, string> = {
   ENOENT: "no such file or directory",
@@ -25,6 +41,8 @@ const words: Record<Errno, string> = {
   EACCES: "permission denied",
   EROFS: "read-only file system",
   EIO: "i/o error",
+  ENAMETOOLONG: "name too long",
+  ELOOP: "too many symbolic links encountered",
 }
 const tags: Partial<Record<Errno, PlatformError.SystemErrorTag>> = {
   ENOENT: "NotFound",
@@ -32,6 +50,7 @@ const tags: Partial<Record<Errno, PlatformError.SystemErrorTag>> = {
   EACCES: "PermissionDenied",
   ENOTDIR: "BadResource",
   EISDIR: "BadResource",
+  ELOOP: "BadResource",
 }
 
 /** The operations faults can be injected into, as Node names the system calls. */
@@ -78,6 +97,11 @@ export const memoryDisk = (uid = process.getuid?.() ?? 0): MemoryDisk & { readon
   uid,
 })
 
+/** Linux's NAME_MAX: a longer path component fails any call with ENAMETOOLONG. */
+const nameMax = 255
+const nameTooLong = (path: string) =>
+  path.split("/").some((name) => new TextEncoder().encode(name).length > nameMax)
+
 const parentOf = (path: string) => path.slice(0, Math.max(path.lastIndexOf("/"), 1))
 const normal = (path: string) =>
   `/${path
@@ -107,7 +131,10 @@ const failure = (code: Errno, method: string, syscall: string, path: string) =>
     }),
   )
 
-export const memoryFileSystem = (disk: MemoryDisk & { readonly uid: number }): FileSystem.FileSystem => {
+/** The FileSystem and the Descriptors over one in-memory disk. */
+const memoryMachine = (
+  disk: MemoryDisk & { readonly uid: number },
+): { readonly fileSystem: FileSystem.FileSystem; readonly descriptors: Descriptors["Service"] } => {
   const { entries } = disk
 
   /** The path with every link among its parents followed (and the last one too, if `follow`). */
@@ -143,6 +170,7 @@ export const memoryFileSystem = (disk: MemoryDisk & { readonly uid: number }): F
       try {
         const injected = disk.fault(operation, normal(raw))
         if (injected !== undefined) fail(injected)
+        if (nameTooLong(raw)) fail("ENAMETOOLONG")
         const parent = entries.get(parentOf(path))
         if (path !== "/" && parent === undefined) fail("ENOENT")
         if (path !== "/" && parent?.type !== "Directory") fail("ENOTDIR")
@@ -174,6 +202,12 @@ export const memoryFileSystem = (disk: MemoryDisk & { readonly uid: number }): F
   const children = (path: string) => [...entries.keys()].filter((p) => p !== path && parentOf(p) === path)
   const typeBits = { File: 0o100000, Directory: 0o40000, SymbolicLink: 0o120000 }
 
+  /** Opening a FIFO to read it waits for a writer: here, forever. Made loud instead of hanging. */
+  const readable = (path: string, entry: Entry) => {
+    if (entry.type === "FIFO") throw new Error(`memory file system: blocked forever opening FIFO ${path}`)
+    return entry
+  }
+
   const createFile = (path: string, fail: (code: Errno) => never, mode = 0o666) => {
     if (entries.has(path)) fail("EEXIST")
     const file: Extract<Entry, { type: "File" }> = {
@@ -190,6 +224,11 @@ export const memoryFileSystem = (disk: MemoryDisk & { readonly uid: number }): F
     ({
       [FileSystem.FileTypeId]: FileSystem.FileTypeId,
       stat: Effect.succeed(info(file)),
+      readAlloc: (size: number) =>
+        op("read", "readAlloc", raw, true, (_, fail) => {
+          if (file.type !== "File") return fail("EISDIR")
+          return file.data.length === 0 ? Option.none() : Option.some(file.data.slice(0, size))
+        }),
       sync: op("fsync", "sync", raw, true, () => void disk.flushed.push(path)),
       writeAll: (buffer: Uint8Array) =>
         op("write", "writeAll", raw, true, (_, fail) => {
@@ -202,7 +241,7 @@ export const memoryFileSystem = (disk: MemoryDisk & { readonly uid: number }): F
         }),
     }) as unknown as FileSystem.File
 
-  return FileSystem.makeNoop({
+  const fileSystem = FileSystem.makeNoop({
     lstat: (raw) => op("lstat", "lstat", raw, false, (path, fail) => info(existing(path, fail))),
     stat: (raw) => op("stat", "stat", raw, true, (path, fail) => info(existing(path, fail))),
     // As Effect's own: access, links followed; a missing path (or parent) is false.
@@ -227,8 +266,8 @@ export const memoryFileSystem = (disk: MemoryDisk & { readonly uid: number }): F
           (error) => options?.recursive === true && error.reason._tag === "NotFound",
           () =>
             Effect.andThen(
-              memoryFileSystem(disk).makeDirectory(parentOf(normal(raw)), { recursive: true }),
-              memoryFileSystem(disk).makeDirectory(raw, options ?? {}),
+              fileSystem.makeDirectory(parentOf(normal(raw)), { recursive: true }),
+              fileSystem.makeDirectory(raw, options ?? {}),
             ),
         ),
       ),
@@ -246,11 +285,11 @@ export const memoryFileSystem = (disk: MemoryDisk & { readonly uid: number }): F
         const flag = options?.flag ?? "r"
         if (flag === "wx") return openFile(raw, path, createFile(resolve(raw, false), fail, options?.mode))
         if (flag !== "r") throw new Error(`memory file system: open flag ${flag} not modelled`)
-        return openFile(raw, path, existing(path, fail))
+        return openFile(raw, path, readable(path, existing(path, fail)))
       }),
     readFile: (raw) =>
       op("read", "readFile", raw, true, (path, fail) => {
-        const entry = existing(path, fail)
+        const entry = readable(path, existing(path, fail))
         return entry.type === "File" ? entry.data : fail("EISDIR")
       }),
     readDirectory: (raw) =>
@@ -269,6 +308,7 @@ export const memoryFileSystem = (disk: MemoryDisk & { readonly uid: number }): F
       }),
     rename: (rawFrom, rawTo) =>
       op("rename", "rename", rawFrom, false, (from, fail) => {
+        if (nameTooLong(rawTo)) fail("ENAMETOOLONG")
         const moved = existing(from, fail)
         const to = resolve(rawTo, false)
         if (entries.get(to)?.type === "Directory" && moved.type !== "Directory") fail("EISDIR")
@@ -289,11 +329,48 @@ export const memoryFileSystem = (disk: MemoryDisk & { readonly uid: number }): F
         touch(file)
       }),
   })
+
+  /** As src/entry/descriptors.ts on Linux: opened with O_NOFOLLOW|O_NONBLOCK, then fstat. */
+  const descriptors = Descriptors.of({
+    claimDirectory: (raw, { uid, mode }) =>
+      op("open", "claimDirectory", raw, false, (path, fail) => {
+        const entry = existing(path, fail)
+        if (entry.type === "SymbolicLink") fail("ELOOP")
+        if (entry.type !== "Directory") fail("ENOTDIR")
+        const injected = disk.fault("chown", normal(raw)) ?? disk.fault("chmod", normal(raw))
+        if (injected !== undefined) fail(injected)
+        entry.uid = uid
+        entry.mode = (entry.mode & ~0o7777) | mode
+      }),
+    readTrusted: (raw, maxBytes) =>
+      op("open", "readTrusted", raw, false, (path) => {
+        const entry = entries.get(path)
+        // Missing, a link (ELOOP), a FIFO (opened without waiting), a directory: none is a record.
+        if (entry?.type !== "File") return Option.none()
+        const opened = { regular: true, uid: entry.uid, mode: entry.mode, size: entry.data.length }
+        return isTrusted(opened, disk.uid, maxBytes) ? Option.some(entry.data) : Option.none()
+      }).pipe(
+        Effect.catchIf(
+          (error) => error.reason._tag === "NotFound",
+          () => Effect.succeedNone,
+        ),
+      ),
+  })
+
+  return { fileSystem, descriptors }
 }
 
-/** The FileSystem service over `disk`. */
-export const memoryFileSystemLayer = (disk: MemoryDisk & { readonly uid: number }) =>
-  Layer.succeed(FileSystem.FileSystem, memoryFileSystem(disk))
+export const memoryFileSystem = (disk: MemoryDisk & { readonly uid: number }): FileSystem.FileSystem =>
+  memoryMachine(disk).fileSystem
+
+/** The FileSystem service over `disk`, and the Descriptors over the same disk. */
+export const memoryFileSystemLayer = (disk: MemoryDisk & { readonly uid: number }) => {
+  const { fileSystem, descriptors } = memoryMachine(disk)
+  return Layer.merge(
+    Layer.succeed(FileSystem.FileSystem, fileSystem),
+    Layer.succeed(Descriptors, descriptors),
+  )
+}
 
 /** Puts a file on the disk, its directories too (mode 0755, 0644 for the file). */
 export const putFile = (

@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
+import { scriptOptions } from "../../src/domain/options.ts"
 import { scriptPath } from "../../src/domain/script-paths.ts"
 import { appName, type FakeModel, fullDisk, model, optDir } from "../support/fake-juju.ts"
 import { runEvent } from "../support/run-program.ts"
@@ -13,11 +14,9 @@ const goodConfig = {
   "run-before-backup": dump,
   "run-after-restore": load,
 }
-const publishedBag = {
-  fileset: "/var/backups/pg,/etc/myapp",
-  "run-before-backup": pathOf("run-before-backup"),
-  "run-after-restore": pathOf("run-after-restore"),
-}
+/** The four runners' paths, set or not: the published paths never change. */
+const runnerPaths = Object.fromEntries(scriptOptions.map((option) => [option, pathOf(option)]))
+const publishedBag = { fileset: "/var/backups/pg,/etc/myapp", ...runnerPaths }
 
 /** Runs one hook and then a second one on the resulting model, as Juju would for the next event. */
 const twice = (initial: FakeModel, next: (m: FakeModel) => FakeModel = (m) => m) =>
@@ -82,7 +81,7 @@ describe("status table", () => {
       const { model: after } = yield* runEvent(
         model({ config: { fileset: "/srv", "run-after-backup": null }, relations: { "backup:1": {} } }),
       )
-      assert.deepStrictEqual(after.relations["backup:1"], { fileset: "/srv" })
+      assert.deepStrictEqual(after.relations["backup:1"], { fileset: "/srv", ...runnerPaths })
       const unset = yield* runEvent(model({ config: { fileset: null } }))
       assert.strictEqual(unset.model.status?.message, "missing fileset config")
     }),
@@ -212,44 +211,20 @@ describe("the leader", () => {
     }),
   )
 
-  it.effect("an unset script is unpublished at once, and deleted once no committed bag names it", () =>
+  it.effect("an unset script loses its file at once, and the bag does not change: its runner stays", () =>
     Effect.gen(function* () {
-      const unset = (m: FakeModel) => ({ ...m, config: { ...goodConfig, "run-before-backup": "  \n" } })
-      const { second } = yield* twice(model({ config: goodConfig, relations: { "backup:1": {} } }), unset)
-      const withdrawn = {
-        fileset: publishedBag.fileset,
-        "run-after-restore": publishedBag["run-after-restore"],
+      for (const leader of [true, false]) {
+        const unset = (m: FakeModel) => ({ ...m, config: { ...goodConfig, "run-before-backup": "  \n" } })
+        const { first, second } = yield* twice(
+          model({ leader, config: goodConfig, relations: { "backup:1": {} } }),
+          unset,
+        )
+        assert.deepStrictEqual(second.model.relations, first.model.relations)
+        assert.notInclude(second.model.calls, "relation-set")
+        assert.deepStrictEqual(second.scripts, { "run-after-restore": load })
+        assert.isTrue(second.model.disk.entries.has(pathOf("run-before-backup")))
+        assert.deepStrictEqual(second.model.status, { status: "active", message: "" })
       }
-      assert.deepStrictEqual(second.model.relations["backup:1"], withdrawn)
-      // The bag committed before this hook named it: bacula-fd may still run it.
-      assert.deepStrictEqual(second.scripts, { "run-before-backup": dump, "run-after-restore": load })
-      const third = yield* runEvent({ ...second.model, calls: [], logs: [] })
-      assert.deepStrictEqual(third.scripts, { "run-after-restore": load })
-      assert.deepStrictEqual(third.model.relations["backup:1"], withdrawn)
-    }),
-  )
-
-  it.effect("a hook that fails after unpublishing a script keeps the script: Juju discards the bag", () =>
-    Effect.gen(function* () {
-      const first = yield* runEvent(model({ config: goodConfig, relations: { "backup:1": {} } }))
-      const failed = yield* runEvent({
-        ...first.model,
-        config: { ...goodConfig, "run-before-backup": "" },
-        failing: ["juju-log"],
-      })
-      assert.isTrue(Exit.isFailure(failed.exit))
-      assert.deepStrictEqual(failed.model.relations["backup:1"], publishedBag)
-      assert.strictEqual(failed.scripts["run-before-backup"], dump)
-    }),
-  )
-
-  it.effect("a follower, which cannot read the bag, deletes an unset script at once", () =>
-    Effect.gen(function* () {
-      const { second } = yield* twice(
-        model({ leader: false, config: goodConfig, relations: { "backup:1": {} } }),
-        (m) => ({ ...m, config: { ...goodConfig, "run-before-backup": "" } }),
-      )
-      assert.deepStrictEqual(second.scripts, { "run-after-restore": load })
     }),
   )
 

@@ -78,22 +78,6 @@ describe("update-status", () => {
       assert.include(repaired.model.calls, "config-get")
     }),
   )
-
-  it.effect(
-    "a withdrawn script the leader kept for a committed bag: the next update-status reconciles and deletes it",
-    () =>
-      Effect.gen(function* () {
-        const first = yield* runEvent(model({ config, relations }))
-        const { "run-after-backup": _, ...without } = config
-        const withdrawn = yield* runEvent({ ...first.model, config: without, calls: [] })
-        assert.isDefined(withdrawn.scripts["run-after-backup"], "kept: the committed bag named it")
-        const next = yield* runEvent({ ...withdrawn.model, event: "update-status", calls: [] })
-        assert.include(next.model.calls, "config-get")
-        assert.isUndefined(next.scripts["run-after-backup"])
-        const quiet = yield* runEvent({ ...next.model, event: "update-status", calls: [] })
-        assert.deepStrictEqual(quiet.model.calls, [])
-      }),
-  )
 })
 
 describe("the runner's interpreter", () => {
@@ -102,7 +86,7 @@ describe("the runner's interpreter", () => {
   })
 
   it.effect(
-    "missing from the machine: blocked saying so, with everything else applied; no script, no need",
+    "missing from the machine: blocked saying so, everything else applied, no runner published for an unset option",
     () =>
       Effect.gen(function* () {
         const bare = memoryDisk()
@@ -112,9 +96,16 @@ describe("the runner's interpreter", () => {
           message: "cannot run the scripts: /usr/bin/python3 is missing (apt install python3-minimal)",
         })
         assert.strictEqual(scripts["run-before-backup"], config["run-before-backup"])
-        assert.strictEqual(m.relations["backup:1"]?.fileset, "/srv")
+        // A runner there would fail the job; bacula-fd's own no-op stands in for an unset option.
+        assert.deepStrictEqual(Object.keys(m.relations["backup:1"] ?? {}), [
+          "fileset",
+          "run-before-backup",
+          "run-after-backup",
+        ])
+        // With no script set, backups still run, but none of them can be seen: said too.
         const none = yield* runEvent(model({ config: { fileset: "/srv" }, relations, disk: memoryDisk() }))
-        assert.deepStrictEqual(none.model.status, { status: "active", message: "" })
+        assert.deepStrictEqual(none.model.relations["backup:1"], { fileset: "/srv" })
+        assert.deepStrictEqual(none.model.status, m.status)
       }),
   )
 })
@@ -175,6 +166,94 @@ describe("the status of runs", () => {
   )
 })
 
+describe("records another local user planted (before the charm took runs/ over)", () => {
+  const runs = `${optDir}/backup-integrator-charm/${appName}/runs/run-before-backup`
+  const failed = runRecord("run-before-backup", "2026-12-01T03:00:00.000Z", { exitStatus: 2 })
+  const shownFailure = {
+    status: "blocked",
+    message: "run-before-backup failed (exit status 2) at 2026-12-01 03:00 UTC; see action show-runs",
+  }
+  /** A record file named as newer than the real failure, made by `change`. */
+  const planted = (m: FakeModel, change: (path: string) => void) => {
+    putRunRecord(m.disk, failed)
+    change(`${runs}/${Date.parse("2026-12-01T04:00:00.000Z")}-666.json`)
+  }
+
+  it.effect("a newer successful record another user owns does not hide the failure", () =>
+    Effect.gen(function* () {
+      for (const event of ["config-changed", "update-status"]) {
+        const { model: m } = yield* following(event, (next) =>
+          planted(next, (path) => {
+            putFile(
+              next.disk,
+              path,
+              JSON.stringify(runRecord("run-before-backup", "2026-12-01T04:00:00.000Z")),
+              0o600,
+            )
+            ;(next.disk.entries.get(path) as { uid: number }).uid = next.disk.uid + 1
+          }),
+        )
+        assert.deepStrictEqual(m.status, shownFailure, event)
+      }
+    }),
+  )
+
+  it.effect("a record the runner would not write cannot put text of its own in the status", () =>
+    Effect.gen(function* () {
+      const hostile = `SIGKILL\n\u001b[31m${"x".repeat(5000)}`
+      const forged = { ...runRecord("run-before-backup", "2026-12-01T04:00:00.000Z"), exitStatus: null }
+      for (const fields of [{ signal: hostile }, { ended: `2026-12-01T04:00:00.000Z${hostile}` }]) {
+        const { model: m } = yield* following("update-status", (next) =>
+          planted(next, (path) => putFile(next.disk, path, JSON.stringify({ ...forged, ...fields }), 0o600)),
+        )
+        assert.deepStrictEqual(m.status, shownFailure)
+      }
+    }),
+  )
+
+  it.effect("a FIFO named as the newest record blocks nothing: update-status and show-runs end", () =>
+    Effect.gen(function* () {
+      const fifo = (next: FakeModel) =>
+        planted(next, (path) =>
+          next.disk.entries.set(path, { type: "FIFO", mode: 0o10600, uid: next.disk.uid }),
+        )
+      const status = yield* following("update-status", fifo)
+      assert.isTrue(Exit.isSuccess(status.exit))
+      assert.deepStrictEqual(status.model.status, shownFailure)
+      const shown = yield* following("show-runs", (next) => {
+        fifo(next)
+        return { ...next, action: { name: "show-runs", params: {}, results: {}, logs: [] } }
+      })
+      assert.isTrue(Exit.isSuccess(shown.exit))
+      assert.strictEqual(shown.model.action?.results["run-before-backup.run-1.result"], "exit status 2")
+    }),
+  )
+
+  it.effect(
+    "the unit's record is no record when another user owns it or it is a FIFO: reconciled and replaced",
+    () =>
+      Effect.gen(function* () {
+        const record = `${optDir}/backup-integrator-charm/${appName}/units/0`
+        for (const plant of [
+          (disk: FakeModel["disk"]) => {
+            ;(disk.entries.get(record) as { uid: number }).uid = disk.uid + 1
+          },
+          (disk: FakeModel["disk"]) => {
+            disk.entries.set(record, { type: "FIFO", mode: 0o10600, uid: disk.uid })
+          },
+        ]) {
+          const { exit, model: m } = yield* following("update-status", (next) => {
+            plant(next.disk)
+          })
+          assert.isTrue(Exit.isSuccess(exit))
+          assert.include(m.calls, "config-get")
+          assert.strictEqual(m.disk.entries.get(record)?.type, "File")
+          assert.strictEqual(m.disk.entries.get(record)?.uid, m.disk.uid)
+        }
+      }),
+  )
+})
+
 describe("actions", () => {
   const action =
     (name: string, params: Record<string, unknown> = {}) =>
@@ -207,6 +286,31 @@ describe("actions", () => {
           "status-set",
         ])
         assert.strictEqual(m.status?.status, "blocked")
+      }),
+  )
+
+  it.effect(
+    "run-script and show-runs: credential values hidden from the output, control characters escaped",
+    () =>
+      Effect.gen(function* () {
+        const uri = "secret:cq1k2l3m4n5o6p7q8r9s"
+        const withSecret = {
+          config: { ...config, credentials: uri },
+          secrets: { [uri]: { granted: true, content: { password: "hunter2\n", user: "backup" } } },
+        }
+        const first = yield* runEvent(model({ ...withSecret, relations }))
+        const printed = "connecting as backup with password hunter2\n\u0000\u001b[31mdone\tok\n"
+        const shown = "connecting as *** with password ***\n\\u0000\\u001b[31mdone\tok\n"
+        const ran = yield* runEvent({
+          ...action("run-script", { name: "run-before-backup" })(first.model),
+          event: "run-script",
+          calls: [],
+          scriptRun: { exitStatus: 0, signal: null, timedOut: false, output: printed },
+        })
+        assert.isUndefined(ran.model.action?.failed)
+        assert.strictEqual(ran.model.action?.results.output, shown)
+        const listed = yield* runEvent({ ...action("show-runs")(ran.model), event: "show-runs", calls: [] })
+        assert.strictEqual(listed.model.action?.results["run-before-backup.run-1.output"], shown)
       }),
   )
 

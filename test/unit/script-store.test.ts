@@ -2,6 +2,7 @@
 // links refused, ownership repair, clean-up) and every disk fault, with no disk at all.
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Layer } from "effect"
+import { scriptOptions } from "../../src/domain/options.ts"
 import type { Script } from "../../src/domain/scripts.ts"
 import { type Credentials, type Installation, ScriptStore } from "../../src/layers/ScriptStore.ts"
 
@@ -13,6 +14,7 @@ import {
   fileContent,
   type MemoryDisk,
   memoryDisk,
+  memoryFileSystem,
   memoryFileSystemLayer,
   putFile,
 } from "../support/memory-file-system.ts"
@@ -20,6 +22,7 @@ import {
 const opt = "/opt"
 const dir = "/opt/backup-integrator-charm/backup-integrator/scripts"
 const ops = "/opt/backup-integrator-charm/backup-integrator/operator-scripts"
+const creds = "/opt/backup-integrator-charm/backup-integrator/credentials"
 const scripts: ReadonlyArray<Script> = [
   { option: "run-before-backup", content: "#!/bin/sh\necho before\n" },
   { option: "run-after-restore", content: "#!/bin/sh\necho after\n" },
@@ -34,7 +37,7 @@ const storeOn = (disk: ReturnType<typeof memoryDisk>, unitNumber = 0) =>
     ),
   )
 
-/** run-before-backup changed, the other script withdrawn. */
+/** run-before-backup changed, the other script unset. */
 const changed: Installation = {
   scripts: [{ option: "run-before-backup", content: "#!/bin/sh\necho new\n" }],
   timeout: undefined,
@@ -51,14 +54,14 @@ const failure = (exit: Exit.Exit<unknown, unknown>) => (Exit.isFailure(exit) ? S
 
 describe("ScriptStore over the FileSystem service", () => {
   it.effect(
-    "writes each script and its runner 0700, through a flushed temporary file, then flushes the directory",
+    "writes each script and every option's runner 0700, through a flushed temporary file, then flushes the directory",
     () =>
       Effect.gen(function* () {
         const disk = memoryDisk()
         const installed = yield* (yield* storeOn(disk)).install({ scripts, timeout: 1800, credentials: none })
         assert.deepStrictEqual(
           installed.map(({ path }) => path),
-          [`${dir}/run-before-backup`, `${dir}/run-after-restore`],
+          scriptOptions.map((option) => `${dir}/${option}`),
         )
         for (const { path } of installed) assert.strictEqual(mode(disk, path), 0o700)
         for (const d of [dir, `${dir}/..`, "/opt/backup-integrator-charm"])
@@ -71,15 +74,17 @@ describe("ScriptStore over the FileSystem service", () => {
         const settings = "/opt/backup-integrator-charm/backup-integrator/runner.json"
         assert.strictEqual(fileContent(disk, settings), '{"timeout":1800}\n')
         assert.strictEqual(mode(disk, settings), 0o600)
-        // Each file's temporary file, then its directory, for each write: the script before its runner.
-        const flushed = disk.flushed.map((path) => path.replace(/\.tmp-\d+-\w+$/, ".tmp"))
-        assert.deepStrictEqual(flushed.slice(2, 6), [
-          `${ops}/run-before-backup.tmp`,
+        // Each file's temporary file, then its directory, for each write: the scripts before the runners.
+        const flushed = disk.flushed.map((path) => path.replace(/\/\.tmp-\d+-\w+$/, "/.tmp"))
+        assert.deepStrictEqual(flushed.slice(2, 8), [
+          `${ops}/.tmp`,
           ops,
-          `${dir}/run-before-backup.tmp`,
+          `${ops}/.tmp`,
+          ops,
+          `${dir}/.tmp`,
           dir,
         ])
-        assert.deepStrictEqual(names(disk, dir), ["run-after-restore", "run-before-backup"])
+        assert.deepStrictEqual(names(disk, dir), [...scriptOptions].sort())
         assert.deepStrictEqual(names(disk, ops), ["run-after-restore", "run-before-backup"])
       }),
   )
@@ -144,7 +149,7 @@ describe("ScriptStore over the FileSystem service", () => {
         failure(yield* Effect.exit(second.install({ scripts, timeout: undefined, credentials: none }))),
         `cannot write ${dir}/run-before-backup: a directory is in the way`,
       )
-      assert.deepStrictEqual(names(other, dir), ["run-before-backup"])
+      assert.deepStrictEqual(names(other, dir), [...scriptOptions].sort())
     }),
   )
 
@@ -162,12 +167,84 @@ describe("ScriptStore over the FileSystem service", () => {
     }),
   )
 
+  it.effect(
+    "a directory swapped for a link between the look and the change: refused, the link's target untouched",
+    () =>
+      Effect.gen(function* () {
+        const disk = memoryDisk()
+        const store = yield* storeOn(disk)
+        yield* store.install({ scripts: [], timeout: undefined, credentials: none })
+        putFile(disk, "/etc/shadow", "precious", 0o600)
+        const scriptsDir = disk.entries.get(dir) as { mode: number; uid: number }
+        scriptsDir.mode = 0o40777
+        scriptsDir.uid = disk.uid + 1
+        // Another user's rename lands right after the charm's lstat of the directory.
+        let looked = false
+        disk.fault = (operation, path) => {
+          if (path !== dir) return undefined
+          if (operation === "lstat") looked = true
+          else if (looked) {
+            disk.entries.set(dir, {
+              type: "SymbolicLink",
+              target: "/etc/shadow",
+              mode: 0o120777,
+              uid: disk.uid + 1,
+            })
+            disk.fault = () => undefined
+          }
+          return undefined
+        }
+        const exit = yield* Effect.exit(store.install({ scripts, timeout: undefined, credentials: none }))
+        assert.strictEqual(mode(disk, "/etc/shadow"), 0o600)
+        assert.strictEqual(disk.entries.get("/etc/shadow")?.uid, disk.uid)
+        assert.include(failure(exit), `cannot take over ${dir}: ELOOP`)
+      }),
+  )
+
+  it.effect("the runner's runs/ and runs/<option> another user made first are taken over, not created", () =>
+    Effect.gen(function* () {
+      const disk = memoryDisk()
+      const runs = "/opt/backup-integrator-charm/backup-integrator/runs"
+      const other = disk.uid + 1
+      putFile(disk, `${runs}/run-before-backup/9999999999999-1.json`, "{}", 0o666)
+      for (const path of [runs, `${runs}/run-before-backup`])
+        disk.entries.set(path, { type: "Directory", mode: 0o40777, uid: other })
+      yield* (yield* storeOn(disk)).install({ scripts, timeout: undefined, credentials: none })
+      for (const path of [runs, `${runs}/run-before-backup`]) {
+        assert.strictEqual(mode(disk, path), 0o700, path)
+        assert.strictEqual(disk.entries.get(path)?.uid, disk.uid, path)
+      }
+      assert.isFalse(disk.entries.has(`${runs}/run-after-restore`), "the runner makes its own")
+    }),
+  )
+
+  it.effect(
+    "a credentials key of 255 bytes, Linux's NAME_MAX, is installed: the temporary name is short",
+    () =>
+      Effect.gen(function* () {
+        const disk = memoryDisk()
+        const key = `k${"x".repeat(254)}`
+        const credentials: Credentials = { _tag: "Files", files: new Map([[key, "s3cret"]]) }
+        yield* (yield* storeOn(disk)).install({ scripts, timeout: undefined, credentials })
+        assert.strictEqual(fileContent(disk, `${creds}/${key}`), "s3cret")
+        assert.deepStrictEqual(names(disk, creds), [key])
+      }),
+  )
+
+  it("the in-memory disk refuses a name longer than NAME_MAX, as Linux does", () => {
+    const disk = memoryDisk()
+    const exit = Effect.runSyncExit(
+      memoryFileSystem(disk).writeFile(`/${"x".repeat(256)}`, new Uint8Array(), { flag: "wx" }),
+    )
+    assert.include(failure(exit), "ENAMETOOLONG: name too long")
+  })
+
   for (const [code, words] of [
     ["ENOSPC", "no space left on device"],
     ["EIO", "i/o error"],
   ] as const) {
     it.effect(
-      `${code} while writing: the fault names the temporary file, which is removed; the old script stays`,
+      `${code} while writing: the fault names the file; the temporary file is removed; the old script stays`,
       () =>
         Effect.gen(function* () {
           const disk = memoryDisk()
@@ -175,10 +252,7 @@ describe("ScriptStore over the FileSystem service", () => {
           yield* store.install({ scripts, timeout: undefined, credentials: none })
           disk.fault = (operation) => (operation === "write" ? code : undefined)
           const exit = yield* Effect.exit(store.install(changed))
-          assert.match(
-            failure(exit),
-            new RegExp(`cannot write ${ops}/run-before-backup\\.tmp-\\d+-\\w+: ${code}: ${words}, write`),
-          )
+          assert.include(failure(exit), `cannot write ${ops}/run-before-backup: ${code}: ${words}, write`)
           assert.deepStrictEqual(names(disk, ops), ["run-after-restore", "run-before-backup"])
           assert.strictEqual(fileContent(disk, `${ops}/run-before-backup`), "#!/bin/sh\necho before\n")
         }),
@@ -194,29 +268,21 @@ describe("ScriptStore over the FileSystem service", () => {
         const mutating = new Set(["mkdir", "chmod", "chown", "open", "write", "rm", "rename"])
         disk.fault = (operation) => (mutating.has(operation) ? code : undefined)
         yield* store.install({ scripts, timeout: undefined, credentials: none })
-        yield* store.withdraw(scripts.map(({ option }) => `${dir}/${option}`))
         const exit = yield* Effect.exit(store.install(changed))
-        assert.match(
-          failure(exit),
-          new RegExp(`cannot write ${ops}/run-before-backup\\.tmp-\\d+-\\w+: ${code}`),
-        )
+        assert.include(failure(exit), `cannot write ${ops}/run-before-backup: ${code}`)
       }
     }),
   )
 
   it.effect(
-    "withdraw keeps what is named, deletes the rest and the Python charm's directories; the last unit removes",
+    "an unset option loses its script, never its runner; the Python charm's directories become root-only; the last unit removes",
     () =>
       Effect.gen(function* () {
         const disk = memoryDisk()
         const first = yield* storeOn(disk)
         const second = yield* storeOn(disk, 3)
-        putFile(
-          disk,
-          "/opt/backup-integrator-charm/backup-integrator-0/scripts/run-before-backup",
-          "#!/bin/sh\n",
-          0o755,
-        )
+        const pythonEra = "/opt/backup-integrator-charm/backup-integrator-0"
+        putFile(disk, `${pythonEra}/scripts/run-before-backup`, "#!/bin/sh\n", 0o755)
         putFile(
           disk,
           "/opt/backup-integrator-charm/other-app-1/scripts/run-before-backup",
@@ -225,19 +291,19 @@ describe("ScriptStore over the FileSystem service", () => {
         )
         yield* first.install({ scripts, timeout: undefined, credentials: none })
         yield* second.install({ scripts, timeout: undefined, credentials: none })
-        putFile(disk, `${dir}/run-before-backup.tmp-1-abc`, "partial")
-        yield* first.withdraw([
-          `${dir}/run-before-backup`,
-          "/opt/backup-integrator-charm/backup-integrator-0/scripts/run-before-backup",
-        ])
-        assert.deepStrictEqual(names(disk, dir), ["run-before-backup"])
+        putFile(disk, `${dir}/.tmp-1-abc`, "partial")
+        putFile(disk, `${ops}/.tmp-1-abc`, "partial")
+        yield* first.install(changed)
+        assert.deepStrictEqual(names(disk, dir), [...scriptOptions].sort())
         assert.deepStrictEqual(names(disk, ops), ["run-before-backup"])
-        assert.isTrue(disk.entries.has("/opt/backup-integrator-charm/backup-integrator-0"))
-        yield* first.withdraw([])
-        assert.isFalse(disk.entries.has("/opt/backup-integrator-charm/backup-integrator-0"))
-        assert.isTrue(disk.entries.has("/opt/backup-integrator-charm/other-app-1"))
+        // A Director not yet reloaded may still name it: kept, but no longer world-readable.
+        assert.strictEqual(mode(disk, pythonEra), 0o700)
+        assert.strictEqual(fileContent(disk, `${pythonEra}/scripts/run-before-backup`), "#!/bin/sh\n")
+        assert.strictEqual(mode(disk, "/opt/backup-integrator-charm/other-app-1"), 0o755)
         yield* first.removeAll
         assert.isTrue(disk.entries.has(dir))
+        assert.isFalse(disk.entries.has(pythonEra))
+        assert.isTrue(disk.entries.has("/opt/backup-integrator-charm/other-app-1"))
         yield* second.removeAll
         assert.isFalse(disk.entries.has("/opt/backup-integrator-charm/backup-integrator"))
       }),

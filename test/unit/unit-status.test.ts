@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Result } from "effect"
+import { Option, Result, Schema } from "effect"
 import fc from "fast-check"
 import { desiredStateOf } from "../../src/domain/desired-state.ts"
 import { displayJson, hiddenChar } from "../../src/domain/display-json.ts"
@@ -11,7 +11,14 @@ import {
   RelationMissing,
 } from "../../src/domain/failures.ts"
 import { scriptOptions } from "../../src/domain/options.ts"
-import { maxMessageLength, messageLength, statusOf } from "../../src/domain/unit-status.ts"
+import { RunRecord } from "../../src/domain/run-record.ts"
+import {
+  active,
+  maxMessageLength,
+  messageLength,
+  shownStatus,
+  statusOf,
+} from "../../src/domain/unit-status.ts"
 
 describe("statusOf", () => {
   it("maps each stop to the spec's status and message", () => {
@@ -107,5 +114,51 @@ describe("for any configuration", () => {
       }),
       { seed: 20261124, numRuns: 3000 },
     )
+  })
+})
+
+describe("for any run record", () => {
+  const hostile = fc.string({ unit: "binary", maxLength: 300 })
+  // Mostly what the runner writes, so that many records decode; else anything.
+  const field = <T>(valid: fc.Arbitrary<T>) =>
+    fc.oneof(
+      { arbitrary: valid, weight: 30 },
+      { arbitrary: fc.oneof(hostile, fc.integer(), fc.double(), fc.constant(null)), weight: 1 },
+    )
+  const record = fc.record({
+    version: fc.constant(1),
+    script: field(fc.constantFrom(...scriptOptions)),
+    pid: field(fc.integer({ min: 1 })),
+    started: field(fc.constant("2026-12-01T03:00:00.000Z")),
+    ended: field(
+      fc
+        .date({ min: new Date(0), max: new Date("9999-12-31T23:59:59.999Z"), noInvalidDate: true })
+        .map((date) => date.toISOString()),
+    ),
+    durationMs: field(fc.nat()),
+    exitStatus: field(fc.integer({ min: 0, max: 255 })),
+    signal: field(fc.stringMatching(/^SIG[A-Z0-9]{1,12}$/)),
+    timedOut: fc.boolean(),
+    timeout: field(fc.integer({ min: 1, max: 7 * 24 * 3600 })),
+    forwardedSignals: fc.constant([]),
+    stoppedLeftovers: fc.constant(0),
+    outputBytes: fc.constant(0),
+    output: hostile,
+  })
+  const decode = Schema.decodeUnknownOption(RunRecord)
+
+  it("a failure it records shows as one line of at most 120 characters, nothing hidden", () => {
+    let shown = 0
+    fc.assert(
+      fc.property(fc.array(record, { minLength: 1, maxLength: 4 }), (raws) => {
+        const records = raws.flatMap((raw) => Option.toArray(decode(raw)))
+        const { message } = shownStatus(active, records)
+        if (message !== "") shown++
+        assert.isAtMost(messageLength(message), maxMessageLength)
+        for (const char of message) assert.isFalse(hiddenChar.test(char), JSON.stringify(char))
+      }),
+      { seed: 20261203, numRuns: 3000 },
+    )
+    assert.isAbove(shown, 100, "failures were shown")
   })
 })

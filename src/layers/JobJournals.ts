@@ -1,0 +1,46 @@
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import type { ScriptStoreError } from "../domain/failures.ts"
+import { fingerprintOf } from "../domain/file-fingerprint.ts"
+import { emptyJournal, JobJournal, maxJournalBytes } from "../domain/job-journal.ts"
+import { jobJournalPath } from "../domain/script-paths.ts"
+import { readRegularFile } from "./bounded-read.ts"
+import { fileStatOf, lstatIfAny } from "./disk-steps.ts"
+import { JujuContext } from "./JujuContext.ts"
+
+const decode = Schema.decodeUnknownOption(Schema.fromJsonString(JobJournal))
+
+/** The job journal the runner (src/runner/runner.py) keeps of this machine's backups and restores. */
+export class JobJournals extends Context.Service<
+  JobJournals,
+  {
+    /** The journal; empty when there is none yet, or the file is not one. */
+    readonly read: Effect.Effect<JobJournal, ScriptStoreError>
+    /** Its fingerprint (src/domain/file-fingerprint.ts): a job's run changes it. */
+    readonly fingerprint: Effect.Effect<string, ScriptStoreError>
+  }
+>()("backup-integrator/layers/JobJournals") {
+  static readonly layer = Layer.effect(
+    JobJournals,
+    Effect.gen(function* () {
+      const fs = yield* FileSystem.FileSystem
+      const { optDir, appName } = yield* JujuContext
+      const path = jobJournalPath(optDir, appName)
+      return JobJournals.of({
+        read: Effect.map(readRegularFile(fs, path, maxJournalBytes), (data) =>
+          Option.getOrElse(
+            Option.flatMap(data, (bytes) => decode(new TextDecoder().decode(bytes))),
+            () => emptyJournal,
+          ),
+        ),
+        fingerprint: Effect.map(lstatIfAny(fs, path), (found) =>
+          fingerprintOf(Option.getOrUndefined(Option.map(found, fileStatOf))),
+        ),
+      })
+    }),
+  )
+}

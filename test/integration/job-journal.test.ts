@@ -1,0 +1,226 @@
+// The job journal the runner (src/runner/runner.py) keeps, through real runs of real runners:
+// before and after pairs, failed starts, missing ends, runs ending at once, run-script's runs.
+import { spawn, spawnSync } from "node:child_process"
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import * as Schema from "effect/Schema"
+import { afterEach, assert, describe, it } from "vitest"
+import { JobJournal } from "../../src/domain/job-journal.ts"
+import { type ScriptOption, scriptOptions } from "../../src/domain/options.ts"
+import runnerSource from "../../src/runner/runner.py"
+
+const dirs: Array<string> = []
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
+
+/** An application directory with the four runners and the given scripts. */
+const install = (scripts: Partial<Record<ScriptOption, string>>) => {
+  const app = mkdtempSync(join(tmpdir(), "journal-"))
+  dirs.push(app)
+  mkdirSync(join(app, "scripts"))
+  mkdirSync(join(app, "operator-scripts"), { mode: 0o700 })
+  for (const option of scriptOptions)
+    writeFileSync(join(app, "scripts", option), runnerSource, { mode: 0o700 })
+  for (const [option, script] of Object.entries(scripts))
+    writeFileSync(join(app, "operator-scripts", option), script, { mode: 0o700 })
+  return app
+}
+
+/** Bacula running a published path; `env` stands for anything more in its environment. */
+const run = (app: string, option: ScriptOption, env: Record<string, string> = {}) =>
+  spawnSync(join(app, "scripts", option), [], {
+    encoding: "utf8",
+    env: { PATH: "/usr/bin:/bin", ...env },
+    timeout: 60_000,
+  })
+
+const journalOf = (app: string) =>
+  Schema.decodeUnknownSync(Schema.fromJsonString(JobJournal))(readFileSync(join(app, "jobs.json"), "utf8"))
+
+const runRecord = (app: string, option: ScriptOption) => {
+  const [newest] = readdirSync(join(app, "runs", option))
+    .sort()
+    .reverse()
+  return JSON.parse(readFileSync(join(app, "runs", option, newest as string), "utf8"))
+}
+
+const ok = "#!/bin/sh\nexit 0\n"
+const fails = "#!/bin/sh\necho 'pg_dump: connection refused' >&2\nexit 2\n"
+
+describe("the job journal", () => {
+  it("a before and an after run: one backup succeeded, from the start of one to the end of the other", () => {
+    const app = install({ "run-before-backup": ok, "run-after-backup": ok })
+    assert.strictEqual(run(app, "run-before-backup").status, 0)
+    const running = journalOf(app)
+    assert.strictEqual(running.backup.jobs[0]?.outcome, "running")
+    assert.strictEqual(running.backup.jobs[0]?.ended, null)
+    assert.strictEqual(run(app, "run-after-backup").status, 0)
+    const before = runRecord(app, "run-before-backup")
+    const after = runRecord(app, "run-after-backup")
+    const journal = journalOf(app)
+    assert.deepStrictEqual(journal.backup.counts, { succeeded: 1, failed: 0 })
+    assert.deepStrictEqual(journal.restore, { counts: { succeeded: 0, failed: 0 }, jobs: [] })
+    const [job] = journal.backup.jobs
+    assert.deepStrictEqual(job, {
+      started: before.started,
+      ended: after.ended,
+      outcome: "succeeded",
+      durationMs: Date.parse(after.ended) - Date.parse(before.started),
+      scripts: {
+        "run-before-backup": {
+          set: true,
+          started: before.started,
+          ended: before.ended,
+          durationMs: before.durationMs,
+          exitStatus: 0,
+          signal: null,
+          timedOut: false,
+        },
+        "run-after-backup": {
+          set: true,
+          started: after.started,
+          ended: after.ended,
+          durationMs: after.durationMs,
+          exitStatus: 0,
+          signal: null,
+          timedOut: false,
+        },
+      },
+    })
+    assert.strictEqual(statSync(join(app, "jobs.json")).mode & 0o7777, 0o600)
+    assert.strictEqual(statSync(join(app, "jobs.lock")).mode & 0o7777, 0o600)
+    assert.deepStrictEqual(
+      readdirSync(app).filter((name) => name.includes(".tmp")),
+      [],
+    )
+  })
+
+  it("unset options count too: their runners stand in for bacula-fd's no-op", () => {
+    const app = install({})
+    run(app, "run-before-restore")
+    run(app, "run-after-restore")
+    const [job] = journalOf(app).restore.jobs
+    assert.strictEqual(job?.outcome, "succeeded")
+    assert.strictEqual(job?.scripts["run-before-restore"]?.set, false)
+    assert.strictEqual(job?.scripts["run-after-restore"]?.set, false)
+  })
+
+  it("a failing before-script fails its job at once (Bacula runs no after-script then)", () => {
+    const app = install({ "run-before-backup": fails })
+    assert.strictEqual(run(app, "run-before-backup").status, 2)
+    const before = runRecord(app, "run-before-backup")
+    const journal = journalOf(app)
+    assert.deepStrictEqual(journal.backup.counts, { succeeded: 0, failed: 1 })
+    assert.include(journal.backup.jobs[0], {
+      started: before.started,
+      ended: before.ended,
+      outcome: "failed",
+      durationMs: before.durationMs,
+    })
+    assert.strictEqual(journal.backup.jobs[0]?.scripts["run-before-backup"]?.exitStatus, 2)
+    assert.isNull(journal.backup.jobs[0]?.scripts["run-after-backup"])
+  })
+
+  it("a start while a job is running: that job never reached its after-script, it failed", () => {
+    const app = install({})
+    run(app, "run-before-backup")
+    run(app, "run-before-backup")
+    const journal = journalOf(app)
+    assert.deepStrictEqual(
+      journal.backup.jobs.map(({ outcome, ended }) => [outcome, ended]),
+      [
+        ["running", null],
+        ["failed", null],
+      ],
+    )
+    assert.deepStrictEqual(journal.backup.counts, { succeeded: 0, failed: 1 })
+  })
+
+  it("a failing after-script: the job still succeeded (Bacula: OK -- with warnings), its result says how it ended", () => {
+    const app = install({ "run-after-backup": fails })
+    run(app, "run-before-backup")
+    assert.strictEqual(run(app, "run-after-backup").status, 2)
+    const [job] = journalOf(app).backup.jobs
+    assert.strictEqual(job?.outcome, "succeeded")
+    assert.strictEqual(job?.scripts["run-after-backup"]?.exitStatus, 2)
+  })
+
+  it("an after run with no job running (started before the journal): a success of unknown start", () => {
+    const app = install({})
+    run(app, "run-after-backup")
+    const [job] = journalOf(app).backup.jobs
+    assert.include(job, { started: null, outcome: "succeeded", durationMs: null })
+    assert.isNull(job?.scripts["run-before-backup"])
+  })
+
+  it("keeps the last 30 jobs of each kind, newest first; the counts go on", () => {
+    const app = install({})
+    for (let i = 0; i < 32; i++) run(app, i % 2 ? "run-after-restore" : "run-before-restore")
+    run(app, "run-before-restore")
+    run(app, "run-before-restore")
+    const { restore } = journalOf(app)
+    assert.strictEqual(restore.jobs.length, 18)
+    assert.deepStrictEqual(restore.counts, { succeeded: 16, failed: 1 })
+    for (let i = 0; i < 30; i++) run(app, "run-after-restore")
+    const later = journalOf(app).restore
+    assert.strictEqual(later.jobs.length, 30)
+    assert.deepStrictEqual(later.counts, { succeeded: 46, failed: 1 })
+    const ends = later.jobs.map(({ ended }) => ended ?? "")
+    assert.deepStrictEqual(ends, [...ends].sort().reverse())
+  })
+
+  it("runs ending at once each leave their job: none lost under the lock", async () => {
+    const app = install({ "run-after-backup": "#!/bin/sh\nsleep 0.2\n" })
+    const ends = Array.from({ length: 8 }, () =>
+      spawn(join(app, "scripts", "run-after-backup"), [], { stdio: "ignore" }),
+    )
+    const codes = await Promise.all(
+      ends.map((child) => new Promise<number | null>((resolve) => child.on("exit", resolve))),
+    )
+    assert.deepStrictEqual(codes, Array(8).fill(0))
+    const journal = journalOf(app)
+    assert.strictEqual(journal.backup.jobs.length, 8)
+    assert.deepStrictEqual(journal.backup.counts, { succeeded: 8, failed: 0 })
+  })
+
+  it("run-script's runs are recorded, but are no job of Bacula's", () => {
+    const app = install({ "run-before-backup": ok })
+    assert.strictEqual(run(app, "run-before-backup", { BACKUP_INTEGRATOR_ACTION: "1" }).status, 0)
+    assert.strictEqual(readdirSync(join(app, "runs", "run-before-backup")).length, 1)
+    assert.notInclude(readdirSync(app), "jobs.json")
+  })
+
+  it("a journal that is not one (garbage, a link, a FIFO) is started anew, nothing followed", () => {
+    const app = install({})
+    writeFileSync(join(app, "jobs.json"), "{not json")
+    const garbage = run(app, "run-after-backup")
+    assert.strictEqual(garbage.status, 0)
+    assert.include(garbage.stderr, "backup-integrator: the job journal was unreadable: starting a new one")
+    assert.strictEqual(journalOf(app).backup.jobs.length, 1)
+
+    const victim = join(app, "victim")
+    writeFileSync(victim, "precious")
+    rmSync(join(app, "jobs.json"))
+    symlinkSync(victim, join(app, "jobs.json"))
+    assert.strictEqual(run(app, "run-after-backup").status, 0)
+    assert.strictEqual(readFileSync(victim, "utf8"), "precious")
+    assert.isTrue(lstatSync(join(app, "jobs.json")).isFile())
+
+    rmSync(join(app, "jobs.json"))
+    spawnSync("mkfifo", [join(app, "jobs.json")])
+    assert.strictEqual(run(app, "run-after-backup").status, 0)
+    assert.strictEqual(journalOf(app).backup.jobs.length, 1)
+  })
+})

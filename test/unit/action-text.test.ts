@@ -1,0 +1,55 @@
+// What an action's results show of a script's output: credential values hidden, control
+// characters escaped (src/domain/action-text.ts, src/domain/redaction.ts).
+import { assert, describe, it } from "@effect/vitest"
+import fc from "fast-check"
+import { escapeControls, shownOutput } from "../../src/domain/action-text.ts"
+import { redact, secretTexts } from "../../src/domain/redaction.ts"
+
+describe("escapeControls", () => {
+  it("escapes NUL, ESC, CR, BEL, DEL and C1 controls; keeps newline, tab and every letter", () => {
+    assert.strictEqual(
+      escapeControls("a\u0000b\u001b[31mc\rd\u0007\u007f\u009b\n\té€😀"),
+      "a\\u0000b\\u001b[31mc\\u000dd\\u0007\\u007f\\u009b\n\té€😀",
+    )
+  })
+})
+
+describe("redact", () => {
+  it("hides each value, trimmed or not, and each line of a value", () => {
+    const secrets = secretTexts(["hunter2\n", "-----BEGIN KEY-----\nMIIEabc\n-----END KEY-----\n"])
+    assert.strictEqual(redact("password hunter2.", secrets), "password ***.")
+    assert.strictEqual(redact("line MIIEabc", secrets), "line ***")
+  })
+
+  it("a tail cut inside a value: its start is hidden too, and only then", () => {
+    const secrets = secretTexts(["hunter2"])
+    assert.strictEqual(redact("ter2 connected", secrets, { cutBefore: true }), "*** connected")
+    assert.strictEqual(redact("ter2 connected", secrets), "ter2 connected")
+  })
+})
+
+describe("shownOutput", () => {
+  // '*' is the mark's own character: a value made of it could be read into the mark.
+  const value = fc.string({ unit: "binary", minLength: 1, maxLength: 12 }).filter((v) => !v.includes("*"))
+
+  it("for any output and values: no value, no line of one, and no control character but newline and tab", () => {
+    fc.assert(
+      fc.property(
+        fc.array(value, { minLength: 1, maxLength: 3 }),
+        fc.array(fc.oneof(fc.string({ unit: "binary", maxLength: 20 }), value)),
+        fc.boolean(),
+        (values, parts, cutBefore) => {
+          const secrets = secretTexts(values)
+          const shown = shownOutput(parts.join(""), secrets, { cutBefore })
+          for (const secret of secrets) assert.notInclude(shown, secret)
+          assert.notMatch(shown, /(?![\n\t])\p{Cc}/u)
+        },
+      ),
+      { seed: 20261203, numRuns: 3000 },
+    )
+  })
+
+  it("keeps the last 4096 characters", () => {
+    assert.strictEqual(shownOutput(`${"a".repeat(5000)}z`, [], { cutBefore: false }).length, 4096)
+  })
+})
