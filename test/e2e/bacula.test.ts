@@ -8,6 +8,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { setTimeout as sleep } from "node:timers/promises"
 import { afterAll, assert, describe, it } from "vitest"
+import type { JobJournal } from "../../src/domain/job-journal.ts"
 import { appBag } from "../emulator/state.ts"
 import { BaculaSite, baculaDaemonsMissing, type JobEnd } from "../support/bacula-daemons.ts"
 import { backupRelation, CharmUnit } from "../support/charm-unit.ts"
@@ -116,6 +117,10 @@ const lastRun = (unit: CharmUnit, option: string) => {
     | undefined
   return runs?.[option]?.["run-1"]?.result
 }
+
+/** The unit's job journal, as the runners wrote it. */
+const journal = (unit: CharmUnit): JobJournal =>
+  JSON.parse(readFileSync(`${unit.optDir}/backup-integrator-charm/backup-integrator/jobs.json`, "utf8"))
 
 /** The names of the scripts that ran, in order. */
 const ran = (trace: ReadonlyArray<string>) => trace.map((line) => line.split(" ")[0])
@@ -295,6 +300,58 @@ describe.concurrent("Bacula 9.6 running the published paths", slow, () => {
       assert.deepStrictEqual(d.trace(), [])
       // What the charm publishes still names what the Director runs.
       assert.deepStrictEqual(appBag(d.unit.state, "backup:3"), d.bag)
+    })
+  })
+  describe("what the unit knows after real jobs", () => {
+    it("each job's outcome, set scripts or not: succeeded, failed at its before-script, cancelled, restored", async () => {
+      const d = await deploy({
+        // Fails while `<trace>.fail` exists; waits while `<trace>.hold` exists.
+        "run-before-backup": (t) =>
+          traced(
+            t,
+            "run-before-backup",
+            `while [ -e ${t}.hold ]; do sleep 0.1; done\n[ -e ${t}.fail ] && exit 2\nexit 0`,
+          ),
+      })
+      writeFileSync(join(d.data, "db.dump"), "data")
+      assertEnded(await d.site.backup(), "T", 0, d.site)
+
+      writeFileSync(`${d.traceFile}.fail`, "")
+      assertEnded(await d.site.backup(), "f", undefined, d.site)
+      rmSync(`${d.traceFile}.fail`)
+
+      // Cancelled during its before-script, which then succeeds: the job never ends as far as
+      // the runners see, until the next one starts.
+      writeFileSync(`${d.traceFile}.hold`, "")
+      const cancelledId = d.site.startBackup()
+      await until(() => d.trace().length === 3, "the third before-script")
+      d.site.console([`cancel jobid=${cancelledId} yes`])
+      assert.strictEqual((await d.site.end(cancelledId)).status, "A")
+      rmSync(`${d.traceFile}.hold`)
+      // The journal has a job once its before-script's run has ended.
+      await until(() => journal(d.unit).backup.jobs.length === 3, "the held run's end")
+      assert.strictEqual(journal(d.unit).backup.jobs[0]?.outcome, "running")
+
+      const last = await d.site.backup()
+      assertEnded(last, "T", 0, d.site)
+      assertEnded(await d.site.restore(last.jobId), "T", 0, d.site)
+
+      const { backup, restore } = journal(d.unit)
+      assert.deepStrictEqual(backup.counts, { succeeded: 2, failed: 2 })
+      assert.deepStrictEqual(
+        backup.jobs.map((job) => job.outcome),
+        ["succeeded", "failed", "failed", "succeeded"],
+      )
+      const [newest, cancelled, refused] = backup.jobs
+      // The after-script, unset, ran as its runner: recorded as not set, exit status 0.
+      assert.deepInclude(newest?.scripts["run-after-backup"], { set: false, exitStatus: 0 })
+      assert.deepInclude(newest?.scripts["run-before-backup"], { set: true, exitStatus: 0 })
+      assert.isAbove(newest?.durationMs ?? 0, 0)
+      assert.isNull(cancelled?.ended)
+      assert.deepInclude(refused?.scripts["run-before-backup"], { set: true, exitStatus: 2 })
+      assert.strictEqual(refused?.ended, refused?.scripts["run-before-backup"]?.ended)
+      assert.deepStrictEqual(restore.counts, { succeeded: 1, failed: 0 })
+      assert.deepInclude(restore.jobs[0]?.scripts["run-before-restore"], { set: false, exitStatus: 0 })
     })
   })
 })
