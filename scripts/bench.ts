@@ -13,20 +13,36 @@
 // build's hook with another build's (say, of an earlier commit: see docs/hook-cost.md), for
 // wall time and for the CPU time of the hook's own process.
 import { execFileSync, spawnSync } from "node:child_process"
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { accessSync, chmodSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
-import { parseArgs } from "node:util"
 import { initialState, readState, settleHook, writeState } from "../test/emulator/state.ts"
 import { jujuEnv } from "../test/support/juju-env.ts"
 import { runRecord } from "../test/support/run-record.ts"
 import { charmDir } from "./charm-layout.ts"
+import { type Command, flagValue, runCommand, UsageError } from "./command-line.ts"
+
+const command: Command = {
+  run: "npm run bench --",
+  summary:
+    "Measures what a hook of the freshly built charm costs, against the hook-tool emulator: wall\ntime, hook-tool calls and peak memory of a steady config-changed and update-status, beside\nthe floor (the same calls from sh) and Node's own start. BENCH_ROUNDS=N sets the rounds\n(default 15).",
+  flags: {
+    baseline: {
+      type: "string",
+      value: "CHARM_DIR",
+      help: "Compare instead this build's hook with the unpacked charm in CHARM_DIR (another build's\nbuild/charm), paired and interleaved, for wall time and the hook process's CPU time.",
+    },
+  },
+  examples: [
+    "npm run bench",
+    "BENCH_ROUNDS=31 npm run bench -- --baseline /tmp/charm-before   # see docs/hook-cost.md",
+  ],
+}
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 15)
-const { values: options } = parseArgs({ options: { baseline: { type: "string" } }, strict: true })
 const dispatch = resolve(charmDir, "dispatch")
 const runtime = resolve(charmDir, "bin/node")
-const work = mkdtempSync(join(tmpdir(), "backup-integrator-bench-"))
+let work = ""
 const script = (n: number) => `#!/bin/sh\necho "script ${n}"\n`
 const config = {
   fileset: "/var/backups/postgresql,/etc/myapp",
@@ -54,11 +70,12 @@ type Unit = ReturnType<typeof unitEnv>
 
 // The CPU time of the hook's own Node process (not of the hook tools it starts), written as it
 // exits by a CommonJS file that NODE_OPTIONS preloads: the same small cost in both builds.
-const cpuProbe = join(work, "cpu-probe.cjs")
-writeFileSync(
-  cpuProbe,
-  `process.on("exit", () => { const { user, system } = process.cpuUsage(); require("node:fs").writeFileSync(process.env.BENCH_CPU_FILE, String((user + system) / 1000)) })\n`,
-)
+const cpuProbe = () => join(work, "cpu-probe.cjs")
+const writeCpuProbe = () =>
+  writeFileSync(
+    cpuProbe(),
+    `process.on("exit", () => { const { user, system } = process.cpuUsage(); require("node:fs").writeFileSync(process.env.BENCH_CPU_FILE, String((user + system) / 1000)) })\n`,
+  )
 
 /** Wall time of one run, in milliseconds; the state's call log is emptied first, untimed. */
 const timed = (
@@ -85,7 +102,7 @@ const timed = (
 const hookCost = (unit: Unit) => {
   const cpuFile = join(work, "cpu")
   const wall = timed(join(unit.charm, "dispatch"), [], unit, {
-    NODE_OPTIONS: `--require ${cpuProbe}`,
+    NODE_OPTIONS: `--require ${cpuProbe()}`,
     BENCH_CPU_FILE: cpuFile,
   })
   return { wall, cpu: Number(readFileSync(cpuFile, "utf8")) }
@@ -257,9 +274,23 @@ const measure = () => {
   )
 }
 
-try {
-  if (options.baseline === undefined) measure()
-  else compare(options.baseline)
-} finally {
-  rmSync(work, { recursive: true, force: true })
-}
+await runCommand(command, (args) => {
+  if (!Number.isInteger(rounds) || rounds < 1)
+    throw new UsageError(`BENCH_ROUNDS: expected a whole number of rounds, not ${process.env.BENCH_ROUNDS}`)
+  const baseline = flagValue(args, "baseline")
+  if (baseline !== undefined) {
+    try {
+      accessSync(join(baseline, "dispatch"), constants.X_OK)
+    } catch {
+      throw new UsageError(`--baseline: no unpacked charm at ${baseline} (no executable dispatch in it)`)
+    }
+  }
+  work = mkdtempSync(join(tmpdir(), "backup-integrator-bench-"))
+  try {
+    writeCpuProbe()
+    if (baseline === undefined) measure()
+    else compare(baseline)
+  } finally {
+    rmSync(work, { recursive: true, force: true })
+  }
+})

@@ -5,7 +5,16 @@ import { readdir, stat } from "node:fs/promises"
 import { finished } from "node:stream/promises"
 import { ZipFile } from "yazl"
 import { type Architecture, architectures, charmFile, compileCacheDir, packDir } from "./charm-layout.ts"
+import { type Command, runCommand } from "./command-line.ts"
 import { layOutCharm } from "./lay-out-charm.ts"
+
+const command: Command = {
+  run: "npm run pack --",
+  summary:
+    "Builds one .charm per architecture, whatever this machine's: backup-integrator_amd64.charm and\nbackup-integrator_arm64.charm, each with that architecture's pinned Node 24 runtime and every\nbase of charmcraft.yaml it runs on. Takes no flag.",
+  flags: {},
+  examples: ["npm run pack"],
+}
 
 const zip = async (dir: string, file: string) => {
   const archive = new ZipFile()
@@ -20,9 +29,11 @@ const zip = async (dir: string, file: string) => {
   await finished(archive.outputStream.pipe(createWriteStream(file)))
 }
 
-for (const architecture of Object.keys(architectures) as Array<Architecture>) {
-  await layOutCharm(packDir(architecture), architecture)
-  // Zipped from the link's target: readdir lists what a link names only through its target.
-  await zip(realpathSync(packDir(architecture)), charmFile(architecture))
-  console.log(`packed ${charmFile(architecture)}`)
-}
+await runCommand(command, async () => {
+  for (const architecture of Object.keys(architectures) as Array<Architecture>) {
+    await layOutCharm(packDir(architecture), architecture)
+    // Zipped from the link's target: readdir lists what a link names only through its target.
+    await zip(realpathSync(packDir(architecture)), charmFile(architecture))
+    console.log(`packed ${charmFile(architecture)}`)
+  }
+})

@@ -1,177 +1,116 @@
-// `npm run simulate`: one event of the packed charm against the hook-tool emulator, and
-// what Juju would show: unit status, `backup` databags, script files, hook-tool calls.
-import { spawnSync } from "node:child_process"
-import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join, resolve } from "node:path"
-import { parseArgs } from "node:util"
-import { appBag, initialState, settleHook, writeState } from "../test/emulator/state.ts"
-import { jujuEnv } from "../test/support/juju-env.ts"
-import { charmDir } from "./charm-layout.ts"
+// `npm run simulate`: the packed charm on one emulated unit, without a controller. A first
+// event, then events, actions and Bacula jobs in order, each shown as Juju would show it:
+// unit status, databags, files on the machine, hook-tool calls, action results.
+import { type Command, runCommand } from "./command-line.ts"
+import { readDeclarations } from "./simulate/charm-declarations.ts"
+import type { StepShown } from "./simulate/machine.ts"
+import { simulate } from "./simulate/machine.ts"
+import { planOf } from "./simulate/plan.ts"
+import { setupText, stepText } from "./simulate/show-text.ts"
 
-const usage =
-  "usage: npm run simulate -- [--event NAME] [--follower] [--config KEY=VALUE|KEY=@FILE]... [--relations N | --no-relation] [--json]"
-const options = [
-  "fileset",
-  "run-before-backup",
-  "run-after-backup",
-  "run-before-restore",
-  "run-after-restore",
-]
+const charm = readDeclarations()
 
-/** The worked example: a PostgreSQL dump before each backup, loaded back after a restore. */
-const example: Record<string, string> = {
-  fileset: "/var/backups/postgresql",
-  "run-before-backup":
-    "#!/bin/sh\nset -e\nmkdir -p /var/backups/postgresql\nsudo -u postgres pg_dump --format=custom mydb > /var/backups/postgresql/mydb.dump\n",
-  "run-after-restore":
-    "#!/bin/sh\nset -e\nsudo -u postgres pg_restore --clean --if-exists --dbname=mydb /var/backups/postgresql/mydb.dump\n",
-}
-
-class UsageError extends Error {}
-
-const parse = () => {
-  const { values } = parseArgs({
-    options: {
-      event: { type: "string", default: "config-changed" },
-      follower: { type: "boolean", default: false },
-      config: { type: "string", multiple: true, default: [] },
-      relations: { type: "string" },
-      "no-relation": { type: "boolean", default: false },
-      json: { type: "boolean", default: false },
+const command: Command = {
+  run: "npm run simulate --",
+  summary: [
+    "Runs the packed charm (build/charm) on one unit against the project's hook-tool emulator, as",
+    "Juju would: a first event, then each --then, --action and --bacula-job in the order given,",
+    "on the same machine. After each step it shows what Juju would: the unit status, the charm's",
+    "databags, the files on the machine (path, mode, first line; never a credential), the",
+    "hook-tool calls and debug-log, and an action's results.",
+  ].join("\n"),
+  flags: {
+    event: {
+      type: "string",
+      value: "EVENT",
+      help: "The first hook (default config-changed). Any event Juju sends this charm: install,\nupdate-status, remove, backup-relation-changed...\ne.g. --event install",
     },
-    strict: true,
-    allowPositionals: false,
+    // biome-ignore lint/suspicious/noThenProperty: the flag is --then; nothing awaits this object.
+    then: {
+      type: "string",
+      multiple: true,
+      value: "EVENT",
+      help: "A later hook on the same machine. Relation events use the endpoint's first relation\n(-broken then removes it); secret events the --secret.\ne.g. --then update-status --then backup-relation-broken",
+    },
+    action: {
+      type: "string",
+      multiple: true,
+      value: "NAME [KEY=VALUE]...",
+      help: `Runs an action as \`juju run <unit> NAME KEY=VALUE...\` does (values are YAML, as juju
+reads them), after the first hook; refused as Juju refuses an undeclared action or a bad
+parameter.
+Actions: ${Object.keys(charm.actions).join(", ")}.
+e.g. --action run-script name=run-before-backup --action show-runs`,
+    },
+    "bacula-job": {
+      type: "string",
+      multiple: true,
+      value: "backup|restore",
+      help: "Starts the job's published scripts as bacula-fd does: the before-script, then, if it\nexited 0, the after-script; execvp, no argument, cwd /, stdin /dev/null, umask 022,\nstdout and stderr in one pipe. Shows each line, exit status and the job's outcome.\ne.g. --bacula-job backup --then update-status",
+    },
+    config: {
+      type: "string",
+      multiple: true,
+      value: "KEY=VALUE|KEY=@FILE",
+      help: `Sets an option; KEY=@FILE reads the value from a file (relative to where npm runs),
+KEY=@- from stdin. Without --config the worked example is used (README's PostgreSQL dump
+and load); with --config only what is given (and the options' defaults).
+Options: ${Object.keys(charm.options).join(", ")}.
+e.g. --config fileset=/srv/data --config run-before-backup=@dump.sh`,
+    },
+    secret: {
+      type: "string",
+      multiple: true,
+      value: "KEY=VALUE",
+      help: "A key of a Juju user secret, created and granted to the application; credentials is\nset to its URI, as after juju add-secret, grant-secret and config.\ne.g. --secret password=s3cret --secret user=backup",
+    },
+    follower: {
+      type: "boolean",
+      help: "The unit is not the leader (by default it is): it installs the scripts but publishes\nnothing.\ne.g. --follower --action show-runs",
+    },
+    relations: {
+      type: "string",
+      value: "N",
+      help: "How many backup relations, to bacula-fd (0 to 50, default 1).\ne.g. --relations 2",
+    },
+    "no-relation": {
+      type: "boolean",
+      help: "No backup relation: the same as --relations 0.\ne.g. --no-relation --event install",
+    },
+    relate: {
+      type: "string",
+      multiple: true,
+      value: "ENDPOINT=APP",
+      help: `A relation of another endpoint to application APP. Endpoints: ${Object.keys(charm.endpoints).join(", ")}.\ne.g. --relate backup=bacula-fd-dr`,
+    },
+    json: {
+      type: "boolean",
+      help: "Print the setup and every step as one JSON document, for programs.\ne.g. --json | jq '.steps[0].status'",
+    },
+  },
+  takesArguments: true,
+  notes: [
+    "--action run-script and --bacula-job run the configured scripts for real, on this machine\nand as you (the runner and its records stay in the temporary directory): they need your\nown scripts, given with --config, never the worked example's (which call pg_dump).",
+  ],
+  examples: [
+    "npm run simulate",
+    "npm run simulate -- --follower --no-relation",
+    "npm run simulate -- --then update-status --then backup-relation-broken",
+    "printf '#!/bin/sh\\necho dumping\\n' | npm run simulate -- --config fileset=/srv \\\n      --config run-before-backup=@- --bacula-job backup --action show-runs --then update-status",
+    "npm run simulate -- --secret password=s3cret --action run-script name=run-before-backup --json",
+  ],
+}
+
+await runCommand(command, (args) => {
+  const plan = planOf(charm, args)
+  const steps: Array<StepShown> = []
+  if (!plan.json) console.log(setupText(plan))
+  simulate(charm, plan, (step) => {
+    if (!plan.json) console.log(stepText(steps.length + 1, step, steps.at(-1)))
+    steps.push(step)
   })
-  if (!/^[a-z][a-z0-9-]*$/.test(values.event))
-    throw new UsageError(`--event: not an event name: ${values.event}`)
-  if (values.relations !== undefined && values["no-relation"])
-    throw new UsageError("--relations and --no-relation exclude each other")
-  const relations = values["no-relation"] ? 0 : Number(values.relations ?? 1)
-  if (!Number.isInteger(relations) || relations < 0 || relations > 50)
-    throw new UsageError(`--relations: not a number from 0 to 50: ${values.relations}`)
-  const config = { ...example }
-  for (const setting of values.config) {
-    const at = setting.indexOf("=")
-    const key = setting.slice(0, at)
-    if (at < 0 || !options.includes(key))
-      throw new UsageError(`--config: expected one of ${options.join(", ")}, then =VALUE: ${setting}`)
-    const value = setting.slice(at + 1)
-    try {
-      // `npm run` runs this in the project's root: a file is read from where npm was run.
-      const file = resolve(process.env.INIT_CWD ?? process.cwd(), value.slice(1))
-      config[key] = value.startsWith("@") ? readFileSync(file, "utf8") : value
-    } catch {
-      throw new UsageError(`--config ${key}: cannot read ${value.slice(1)}`)
-    }
+  if (plan.json) {
+    const { json: _, ...setup } = plan
+    console.log(JSON.stringify({ ...setup, secret: plan.secret && Object.keys(plan.secret), steps }, null, 2))
   }
-  return { event: values.event, leader: !values.follower, config, relations, json: values.json }
-}
-
-const run = ({ event, leader, config, relations, json }: ReturnType<typeof parse>) => {
-  const work = mkdtempSync(join(tmpdir(), "backup-integrator-simulate-"))
-  try {
-    const opt = join(work, "opt")
-    const stateFile = join(work, "state.json")
-    const ids = Array.from({ length: relations }, (_, i) => `backup:${i + 1}`)
-    writeState(
-      stateFile,
-      initialState({
-        leader,
-        config,
-        relations: Object.fromEntries(
-          ids.map((id, i) => [
-            id,
-            { endpoint: "backup", remoteApp: "bacula-fd", remoteUnits: [`bacula-fd/${i}`], data: {} },
-          ]),
-        ),
-      }),
-    )
-    const unit = `backup-integrator/${leader ? 0 : 1}`
-    const result = spawnSync(resolve(charmDir, "dispatch"), [], {
-      cwd: resolve(charmDir),
-      encoding: "utf8",
-      env: jujuEnv({
-        event,
-        unitName: unit,
-        charm: resolve(charmDir),
-        stateFile,
-        optDir: opt,
-        ...(event.startsWith("backup-relation-") && ids[0] !== undefined
-          ? {
-              relation: { id: ids[0], endpoint: "backup", remoteApp: "bacula-fd", remoteUnit: "bacula-fd/0" },
-            }
-          : {}),
-      }),
-    })
-    const state = settleHook(stateFile, result.status)
-    // Shown as they would be on a machine: the temporary root stands for /opt.
-    const onMachine = (text: string) => text.replaceAll(opt, "/opt")
-    // The runners at the published paths, and the operator's scripts they run.
-    const appDir = join(opt, "backup-integrator-charm", "backup-integrator")
-    const scripts = ["scripts", "operator-scripts"]
-      .flatMap((under) => {
-        const dir = join(appDir, under)
-        return lstatSync(dir, { throwIfNoEntry: false })
-          ? readdirSync(dir)
-              .sort()
-              .map((name) => join(dir, name))
-          : []
-      })
-      .map((path) => {
-        return {
-          path: onMachine(path),
-          mode: (lstatSync(path).mode & 0o7777).toString(8).padStart(4, "0"),
-          firstLine: readFileSync(path, "utf8").split("\n")[0] ?? "",
-        }
-      })
-    const report = {
-      event,
-      unit,
-      leader,
-      exitCode: result.status,
-      stderr: result.stderr.trim(),
-      status: state.status,
-      databags: Object.fromEntries(
-        ids.map((id) => [id, JSON.parse(onMachine(JSON.stringify(appBag(state, id) ?? {})))]),
-      ),
-      scripts,
-      calls: state.calls.map((call) =>
-        onMachine(
-          call
-            .map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`))
-            .join(" "),
-        ),
-      ),
-      logs: state.logs.map(({ level, message }) => `${level} ${onMachine(message)}`),
-    }
-    if (json) return console.log(JSON.stringify(report, null, 2))
-    const lines = [
-      `${event} on ${unit} (${leader ? "leader" : "follower"}), ${relations} backup relation${relations === 1 ? "" : "s"}`,
-      `exit code: ${report.exitCode}${report.stderr ? `  ${report.stderr}` : ""}`,
-      `unit status: ${state.status.status}${state.status.message ? ` "${state.status.message}"` : ""}`,
-      ...ids.flatMap((id) => [
-        `${id} application databag (backup-integrator):`,
-        ...(Object.keys(report.databags[id] ?? {}).length
-          ? Object.entries(report.databags[id] as Record<string, string>).map(([k, v]) => `  ${k}: ${v}`)
-          : ["  (empty)"]),
-      ]),
-      `scripts on the machine (/opt stands for ${opt}, removed after the run):`,
-      ...(scripts.length ? scripts.map((s) => `  ${s.mode} ${s.path}  ${s.firstLine}`) : ["  (none)"]),
-      `hook-tool calls (${report.calls.length}):`,
-      ...report.calls.map((call) => `  ${call.length > 160 ? `${call.slice(0, 160)}...` : call}`),
-      ...(report.logs.length ? ["juju debug-log:", ...report.logs.map((l) => `  ${l}`)] : []),
-    ]
-    console.log(lines.join("\n"))
-  } finally {
-    rmSync(work, { recursive: true, force: true })
-  }
-}
-
-try {
-  run(parse())
-} catch (error) {
-  if (!(error instanceof UsageError) && !(error instanceof TypeError && "code" in error)) throw error
-  console.error(`${error.message}\n${usage}`)
-  process.exitCode = 2
-}
+})

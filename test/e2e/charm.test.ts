@@ -16,7 +16,7 @@ import { join } from "node:path"
 import { afterEach, assert, describe, it } from "vitest"
 import { scriptOptions } from "../../src/domain/options.ts"
 import { appBag } from "../emulator/state.ts"
-import { backupRelation, CharmUnit, charmDir } from "../support/charm-unit.ts"
+import { backupRelation, CharmUnit, charmDir, expectOk } from "../support/charm-unit.ts"
 
 const dump = "#!/bin/sh\nPGPASSWORD=s3cret pg_dump mydb > /var/backups/postgresql/dump.sql\n"
 const load = "#!/bin/sh\npsql mydb < /var/backups/postgresql/dump.sql\n"
@@ -75,7 +75,7 @@ describe("the packed charm", () => {
     const result = u.hook("config-changed", undefined, {
       NODE_OPTIONS: `--import=data:text/javascript,${encodeURIComponent(probe)}`,
     })
-    assert.strictEqual(result.code, 0, result.stderr)
+    expectOk(result)
     const loaded = readFileSync(list, "utf8").split("\n")
     assert.include(loaded, "NativeModule child_process")
     assert.include(loaded, "NativeModule fs")
@@ -104,7 +104,7 @@ describe("the packed charm", () => {
     const u = unit({ config }, "backup-integrator/0", charm)
     assert.strictEqual(u.hook("install").state.status?.status, "waiting")
     const waiting = written()
-    assert.strictEqual(u.hook("update-status").code, 0)
+    expectOk(u.hook("update-status"))
     assert.deepStrictEqual(written(), waiting)
 
     u.update((s) => {
@@ -114,7 +114,7 @@ describe("the packed charm", () => {
     assert.deepStrictEqual(publishing.state.status, { status: "active", message: "" })
     const published = written()
     assert.isAbove(Number(published.depth), Number(waiting.depth))
-    assert.strictEqual(u.hook("config-changed").code, 0)
+    expectOk(u.hook("config-changed"))
     assert.deepStrictEqual(written(), published)
   })
 })
@@ -123,7 +123,7 @@ describe("config-changed", () => {
   it("leader: installs the scripts 0700 at the published paths, publishes, logs, active", () => {
     const u = unit({ config, relations: { "backup:3": backupRelation() } })
     const result = u.hook("config-changed")
-    assert.strictEqual(result.code, 0, result.stderr)
+    expectOk(result)
     assert.deepStrictEqual(result.state.status, { status: "active", message: "" })
     const bag = appBag(result.state, "backup:3")
     assert.deepStrictEqual(bag, published(u))
@@ -158,7 +158,7 @@ describe("config-changed", () => {
     u.hook("config-changed")
     const before = statSync(u.scriptPath("run-before-backup")).mtimeMs
     const result = u.hook("config-changed")
-    assert.strictEqual(result.code, 0)
+    expectOk(result)
     assert.deepStrictEqual(
       result.state.calls.map(([tool]) => tool),
       ["config-get", "relation-ids", "is-leader", "relation-get", "status-set"],
@@ -173,7 +173,7 @@ describe("config-changed", () => {
       "backup-integrator/1",
     )
     const result = u.hook("config-changed")
-    assert.strictEqual(result.code, 0, result.stderr)
+    expectOk(result)
     assert.deepStrictEqual(result.state.status, { status: "active", message: "" })
     assert.deepStrictEqual(appBag(result.state, "backup:3"), {})
     assert.strictEqual(readFileSync(u.operatorScript("run-after-restore"), "utf8"), load)
@@ -187,7 +187,7 @@ describe("config-changed", () => {
       s.config = { ...config, fileset: "/ok,/etc/x y\n", "run-before-backup": "#!/bin/sh\nchanged\n" }
     })
     const result = u.hook("config-changed")
-    assert.strictEqual(result.code, 0)
+    expectOk(result)
     assert.deepStrictEqual(result.state.status, {
       status: "blocked",
       message: "invalid fileset: \"/etc/x y\": character ' ' is not allowed",
@@ -199,7 +199,7 @@ describe("config-changed", () => {
   it("waiting without a backup relation", () => {
     const u = unit({ config })
     const result = u.hook("install")
-    assert.strictEqual(result.code, 0)
+    expectOk(result)
     assert.deepStrictEqual(result.state.status, { status: "waiting", message: "waiting for backup relation" })
     assert.isTrue(existsSync(u.scriptPath("run-before-backup")))
   })
@@ -238,7 +238,7 @@ describe("config-changed", () => {
     u.update((s) => {
       s.faults = {}
     })
-    assert.strictEqual(u.hook("config-changed").code, 0)
+    expectOk(u.hook("config-changed"))
     assert.deepStrictEqual(appBag(u.state, "backup:3"), { ...published(u), fileset: "/srv" })
   })
 })
@@ -246,7 +246,7 @@ describe("config-changed", () => {
 describe("relations", () => {
   it("every backup relation gets the spec; backup-relation-broken leaves the broken one out", () => {
     const u = unit({ config, relations: { "backup:3": backupRelation(), "backup:5": backupRelation() } })
-    assert.strictEqual(u.hook("backup-relation-joined", "backup:5").code, 0)
+    expectOk(u.hook("backup-relation-joined", "backup:5"))
     assert.deepStrictEqual(appBag(u.state, "backup:5"), published(u))
     assert.deepStrictEqual(appBag(u.state, "backup:3"), published(u))
 
@@ -254,7 +254,7 @@ describe("relations", () => {
       s.config = { fileset: "/srv" }
     })
     const broken = u.hook("backup-relation-broken", "backup:5")
-    assert.strictEqual(broken.code, 0, broken.stderr)
+    expectOk(broken)
     assert.deepStrictEqual(appBag(broken.state, "backup:3"), { ...published(u), fileset: "/srv" })
     assert.deepStrictEqual(appBag(broken.state, "backup:5"), published(u))
     assert.strictEqual(broken.state.status.status, "active")
@@ -270,7 +270,7 @@ describe("relations", () => {
       },
     })
     const result = u.hook("update-status")
-    assert.strictEqual(result.code, 0, result.stderr)
+    expectOk(result)
     assert.deepStrictEqual(appBag(result.state, "backup:10"), published(u))
     assert.deepStrictEqual(appBag(result.state, "backup:2"), published(u))
     assert.deepStrictEqual(appBag(result.state, "backup:7"), {})
@@ -288,7 +288,7 @@ describe("relations", () => {
   it("the last backup relation broken: waiting", () => {
     const u = unit({ config, relations: { "backup:3": backupRelation() } })
     const result = u.hook("backup-relation-broken", "backup:3")
-    assert.strictEqual(result.code, 0)
+    expectOk(result)
     assert.deepStrictEqual(result.state.status, { status: "waiting", message: "waiting for backup relation" })
   })
 })
@@ -298,7 +298,7 @@ describe("other events", () => {
     const u = unit({ config, relations: { "backup:3": backupRelation() } })
     u.hook("config-changed")
     const result = u.hook("remove")
-    assert.strictEqual(result.code, 0, result.stderr)
+    expectOk(result)
     assert.isFalse(existsSync(join(u.optDir, "backup-integrator-charm", "backup-integrator")))
     assert.deepStrictEqual(result.state.calls, [])
   })
@@ -311,11 +311,11 @@ describe("other events", () => {
       charmDir,
       first.optDir,
     )
-    assert.strictEqual(first.hook("config-changed").code, 0)
-    assert.strictEqual(second.hook("config-changed").code, 0)
-    assert.strictEqual(first.hook("remove").code, 0)
+    expectOk(first.hook("config-changed"))
+    expectOk(second.hook("config-changed"))
+    expectOk(first.hook("remove"))
     assert.strictEqual(readFileSync(first.operatorScript("run-before-backup"), "utf8"), dump)
-    assert.strictEqual(second.hook("remove").code, 0)
+    expectOk(second.hook("remove"))
     assert.isFalse(existsSync(join(first.optDir, "backup-integrator-charm", "backup-integrator")))
   })
 
@@ -323,7 +323,7 @@ describe("other events", () => {
     const u = unit({ config, relations: { "backup:3": backupRelation() } })
     for (const event of ["meter-status-changed", "collect-metrics"]) {
       const result = u.hook(event, undefined, { JUJU_UNIT_NAME: "unit-backup-integrator-0" })
-      assert.strictEqual(result.code, 0, result.stderr)
+      expectOk(result)
       assert.strictEqual(result.stderr, "")
       assert.deepStrictEqual(result.state.calls, [])
       assert.deepStrictEqual(result.state.logs, [])
@@ -333,7 +333,7 @@ describe("other events", () => {
   it("any event name exits 0", () => {
     const u = unit({ config, relations: { "backup:3": backupRelation() } })
     for (const event of ["start", "update-status", "leader-elected", "secret-changed", "some-future-event"]) {
-      assert.strictEqual(u.hook(event).code, 0, event)
+      expectOk(u.hook(event), event)
     }
   })
 })
@@ -363,7 +363,7 @@ describe("faults", () => {
       s.faults = {}
     })
     const retried = u.hook("config-changed")
-    assert.strictEqual(retried.code, 0)
+    expectOk(retried)
     assert.deepStrictEqual(appBag(retried.state, "backup:3"), published(u))
   })
 

@@ -6,7 +6,7 @@ import { join } from "node:path"
 import { afterAll, assert, describe, it } from "vitest"
 import { scriptOptions } from "../../src/domain/options.ts"
 import { appBag } from "../emulator/state.ts"
-import { backupRelation, CharmUnit } from "../support/charm-unit.ts"
+import { backupRelation, CharmUnit, expectOk } from "../support/charm-unit.ts"
 
 const seed = Number(process.env.CRASH_SEED ?? 20261124)
 const runs = 200
@@ -36,7 +36,7 @@ afterAll(() => u.remove())
 
 describe(`SIGKILL while writing (seed ${seed}; CRASH_SEED replays)`, () => {
   it(`${runs} kills at random points: scripts whole, then convergence`, { timeout: 600_000 }, async () => {
-    assert.strictEqual(u.hook("config-changed").code, 0)
+    expectOk(u.hook("config-changed"))
     // The runner is the same in both versions: what changes is the operator's script.
     const dir = join(u.operatorScript("x"), "..")
     for (let i = 1; i <= runs; i++) {
@@ -79,7 +79,7 @@ describe(`SIGKILL while writing (seed ${seed}; CRASH_SEED replays)`, () => {
       }
     }
     const last = u.hook("config-changed")
-    assert.strictEqual(last.code, 0, last.stderr)
+    expectOk(last)
     assert.deepStrictEqual(readdirSync(dir).sort(), [...scriptOptions].sort())
     for (const option of scriptOptions) {
       assert.strictEqual(readFileSync(u.operatorScript(option), "utf8"), versions[runs % 2]?.[option])

@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process"
 import { readdirSync, readFileSync, statSync } from "node:fs"
 import { afterEach, assert, describe, it } from "vitest"
 import { appBag } from "../emulator/state.ts"
-import { backupRelation, CharmUnit } from "../support/charm-unit.ts"
+import { backupRelation, CharmUnit, expectOk } from "../support/charm-unit.ts"
 
 const units: Array<CharmUnit> = []
 afterEach(() => {
@@ -33,7 +33,7 @@ describe("credentials from a secret", () => {
   it("the scripts read each key from $CREDENTIALS_DIRECTORY, root only; the values are never logged", () => {
     const u = configured()
     const result = u.hook("config-changed")
-    assert.strictEqual(result.code, 0, result.stderr)
+    expectOk(result)
     assert.deepStrictEqual(result.state.status, { status: "active", message: "" })
     assert.deepInclude(result.state.calls, ["secret-get", uri, "--format=json"])
     assert.strictEqual(statSync(credentials(u)).mode & 0o7777, 0o700)
@@ -53,7 +53,7 @@ describe("credentials from a secret", () => {
       s.tracked[uri] = 2
     })
     const result = u.hook("config-changed")
-    assert.strictEqual(result.code, 0, result.stderr)
+    expectOk(result)
     assert.deepStrictEqual(result.state.status, { status: "active", message: "" })
     assert.deepStrictEqual(readdirSync(credentials(u)), [key])
     assert.strictEqual(readFileSync(`${credentials(u)}/${key}`, "utf8"), "s3cret")
@@ -68,7 +68,7 @@ describe("credentials from a secret", () => {
     u.hook("config-changed")
     assert.strictEqual(readFileSync(`${credentials(u)}/password`, "utf8"), "s3cret")
     const changed = u.hook("secret-changed", undefined, secretEnv)
-    assert.strictEqual(changed.code, 0, changed.stderr)
+    expectOk(changed)
     assert.deepInclude(changed.state.calls, ["secret-get", uri, "--format=json", "--refresh"])
     assert.deepStrictEqual(readdirSync(credentials(u)), ["password"])
     assert.strictEqual(readFileSync(`${credentials(u)}/password`, "utf8"), "n3w")
@@ -83,7 +83,7 @@ describe("credentials from a secret", () => {
       s.config.fileset = "/var/backups/postgresql,/etc/myapp"
     })
     const refused = u.hook("config-changed")
-    assert.strictEqual(refused.code, 0, refused.stderr)
+    expectOk(refused)
     assert.deepStrictEqual(refused.state.status, {
       status: "blocked",
       message: `cannot read the credentials secret: juju grant-secret ${uri} backup-integrator`,

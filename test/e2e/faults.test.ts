@@ -18,7 +18,7 @@ import { afterEach, assert, describe, it } from "vitest"
 import { scriptOptions } from "../../src/domain/options.ts"
 import type { Fault } from "../emulator/state.ts"
 import { appBag } from "../emulator/state.ts"
-import { backupRelation, CharmUnit } from "../support/charm-unit.ts"
+import { backupRelation, CharmUnit, expectOk } from "../support/charm-unit.ts"
 
 const good = {
   fileset: "/srv/a,/srv/b",
@@ -41,7 +41,7 @@ afterEach(() => {
 const publishedThenChanged = () => {
   const u = new CharmUnit({ config: good, relations: { "backup:3": backupRelation() } })
   units.push(u)
-  assert.strictEqual(u.hook("config-changed").code, 0)
+  expectOk(u.hook("config-changed"))
   u.update((s) => {
     s.config = next
   })
@@ -69,7 +69,7 @@ const assertConverges = (u: CharmUnit) => {
     s.faults = {}
   })
   const result = u.hook("config-changed")
-  assert.strictEqual(result.code, 0, result.stderr)
+  expectOk(result)
   assert.deepStrictEqual(result.state.status, { status: "active", message: "" })
   assert.deepStrictEqual(bagOf(u), {
     fileset: "/srv/c",
@@ -207,7 +207,7 @@ describe("file system", () => {
       s.config = good
     })
     chownSync(u.scriptPath("run-before-backup"), 65534, 65534)
-    assert.strictEqual(u.hook("config-changed").code, 0)
+    expectOk(u.hook("config-changed"))
     assert.strictEqual(statSync(u.scriptPath("run-before-backup")).uid, 0)
   })
 
@@ -216,10 +216,10 @@ describe("file system", () => {
     () => {
       const u = new CharmUnit({ config: good, relations: { "backup:3": backupRelation() } })
       units.push(u)
-      assert.strictEqual(u.hook("config-changed").code, 0)
+      expectOk(u.hook("config-changed"))
       const readOnly = 'mount --bind "$OPT" "$OPT" && mount -o remount,bind,ro "$OPT"'
       const steady = u.hookInNamespace("config-changed", readOnly)
-      assert.strictEqual(steady.code, 0, steady.stderr)
+      expectOk(steady)
 
       u.update((s) => {
         s.config = next

@@ -3,7 +3,7 @@
 import { spawnSync } from "node:child_process"
 import { readFileSync, rmSync, writeFileSync } from "node:fs"
 import { afterEach, assert, describe, it } from "vitest"
-import { backupRelation, CharmUnit, type HookResult } from "../support/charm-unit.ts"
+import { backupRelation, CharmUnit, expectOk, type HookResult } from "../support/charm-unit.ts"
 
 const units: Array<CharmUnit> = []
 const unit = (...args: ConstructorParameters<typeof CharmUnit>) => {
@@ -24,7 +24,7 @@ const configured = (extra: Record<string, string> = {}, leader = true) => {
     relations: { "backup:3": backupRelation() },
   })
   const first = u.hook("config-changed")
-  assert.strictEqual(first.code, 0, first.stderr)
+  expectOk(first)
   return u
 }
 
@@ -47,7 +47,7 @@ describe("update-status", () => {
       const u = configured({}, leader)
       const before = u.state.status
       const result = u.hook("update-status")
-      assert.strictEqual(result.code, 0, result.stderr)
+      expectOk(result)
       assert.deepStrictEqual(result.state.calls, [])
       assert.deepStrictEqual(result.state.status, before)
     }
@@ -57,7 +57,7 @@ describe("update-status", () => {
     const u = configured()
     writeFileSync(u.operatorScript("run-before-backup"), "#!/bin/sh\necho tampered\n")
     const repaired = u.hook("update-status")
-    assert.strictEqual(repaired.code, 0, repaired.stderr)
+    expectOk(repaired)
     assert.strictEqual(readFileSync(u.operatorScript("run-before-backup"), "utf8"), dump)
     assert.match(
       repaired.state.logs[0]?.message ?? "",
@@ -66,7 +66,7 @@ describe("update-status", () => {
     assert.includeMembers(tools(u), ["config-get", "status-set"])
 
     rmSync(u.scriptPath("run-before-backup"))
-    assert.strictEqual(u.hook("update-status").code, 0)
+    expectOk(u.hook("update-status"))
     assert.strictEqual(
       readFileSync(u.scriptPath("run-before-backup"), "utf8").split("\n")[0],
       "#!/usr/bin/python3 -I",
@@ -130,7 +130,7 @@ describe("actions", () => {
   it("run-script runs the script now as Bacula would, on a follower too, and returns how it ended", () => {
     const u = configured({}, false)
     const result = u.runAction("run-script", { name: "run-before-backup" })
-    assert.strictEqual(result.code, 0, result.stderr)
+    expectOk(result)
     const action = result.state.action
     assert.isUndefined(action?.failed)
     assert.deepInclude(action?.results, { result: "exit status 0", output: "dumping\n" })
@@ -147,7 +147,7 @@ describe("actions", () => {
   it("run-script fails the action when the script fails, returns its output, and the status follows", () => {
     const u = configured({ "run-before-backup": "#!/bin/sh\necho 'no database mydb' >&2\nexit 3\n" })
     const result = u.runAction("run-script", { name: "run-before-backup" })
-    assert.strictEqual(result.code, 0, result.stderr)
+    expectOk(result)
     assert.strictEqual(result.state.action?.failed, "run-before-backup failed: exit status 3")
     assert.deepInclude(result.state.action?.results, {
       result: "exit status 3",
@@ -174,7 +174,7 @@ describe("actions", () => {
     baculaRuns(u, "run-before-backup", { FAIL: "/" })
     baculaRuns(u, "run-before-backup")
     const shown = u.runAction("show-runs")
-    assert.strictEqual(shown.code, 0, shown.stderr)
+    expectOk(shown)
     const runs = runsOf(shown)["run-before-backup"]
     assert.strictEqual(runs?.["run-1"]?.result, "exit status 0")
     assert.strictEqual(runs?.["run-2"]?.result, "exit status 2")
@@ -193,7 +193,7 @@ describe("upgrade from the charm before the runner", () => {
     rmSync(`${app}/runner.json`)
     writeFileSync(`${app}/units/0`, "")
     const result = u.hook("upgrade-charm")
-    assert.strictEqual(result.code, 0, result.stderr)
+    expectOk(result)
     assert.notInclude(tools(u), "relation-set")
     assert.strictEqual(readFileSync(u.operatorScript("run-before-backup"), "utf8"), dump)
     assert.strictEqual(baculaRuns(u, "run-before-backup").stdout, "dumping\n")

@@ -12,7 +12,7 @@ import { architectures, charmFile, hostArchitecture } from "../../scripts/charm-
 import { elfArchitecture, glibcNeeded } from "../../scripts/elf.ts"
 import { scriptOptions } from "../../src/domain/options.ts"
 import { appBag } from "../emulator/state.ts"
-import { backupRelation, CharmUnit } from "../support/charm-unit.ts"
+import { backupRelation, CharmUnit, expectOk } from "../support/charm-unit.ts"
 
 type Entries = Map<string, { mode: number; data: Buffer }>
 
@@ -121,7 +121,7 @@ describe("npm run pack", () => {
     )
     try {
       const result = u.hook("install")
-      assert.strictEqual(result.code, 0, result.stderr)
+      expectOk(result)
       assert.deepStrictEqual(result.state.status, { status: "active", message: "" })
       assert.deepStrictEqual(appBag(result.state, "backup:1"), {
         fileset: "/srv/data",

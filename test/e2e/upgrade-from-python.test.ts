@@ -15,7 +15,7 @@ import { join } from "node:path"
 import { afterEach, assert, describe, it } from "vitest"
 import { scriptOptions } from "../../src/domain/options.ts"
 import { appBag } from "../emulator/state.ts"
-import { backupRelation, CharmUnit } from "../support/charm-unit.ts"
+import { backupRelation, CharmUnit, expectOk } from "../support/charm-unit.ts"
 
 // A configuration the Python charm published: names in other scripts, punctuation, and a
 // script without a #! line, which Bacula runs with /bin/sh.
@@ -68,7 +68,7 @@ describe("upgrade from the Python charm", () => {
     const follower = pythonUnit(1, false, pythonBag, true)
 
     const upgraded = leader.hook("upgrade-charm")
-    assert.strictEqual(upgraded.code, 0, upgraded.stderr)
+    expectOk(upgraded)
     assert.deepStrictEqual(upgraded.state.status, { status: "active", message: "" })
     // Every option's runner, set or not: the last change of paths this application sees.
     const newBag = {
@@ -79,7 +79,7 @@ describe("upgrade from the Python charm", () => {
     assert.strictEqual(upgraded.state.calls.filter(([tool]) => tool === "relation-set").length, 1)
 
     const followed = follower.hook("upgrade-charm")
-    assert.strictEqual(followed.code, 0, followed.stderr)
+    expectOk(followed)
     assert.deepStrictEqual(followed.state.status, { status: "active", message: "" })
 
     for (const [u, n] of [
@@ -87,7 +87,7 @@ describe("upgrade from the Python charm", () => {
       [follower, 1],
     ] as const) {
       const result = u.hook("config-changed")
-      assert.strictEqual(result.code, 0, result.stderr)
+      expectOk(result)
       assert.deepStrictEqual(result.state.status, { status: "active", message: "" })
       assert.notInclude(
         result.state.calls.map(([tool]) => tool),
@@ -113,7 +113,7 @@ describe("upgrade from the charm of the runner's first days", () => {
   it("the unset options' runners join the set ones in one relation-set; a pending record is no longer waited on", () => {
     const u = pythonUnit(0, true, {}, false)
     const before = u.hook("config-changed")
-    assert.strictEqual(before.code, 0, before.stderr)
+    expectOk(before)
     // As that charm left the machine: runners for the set options only, a record kept unsettled.
     const app = join(u.optDir, "backup-integrator-charm", "backup-integrator")
     for (const option of ["run-after-backup", "run-before-restore"]) {
@@ -128,7 +128,7 @@ describe("upgrade from the charm of the runner's first days", () => {
     writeFileSync(record, JSON.stringify({ ...JSON.parse(readFileSync(record, "utf8")), settled: false }))
 
     const upgraded = u.hook("upgrade-charm")
-    assert.strictEqual(upgraded.code, 0, upgraded.stderr)
+    expectOk(upgraded)
     assert.deepStrictEqual(upgraded.state.status, { status: "active", message: "" })
     assert.strictEqual(upgraded.state.calls.filter(([tool]) => tool === "relation-set").length, 1)
     assert.deepStrictEqual(appBag(upgraded.state, "backup:3"), {

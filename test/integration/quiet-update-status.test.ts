@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process"
 import { appendFileSync, chmodSync, readFileSync, writeFileSync } from "node:fs"
 import { afterAll, assert, describe, it } from "vitest"
 import { nothingToDo } from "../../src/entry/quiet-update-status.ts"
-import { backupRelation, CharmUnit } from "../support/charm-unit.ts"
+import { backupRelation, CharmUnit, expectOk } from "../support/charm-unit.ts"
 
 const u = new CharmUnit({
   config: { fileset: "/srv", "run-before-backup": "#!/bin/sh\necho ok\n", "run-after-backup": "exit 1\n" },
@@ -17,18 +17,18 @@ const quiet = () => nothingToDo(u.env("update-status"))
 describe("update-status before the program is loaded", () => {
   it("nothing to do after a reconcile; anything changed, and the program runs", () => {
     assert.isFalse(quiet(), "no record yet")
-    assert.strictEqual(u.hook("config-changed").code, 0)
+    expectOk(u.hook("config-changed"))
     assert.isTrue(quiet())
     assert.isFalse(nothingToDo(u.env("config-changed")))
 
     appendFileSync(u.operatorScript("run-before-backup"), "# edited\n")
     assert.isFalse(quiet())
-    assert.strictEqual(u.hook("update-status").code, 0)
+    expectOk(u.hook("update-status"))
     assert.isTrue(quiet())
 
     chmodSync(u.scriptPath("run-after-backup"), 0o755)
     assert.isFalse(quiet())
-    assert.strictEqual(u.hook("update-status").code, 0)
+    expectOk(u.hook("update-status"))
     assert.isTrue(quiet())
 
     const runner = u.scriptPath("run-after-backup")

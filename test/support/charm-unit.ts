@@ -1,10 +1,12 @@
 // Runs the packed charm's dispatch as Juju does, against the hook-tool emulator.
+
+import { AssertionError } from "node:assert"
 import { spawn, spawnSync } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
-import { Ajv } from "ajv"
 import { parse } from "yaml"
+import { actionRefusal } from "../emulator/action-params.ts"
 import { type EmulatorState, initialState, readState, settleHook, writeState } from "../emulator/state.ts"
 import { jujuEnv } from "./juju-env.ts"
 
@@ -15,6 +17,27 @@ export interface HookResult {
   readonly stdout: string
   readonly stderr: string
   readonly state: EmulatorState
+}
+
+/**
+ * Asserts that a hook (or any process: `status` for spawnSync's results) exited 0; when it did
+ * not, the failure says why with what it wrote on stderr (dispatch's one line, the program's
+ * error), not only "expected 1 to equal 0". Every e2e test that expects success uses it.
+ */
+export const expectOk = (
+  result: {
+    readonly code?: number | null
+    readonly status?: number | null
+    readonly stderr: string | Buffer
+  },
+  what = "the hook",
+): void => {
+  const code = "code" in result ? result.code : result.status
+  if (code === 0) return
+  const stderr = result.stderr.toString().trimEnd()
+  throw new AssertionError({
+    message: `${what} exited ${code === null ? "on a signal" : code}, stderr:\n${stderr === "" ? "(empty)" : stderr}`,
+  })
 }
 
 /** One unit of the charm on its own emulated machine: a state file and a scripts root. */
@@ -113,16 +136,13 @@ export class CharmUnit {
    */
   runAction(name: string, params: Record<string, unknown> = {}): HookResult {
     // As Juju: only an action the charm declares runs, with parameters its schema accepts.
-    const declared = parse(readFileSync(join(this.charm, "actions.yaml"), "utf8"))?.[name]
-    if (declared === undefined)
-      throw new Error(`ERROR action "${name}" not defined on unit "${this.unitName}"`)
-    const validate = new Ajv({ strict: false }).compile({
-      type: "object",
-      properties: declared.params ?? {},
-      required: declared.required ?? [],
-      additionalProperties: declared.additionalProperties ?? true,
-    })
-    if (!validate(params)) throw new Error(`ERROR validation failed: ${JSON.stringify(validate.errors)}`)
+    const refusal = actionRefusal(
+      parse(readFileSync(join(this.charm, "actions.yaml"), "utf8")),
+      this.unitName,
+      name,
+      params,
+    )
+    if (refusal !== undefined) throw new Error(refusal)
     this.clearLogs()
     this.update((state) => {
       state.action = { name, params, results: {}, logs: [] }
