@@ -11,7 +11,7 @@ import { afterAll, assert, describe, it } from "vitest"
 import type { JobJournal } from "../../src/domain/job-journal.ts"
 import { appBag } from "../emulator/state.ts"
 import { BaculaSite, baculaDaemonsMissing, type JobEnd } from "../support/bacula-daemons.ts"
-import { backupRelation, CharmUnit } from "../support/charm-unit.ts"
+import { backupRelation, CharmUnit, expectOk } from "../support/charm-unit.ts"
 
 // The tests run at once, each with its own unit and Bacula: most of a job is Bacula waiting.
 // Every daemon is stopped at the end, whatever happened (and ends by itself regardless).
@@ -70,7 +70,7 @@ const deploy = async (scripts: Record<string, Script>): Promise<Deployment> => {
   })
   cleanUps.push(() => unit.remove())
   const installed = unit.hook("config-changed")
-  assert.strictEqual(installed.code, 0, installed.stderr)
+  expectOk(installed)
   const bag = { ...appBag(installed.state, "backup:3") }
   const site = await BaculaSite.start(bag)
   cleanUps.push(() => site.stop())
@@ -91,11 +91,11 @@ const deploy = async (scripts: Record<string, Script>): Promise<Deployment> => {
         state.config = config
       })
       const result = unit.hook("config-changed")
-      assert.strictEqual(result.code, 0, result.stderr)
+      expectOk(result)
     },
     status: () => {
       const result = unit.hook("update-status")
-      assert.strictEqual(result.code, 0, result.stderr)
+      expectOk(result)
       return result.state.status
     },
   }
