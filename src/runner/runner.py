@@ -10,6 +10,7 @@
 # machine whatever the state of any one unit's charm directory (Juju replaces it on upgrade
 # and deletes it on remove), and every Ubuntu base the charm runs on has /usr/bin/python3.
 import calendar
+import errno
 import fcntl
 import json
 import os
@@ -41,6 +42,14 @@ JOBS_KEPT = 30  # per kind
 JOURNAL_MAX_BYTES = 1 << 20  # a journal larger than this is not ours: it is started anew
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
+PENDING_MAX = 1 << 20  # bytes of output held for a reader that is behind; then the script waits
+KILL_PASSES = 500  # SIGKILL passes over the tree, 10 ms apart, before giving up on one stuck in the kernel
+CGROUP_PREFIX = "backup-integrator-run-"  # <pid namespace>-<runner pid>: one run's cgroup, under the runner's
+
+# Held from here on, and released once the script runs: a signal that comes while the runner
+# starts is forwarded to the script then, and the run is recorded. (Before Python reaches this
+# line nothing can hold it: the runner dies of it, before it has started the script.)
+signal.pthread_sigmask(signal.SIG_BLOCK, FORWARDED)
 
 
 def duration_text(seconds):
@@ -79,22 +88,172 @@ def read_settings(app_dir):
     return settings if isinstance(settings, dict) else {}
 
 
-def leftovers(group):
-    """Live processes of the script's process group, and those this runner adopted as their
-    subreaper: the script's orphans, even those that left the group (setsid, double fork)."""
-    me = str(os.getpid())
-    found = []
+def leftovers(group, cgroup=None, spare=()):
+    """Live processes of the script's tree: its process group, every descendant of this runner
+    (their subreaper: the script's orphans, even those that left the group with setsid or a
+    double fork, and their own children), and every process in the run's cgroup."""
+    me = os.getpid()
+    children = {}
+    found = set()
+    live = set()
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat", encoding="latin-1") as f:
                 state, ppid, pgrp = f.read().rsplit(")", 1)[1].split()[:3]
+            pid, ppid = int(entry), int(ppid)
         except (OSError, ValueError):
             continue
-        if state != "Z" and (ppid == me or pgrp == str(group)):
-            found.append(int(entry))
-    return found
+        children.setdefault(ppid, []).append(pid)
+        if state not in ("Z", "X"):
+            live.add(pid)
+            if pgrp == str(group):
+                found.add(pid)
+    below = list(children.get(me, ()))
+    while below:
+        pid = below.pop()
+        if pid in live:
+            found.add(pid)
+        below.extend(children.get(pid, ()))
+    if cgroup is not None:
+        found.update(pid for pid in cgroup_members(cgroup) if pid in live)
+    found.difference_update(spare)
+    found.discard(me)
+    return sorted(found)
+
+
+def cgroup_members(path):
+    try:
+        with open(os.path.join(path, "cgroup.procs"), encoding="ascii") as f:
+            return [int(line) for line in f.read().split()]
+    except (OSError, ValueError):
+        return []
+
+
+def own_cgroup():
+    """The runner's cgroup v2 directory, or None (cgroup v1 only, or none mounted)."""
+    try:
+        with open("/proc/self/cgroup", encoding="utf-8") as f:
+            path = next((line[3:].rstrip("\n") for line in f if line.startswith("0::")), None)
+        with open("/proc/self/mountinfo", encoding="utf-8") as f:
+            mounts = [line.split() for line in f if " - cgroup2 " in line]
+    except OSError:
+        return None
+    if path is None or not mounts:
+        return None
+    fields = mounts[-1]  # the last one mounted is the one in sight
+    root, point = fields[3], fields[4]
+    if root != "/" and path.startswith(root):
+        path = path[len(root) :]
+    directory = point + path.rstrip("/")
+    return directory if os.path.isdir(directory) else None
+
+
+def run_cgroup():
+    """A cgroup of the run's own, beside nothing else, so that every process the script starts
+    can be found and killed at once, however it detaches. None where the machine offers no
+    writable cgroup v2 (a container, an old base): the process scan then does it alone. The
+    cgroups of runners that were killed are emptied and removed first."""
+    parent = own_cgroup()
+    if parent is None:
+        return None
+    try:
+        # Named by the pid namespace too: a runner's pid says whether it is alive only here.
+        prefix = f"{CGROUP_PREFIX}{os.stat('/proc/self/ns/pid').st_ino}-"
+        for name in os.listdir(parent):
+            if name.startswith(prefix) and not alive(name[len(prefix) :]):
+                remove_cgroup(os.path.join(parent, name))
+        path = os.path.join(parent, f"{prefix}{os.getpid()}")
+        os.mkdir(path, 0o755)
+    except OSError:
+        return None
+    if not os.path.exists(os.path.join(path, "cgroup.procs")):
+        os.rmdir(path)  # Not a cgroup file system after all.
+        return None
+    return path
+
+
+def alive(pid):
+    try:
+        os.kill(int(pid), 0)
+    except ValueError:
+        return True  # Not a name this runner made: left alone.
+    except ProcessLookupError:
+        return False
+    except OSError:
+        pass
+    return True
+
+
+def kill_cgroup(path):
+    """Every process in it at once where the kernel offers cgroup.kill (5.14), else each one."""
+    try:
+        with open(os.path.join(path, "cgroup.kill"), "w", encoding="ascii") as f:
+            f.write("1")
+        return
+    except OSError:
+        pass
+    for pid in cgroup_members(path):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+def remove_cgroup(path):
+    """Kills what is left in it and removes it; best effort (its processes may take a moment to go)."""
+    for _ in range(100):
+        kill_cgroup(path)
+        try:
+            os.rmdir(path)
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            time.sleep(0.01)
+
+
+def stop_abandoned(pid, cgroup):
+    """The guard's work once the runner is gone mid-run: the script's session (the script leads
+    its own) and its cgroup are killed, pass after pass until none is left."""
+    session = pid.decode("ascii", "replace").strip()
+    for _ in range(KILL_PASSES):
+        if cgroup is not None:
+            kill_cgroup(cgroup)
+        found = []
+        for entry in os.listdir("/proc") if session.isdigit() else ():
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat", encoding="latin-1") as f:
+                    state, _, pgrp, sid = f.read().rsplit(")", 1)[1].split()[:4]
+            except (OSError, ValueError):
+                continue
+            if state not in ("Z", "X") and session in (sid, pgrp):
+                found.append(int(entry))
+        for victim in found:
+            try:
+                os.kill(victim, signal.SIGKILL)
+            except OSError:
+                pass
+        if not found:
+            break
+        time.sleep(0.01)
+    if cgroup is not None:
+        remove_cgroup(cgroup)
+
+
+def exec_script(script, args, env):
+    """As glibc's execvp, which Bacula uses: a file the kernel cannot run (no #! line) runs with
+    /bin/sh. Deciding by the exec's own answer, rather than by reading the file beforehand, keeps
+    the decision about the very file run while the charm replaces it."""
+    try:
+        os.execve(script, [script, *args], env)
+    except OSError as error:
+        if error.errno != errno.ENOEXEC:
+            raise
+    os.execve("/bin/sh", ["/bin/sh", script, *args], env)
 
 
 class Run:
@@ -105,61 +264,148 @@ class Run:
         self.output_bytes = 0
         self.forwarded = []
         self.timed_out = False
+        self.stopping = False
         self.stopped = 0
-        self.out_open = True
-        self.err_open = True
         self.started = time.time()
+        self.pending = {1: bytearray(), 2: bytearray()}
+        self.waiting_to_write = set()
+        self.cgroup = run_cgroup()
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
-        self.pid = self._spawn(option, argv, env, out_w, err_w)
+        self.sources = {out_r: 1, err_r: 2}
+        self.reading = set()
+        self.guard, self.guard_w = self._guard(self.cgroup)
+        self.pid = self._spawn(option, argv, env, out_w, err_w, self.cgroup)
         os.close(out_w)
         os.close(err_w)
+        try:
+            os.write(self.guard_w, f"{self.pid}\n".encode())
+        except OSError:
+            pass
         self.selector = selectors.DefaultSelector()
-        self.selector.register(out_r, selectors.EVENT_READ, 1)
-        self.selector.register(err_r, selectors.EVENT_READ, 2)
+        self.update_reading()
         try:
             self.pidfd = os.pidfd_open(self.pid)
-            self.selector.register(self.pidfd, selectors.EVENT_READ, 0)
+            self.selector.register(self.pidfd, selectors.EVENT_READ, ("exit", 0))
         except (AttributeError, OSError):
             self.pidfd = None  # Polled instead: Python before 3.9, or a kernel before 5.3.
         self.status = None
 
     @staticmethod
-    def _spawn(option, argv, env, out_w, err_w):
+    def _guard(cgroup):
+        """A process of the runner's own that outlives it: if the runner is killed (SIGKILL
+        cannot be caught) before it says the run is over, the guard kills the script's whole
+        tree (its session, and its cgroup). It holds none of Bacula's pipes."""
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.setsid()
+                null = os.open(os.devnull, os.O_RDWR)
+                for fd in (0, 1, 2):
+                    os.dup2(null, fd)
+                os.closerange(3, read_end)
+                os.closerange(read_end + 1, 1 << 16)
+                said = b""
+                while True:
+                    chunk = os.read(read_end, 64)
+                    if not chunk:
+                        break
+                    said += chunk
+                if not said.endswith(b"done"):
+                    stop_abandoned(said.split(b"\n")[0], cgroup)
+            finally:
+                os._exit(0)
+        os.close(read_end)
+        return pid, write_end
+
+    def release_guard(self):
+        """The tree is stopped: the guard has nothing left to do."""
+        if self.guard_w is not None:
+            try:
+                os.write(self.guard_w, b"done")
+            except OSError:
+                pass
+            os.close(self.guard_w)
+            self.guard_w = None
+        if self.cgroup is not None:
+            remove_cgroup(self.cgroup)
+
+    @staticmethod
+    def _spawn(option, argv, env, out_w, err_w, cgroup):
+        runner = os.getpid()
+        procs = None
+        if cgroup is not None:
+            try:
+                procs = os.open(os.path.join(cgroup, "cgroup.procs"), os.O_WRONLY)
+            except OSError:
+                pass
         pid = os.fork()
         if pid == 0:
             try:
                 # Its own session, so the whole tree can be signalled at once; killed with the
-                # runner if the runner is killed (SIGKILL cannot be forwarded).
+                # runner if the runner is killed (SIGKILL cannot be forwarded). Signals are still
+                # held here: the runner cannot be stopped by one between the fork and this.
                 os.setsid()
                 prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+                if os.getppid() != runner:
+                    os._exit(1)  # The runner died before the death signal was set.
+                if procs is not None:
+                    try:
+                        os.write(procs, b"0")  # Into the run's cgroup, before it starts anything.
+                    except OSError:
+                        pass
                 os.dup2(out_w, 1)
                 os.dup2(err_w, 2)
                 for sig in (*FORWARDED, signal.SIGPIPE, signal.SIGXFSZ, signal.SIGCHLD):
                     signal.signal(sig, signal.SIG_DFL)
                 signal.pthread_sigmask(signal.SIG_SETMASK, [])
                 os.closerange(3, 1 << 16)
-                os.execve(argv[0], argv, env)
+                exec_script(argv[0], argv[1:], env)
             except OSError as error:
                 os.write(2, f"backup-integrator: cannot start {option}: {error.strerror}\n".encode())
                 os._exit(127 if error.errno == 2 else 126)
+        if procs is not None:
+            os.close(procs)
         return pid
 
     def forward(self, sig, _frame):
-        """Bacula cancelling the job: the signal goes to the script's whole process group."""
+        """A signal to the runner (a stopped bacula-fd, an operator's kill) goes to the script's whole tree."""
         self.forwarded.append(signal.Signals(sig).name)
         self.signal_tree(sig)
 
+    def leftovers(self):
+        return leftovers(self.pid, self.cgroup, (self.guard,))
+
     def signal_tree(self, sig):
-        try:
-            os.killpg(self.pid, sig)
-        except OSError:
-            pass
-        for pid in leftovers(self.pid):
+        script = [] if self.status is not None else [self.pid]  # Once reaped, its pid is not ours.
+        for pid in {*script, *self.leftovers()}:
             try:
                 os.kill(pid, sig)
             except OSError:
                 pass
+        try:
+            os.killpg(self.pid, sig)
+        except OSError:
+            pass
+
+    def kill_tree(self):
+        """SIGKILL until none is left: each pass also finds what the last one's victims forked."""
+        if self.cgroup is not None:
+            kill_cgroup(self.cgroup)
+        for _ in range(KILL_PASSES):
+            found = self.leftovers()
+            if self.status is None:
+                found.append(self.pid)
+            if not found:
+                return
+            for pid in found:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            self.reap_orphans()
+            time.sleep(0.01)
 
     def pass_through(self, fd, target):
         try:
@@ -168,22 +414,68 @@ class Run:
             data = b""
         if not data:
             self.selector.unregister(fd)
+            self.reading.discard(fd)
+            del self.sources[fd]
             os.close(fd)
-            if target == 1:
-                self.out_open = False
-            else:
-                self.err_open = False
             return
         self.output_bytes += len(data)
         self.tail += data
         del self.tail[: -2 * TAIL_BYTES]
-        while data:
+        self.emit(target, data)
+
+    def emit(self, target, data, always=False):
+        """Output for Bacula, written as far as the reader takes it, never waiting on it: the
+        rest is held (at most PENDING_MAX; the script waits meanwhile) and written as it reads.
+        Past the time limit, what does not fit is dropped (the record keeps its tail)."""
+        pending = self.pending[target]
+        if always or not self.timed_out or len(pending) < PENDING_MAX:
+            pending += data
+        if target not in self.waiting_to_write:
+            self.flush(target)
+
+    def flush(self, target):
+        pending = self.pending[target]
+        while pending:
             try:
-                data = data[os.write(target, data) :]
+                del pending[: os.write(target, pending[: 1 << 16])]
             except BlockingIOError:
-                time.sleep(0.01)
+                if target not in self.waiting_to_write:
+                    try:
+                        self.selector.register(target, selectors.EVENT_WRITE, ("write", target))
+                        self.waiting_to_write.add(target)
+                    except (OSError, ValueError):
+                        time.sleep(0.01)  # Cannot be polled: tried again on the next event.
+                return
             except OSError:
-                break  # The reader is gone: the output is still drained and recorded.
+                pending.clear()  # The reader is gone: the output is still drained and recorded.
+        if target in self.waiting_to_write:
+            self.selector.unregister(target)
+            self.waiting_to_write.discard(target)
+        self.update_reading()
+
+    def update_reading(self):
+        """Reads the script's pipes only while its output can be held (always once stopping)."""
+        for fd, target in self.sources.items():
+            wanted = self.stopping or len(self.pending[target]) < PENDING_MAX
+            if wanted and fd not in self.reading:
+                self.selector.register(fd, selectors.EVENT_READ, ("read", target))
+                self.reading.add(fd)
+            elif not wanted and fd in self.reading:
+                self.selector.unregister(fd)
+                self.reading.discard(fd)
+
+    def step(self, wait):
+        for key, _ in self.selector.select(wait):
+            kind, target = key.data
+            if kind == "exit":
+                self.selector.unregister(self.pidfd)
+                os.close(self.pidfd)
+                self.pidfd = None
+            elif kind == "read":
+                if key.fd in self.sources:
+                    self.pass_through(key.fd, target)
+            else:
+                self.flush(target)
 
     def reap(self):
         if self.status is None:
@@ -198,38 +490,36 @@ class Run:
             left = None if until is None else until - time.monotonic()
             if left is not None and left <= 0:
                 return False
-            wait = left if self.pidfd is not None else min(left or 0.05, 0.05)
-            for key, _ in self.selector.select(wait):
-                if key.data == 0:
-                    self.selector.unregister(self.pidfd)
-                    os.close(self.pidfd)
-                    self.pidfd = None
-                else:
-                    self.pass_through(key.fd, key.data)
+            self.step(left if self.pidfd is not None else min(left or 0.05, 0.05))
         return True
 
     def drain(self, until):
         """What the script wrote before it ended, as long as something holds its pipes open."""
-        while (self.out_open or self.err_open) and time.monotonic() < until:
-            for key, _ in self.selector.select(max(0.0, until - time.monotonic())):
-                if key.data != 0:
-                    self.pass_through(key.fd, key.data)
+        while self.sources and time.monotonic() < until:
+            self.step(max(0.0, until - time.monotonic()))
+
+    def write_out(self, until):
+        """The output still held for a reader that is behind, until `until` (None: no limit)."""
+        while any(self.pending.values()) and self.waiting_to_write:
+            left = None if until is None else until - time.monotonic()
+            if left is not None and left <= 0:
+                return
+            self.step(left)
 
     def stop_leftovers(self):
         """Processes the script left behind are stopped: the run is over when the script is."""
-        self.stopped = len(leftovers(self.pid))
+        self.stopped = len(self.leftovers())
         if self.stopped == 0:
             return self.reap_orphans()
         self.signal_tree(signal.SIGTERM)
         deadline = time.monotonic() + STOP_GRACE
-        while time.monotonic() < deadline and leftovers(self.pid):
+        while time.monotonic() < deadline and self.leftovers():
             self.reap_orphans()
-            if self.out_open or self.err_open:
+            if self.sources:
                 self.drain(time.monotonic() + 0.05)
             else:
                 time.sleep(0.05)
-        self.signal_tree(signal.SIGKILL)
-        self.reap_orphans()
+        self.kill_tree()
 
     def reap_orphans(self):
         while True:
@@ -246,13 +536,20 @@ class Run:
         deadline = None if self.timeout is None else time.monotonic() + self.timeout
         if not self.pump(deadline):
             self.timed_out = True
-            say(f"{self.option} timed out after {duration_text(self.timeout)}: stopping it")
+            self.stopping = True
+            self.update_reading()
+            message = f"{self.option} timed out after {duration_text(self.timeout)}: stopping it"
+            self.emit(2, f"backup-integrator: {message}\n".encode(), always=True)
             self.signal_tree(signal.SIGTERM)
             if not self.pump(time.monotonic() + STOP_GRACE):
-                self.signal_tree(signal.SIGKILL)
+                self.kill_tree()
                 self.pump(None)
         self.stop_leftovers()
+        self.release_guard()
+        self.stopping = True  # Nothing writes to the pipes any more: what is in them is read whole.
+        self.update_reading()
         self.drain(time.monotonic() + 1.0)
+        self.write_out(time.monotonic() + 1.0 if self.timed_out else deadline)
         self.ended = time.time()
 
     def record(self):
@@ -284,19 +581,28 @@ def iso(seconds):
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{int(seconds * 1000) % 1000:03d}Z"
 
 
-def private_directory(path):
-    os.makedirs(path, mode=0o700, exist_ok=True)
-    os.chmod(path, 0o700)
-
-
 def save(runs_dir, record):
-    """Atomically (a whole record or none), then keeps the newest RECORDS_KEPT."""
-    private_directory(os.path.dirname(runs_dir))
-    private_directory(runs_dir)
-    name = f"{int(time.time() * 1000):013d}-{record['pid']}.json"
-    temporary = os.path.join(runs_dir, f".{name}.tmp")
+    """Atomically (a whole record or none), then keeps the newest RECORDS_KEPT. Everything
+    through directory descriptors, so that no path is looked up twice."""
+    runs_parent = os.path.dirname(runs_dir)
+    app_dir = os.path.dirname(runs_parent)
+    opened = []
     try:
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        opened.append(trusted_directory(None, app_dir, app_dir, create=False))
+        opened.append(trusted_directory(opened[-1], "runs", runs_parent, create=True))
+        opened.append(trusted_directory(opened[-1], os.path.basename(runs_dir), runs_dir, create=True))
+        write_record(opened[-1], record)
+    finally:
+        for fd in opened:
+            os.close(fd)
+
+
+def write_record(runs, record):
+    name = f"{int(time.time() * 1000):013d}-{record['pid']}.json"
+    temporary = f".{name}.tmp"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    try:
+        fd = os.open(temporary, flags, 0o600, dir_fd=runs)
         try:
             data = json.dumps(record, ensure_ascii=False).encode()
             while data:
@@ -304,19 +610,79 @@ def save(runs_dir, record):
             os.fsync(fd)
         finally:
             os.close(fd)
-        os.rename(temporary, os.path.join(runs_dir, name))
+        os.rename(temporary, name, src_dir_fd=runs, dst_dir_fd=runs)
     except OSError:
         try:
-            os.unlink(temporary)
+            os.unlink(temporary, dir_fd=runs)
         except OSError:
             pass
         raise
-    records = sorted(n for n in os.listdir(runs_dir) if n.endswith(".json") and not n.startswith("."))
+    names = os.listdir(runs)
+    remove_stale_temporaries(runs, names)
+    records = sorted(n for n in names if n.endswith(".json") and not n.startswith("."))
     for old in records[:-RECORDS_KEPT]:
         try:
-            os.unlink(os.path.join(runs_dir, old))
+            os.unlink(old, dir_fd=runs)
         except FileNotFoundError:
             pass  # Another run of the same script pruned it first.
+
+
+def refuse(path, why):
+    return OSError(errno.EPERM, f"{path} {why}: not recording there")
+
+
+def trusted_directory(parent, name, path, create):
+    """A directory of root's (the runner's user) that nobody else can write, opened without
+    following a link: one others could change is neither written in nor pruned. `create`
+    makes it (0700) when missing; the application's directory is never made, so that a run
+    ending after `remove` writes nothing."""
+    if create:
+        try:
+            os.mkdir(name, 0o700, dir_fd=parent)
+        except FileExistsError:
+            pass
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=parent)
+    except FileNotFoundError:
+        raise OSError(errno.ENOENT, f"{path} no longer exists") from None
+    except OSError as error:
+        if error.errno in (errno.ELOOP, errno.ENOTDIR):
+            raise refuse(path, "is not a directory (a link?)") from None
+        raise
+    info = os.fstat(fd)
+    ours = info.st_uid in (0, os.geteuid())
+    if not ours or info.st_mode & 0o022:
+        os.close(fd)
+        raise refuse(path, "is writable by others" if ours else f"is owned by uid {info.st_uid}")
+    if create and info.st_mode & 0o777 != 0o700:
+        os.fchmod(fd, 0o700)
+    return fd
+
+
+def remove_stale_temporaries(runs, names):
+    """A runner killed while saving leaves its temporary file: removed once that pid is gone."""
+    for name in names:
+        pid = name[15:-9] if name.startswith(".") and name.endswith(".json.tmp") else ""
+        if pid.isdigit() and not alive(pid):
+            try:
+                os.unlink(name, dir_fd=runs)
+            except FileNotFoundError:
+                pass
+
+
+def output_nonblocking():
+    """The runner never waits on Bacula's reader (a full pipe would hold it past the time
+    limit): its stdout and stderr are made non-blocking, and the ones that were blocking are
+    returned, to be put back as they were (a terminal is shared with the shell)."""
+    changed = []
+    for fd in (1, 2):
+        try:
+            if os.get_blocking(fd):
+                os.set_blocking(fd, False)
+                changed.append(fd)
+        except OSError:
+            pass
+    return changed
 
 
 def unset_record(option):
@@ -346,7 +712,11 @@ def retire_python_era(app_dir):
     """Bacula started a job through a path this charm publishes: the Director has read them,
     and names no script of the Python charm's <app>-<unit number>/ directories any more."""
     root, app = os.path.split(app_dir)
-    for name in os.listdir(root):
+    try:
+        names = os.listdir(root)
+    except OSError:
+        return  # Removed meanwhile, with the charm: nothing is left to retire.
+    for name in names:
         if name.startswith(f"{app}-") and re.fullmatch(r"[0-9]+", name[len(app) + 1 :]):
             try:
                 shutil.rmtree(os.path.join(root, name))  # Refuses a link; follows none inside.
@@ -519,20 +889,18 @@ def main():
         env["CREDENTIALS_DIRECTORY"] = credentials
     else:
         env.pop("CREDENTIALS_DIRECTORY", None)
-    try:
-        with open(script, "rb") as f:
-            has_interpreter = f.read(2) == b"#!"
-    except OSError:
-        has_interpreter = True  # It will fail to start, and say why.
-    # As glibc's execvp, which Bacula uses: a script without #! runs with /bin/sh.
-    argv = [script, *sys.argv[1:]] if has_interpreter else ["/bin/sh", script, *sys.argv[1:]]
+    argv = [script, *sys.argv[1:]]
     prctl(PR_SET_CHILD_SUBREAPER, 1)
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    blocking = output_nonblocking()
     run = Run(option, argv, timeout, env)
     for sig in FORWARDED:
         signal.signal(sig, run.forward)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, FORWARDED)
     run.run()
     record_run(app_dir, option, {**run.record(), "set": True})
+    for fd in blocking:
+        os.set_blocking(fd, True)
     if run.timed_out:
         return TIMED_OUT
     if os.WIFSIGNALED(run.status):

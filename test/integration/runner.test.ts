@@ -1,7 +1,22 @@
 // The runner the charm installs (src/runner/runner.py), run as Bacula runs it: a real process,
 // real scripts, real signals, a real full disk.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process"
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
+import {
+  accessSync,
+  chmodSync,
+  chownSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterEach, assert, describe, it } from "vitest"
@@ -128,7 +143,7 @@ describe("the runner", () => {
     assert.deepStrictEqual(readdirSync(root).sort(), ["backup-integrator", "backup-integrator-x1", "other-3"])
   })
 
-  it("forwards SIGTERM (Bacula cancelling the job) to the script, and passes its exit through", async () => {
+  it("forwards SIGTERM (a stopped bacula-fd, an operator's kill) to the script, and passes its exit through", async () => {
     const { runner, runs } = install(
       "#!/bin/bash\ntrap 'echo \"got TERM\"; exit 9' TERM\necho ready\nsleep 30 & wait\n",
     )
@@ -239,7 +254,7 @@ describe("the runner", () => {
         "-rm",
         "sh",
         "-c",
-        `set -e; mkdir "$APP/runs"; mount -t tmpfs -o size=64k tmpfs "$APP/runs"
+        `set -e; mkdir "$APP/runs"; mount -t tmpfs -o size=64k,mode=0700 tmpfs "$APP/runs"
         head -c 1M /dev/zero > "$APP/runs/filler" 2>/dev/null || true
         set +e; "$RUNNER"; rc=$?; find "$APP/runs" -name '*.json*'; exit $rc`,
       ],
@@ -265,5 +280,369 @@ describe("the runner's credentials", () => {
     })
     // biome-ignore-end lint/suspicious/noTemplateCurlyInString: shell parameter expansion
     assert.strictEqual(outside.stdout, "dir=unset\n")
+  })
+})
+
+/** Whether `pid` holds SIGTERM (blocked or caught): from then on a SIGTERM cannot kill it unrecorded. */
+const holdsSigterm = (pid: number) => {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8")
+    const mask = (name: string) =>
+      BigInt(`0x${status.match(new RegExp(`^${name}:\\s*([0-9a-f]+)$`, "m"))?.[1] ?? "0"}`)
+    return ((mask("SigBlk") | mask("SigCgt")) & (1n << 14n)) !== 0n
+  } catch {
+    return false
+  }
+}
+
+/** Waits (boundedly) for the processes matching `marker` to go; returns those still there. */
+const gone = async (marker: string) => {
+  for (let i = 0; i < 100 && alive(marker).length > 0; i++) await new Promise((r) => setTimeout(r, 100))
+  return alive(marker)
+}
+
+/** This process's cgroup v2 directory, when the machine has one it may write to. */
+const ownCgroup = () => {
+  const path = readFileSync("/proc/self/cgroup", "utf8").match(/^0::(.*)$/m)?.[1]
+  const mount = readFileSync("/proc/self/mountinfo", "utf8")
+    .split("\n")
+    .filter((line) => line.includes(" - cgroup2 "))
+    .at(-1)
+    ?.split(" ")
+  if (path === undefined || mount === undefined) return undefined
+  const directory = `${mount[4]}${path === "/" ? "" : path}`
+  try {
+    accessSync(directory, constants.W_OK)
+    return mount[3] === "/" ? directory : undefined
+  } catch {
+    return undefined
+  }
+}
+
+const killAll = (marker: string) => spawnSync("pkill", ["-KILL", "-f", marker])
+
+describe("the runner's edges", () => {
+  it("script-timeout holds while Bacula's reader stalls: the runner ends with 124 before the reader reads again", () => {
+    const { runner, runs, app } = install("#!/bin/sh\nexec yes output-line\n", { timeout: 2 })
+    // The reader waits up to 20 s, or until the runner has exited, then says which came first.
+    const result = spawnSync(
+      "sh",
+      [
+        "-c",
+        `{ "$RUNNER" 2>&1; echo $? > "$APP/exit"; } | {
+          i=0; while [ $i -lt 200 ] && [ ! -e "$APP/exit" ]; do sleep 0.1; i=$((i+1)); done
+          [ -e "$APP/exit" ] && echo runner-first || echo reader-first; cat > /dev/null; }`,
+      ],
+      { env: { ...process.env, RUNNER: runner, APP: app }, encoding: "utf8", timeout: 120_000 },
+    )
+    assert.strictEqual(result.stdout, "runner-first\n")
+    assert.strictEqual(readFileSync(join(app, "exit"), "utf8"), "124\n")
+    assert.include(records(runs)[0], { timedOut: true, signal: "SIGTERM" })
+  }, 120_000)
+
+  for (const cgroups of ["as the machine offers them", "read-only (a container)"]) {
+    it(`a leftover ignoring SIGTERM under a setsid child is gone when the record counts it (cgroups ${cgroups})`, () => {
+      const marker = `${process.pid}${Date.now()}`.slice(-9)
+      const { runner, runs, app } = install(
+        `#!/bin/sh\ngrep -q '^0::.*backup-integrator-run-' /proc/self/cgroup && echo in-run-cgroup\n` +
+          `mkfifo "$1/ready"\n` +
+          `setsid sh -c 'trap "" TERM; sleep 9${marker} & echo > "$1/ready"; wait; echo' sh "$1" &\n` +
+          `read x < "$1/ready"\n`,
+      )
+      const readOnly = cgroups.startsWith("read-only")
+      const result = spawnSync(
+        "unshare",
+        [
+          "-m",
+          "sh",
+          "-c",
+          `if [ -n "$READ_ONLY" ]; then for m in $(grep ' - cgroup2 ' /proc/self/mountinfo | cut -d' ' -f5); do
+             mount --bind "$m" "$m" && mount -o remount,bind,ro "$m" || exit 99; done; fi
+           exec "$RUNNER" "$APP"`,
+        ],
+        {
+          env: { ...process.env, RUNNER: runner, APP: app, READ_ONLY: readOnly ? "1" : "" },
+          encoding: "utf8",
+        },
+      )
+      try {
+        assert.strictEqual(result.status, 0, result.stderr)
+        if (readOnly) assert.strictEqual(result.stdout, "")
+        assert.deepStrictEqual(alive(`sleep 9${marker}`), [])
+        assert.strictEqual(records(runs)[0].stoppedLeftovers, 2)
+      } finally {
+        killAll(`sleep 9${marker}`)
+      }
+    }, 60_000)
+  }
+
+  it.skipIf(ownCgroup() === undefined)(
+    "the cgroup of a runner killed with its guard is emptied and removed by the next run",
+    async () => {
+      const marker = `${process.pid}${Date.now()}`.slice(-9)
+      const dead = spawnSync("true").pid
+      const stale = join(
+        ownCgroup() ?? "",
+        `backup-integrator-run-${statSync("/proc/self/ns/pid").ino}-${dead}`,
+      )
+      mkdirSync(stale)
+      const left = spawn("sh", ["-c", `echo $$ > "${stale}/cgroup.procs" && exec sleep 9${marker}`], {
+        stdio: "ignore",
+        detached: true,
+      })
+      try {
+        while (alive(`sleep 9${marker}`).length === 0) await new Promise((r) => setTimeout(r, 20))
+        const { runner } = install("#!/bin/sh\necho done\n")
+        assert.strictEqual(run(runner).status, 0)
+        assert.deepStrictEqual(await gone(`sleep 9${marker}`), [])
+        assert.isFalse(existsSync(stale))
+      } finally {
+        left.kill("SIGKILL")
+        for (let i = 0; i < 100 && existsSync(stale); i++) {
+          try {
+            rmdirSync(stale)
+          } catch {
+            await new Promise((r) => setTimeout(r, 50))
+          }
+        }
+      }
+    },
+    60_000,
+  )
+
+  it("a runner killed by SIGKILL takes its script's whole tree with it", async () => {
+    const marker = `${process.pid}${Date.now()}`.slice(-9)
+    const { runner } = install(
+      `#!/bin/sh\nsleep 7${marker} | sleep 8${marker} &\nsetsid sleep 9${marker} &\n` +
+        `grep -q '^0::.*backup-integrator-run-' /proc/self/cgroup && echo in-run-cgroup\necho ready\nwait\n`,
+    )
+    const child = spawn(runner, [], { stdio: ["ignore", "pipe", "inherit"] })
+    let stdout = ""
+    await new Promise<void>((resolve) =>
+      child.stdout?.on("data", (chunk) => {
+        stdout += chunk
+        if (stdout.includes("ready")) resolve()
+      }),
+    )
+    child.kill("SIGKILL")
+    await exited(child)
+    try {
+      assert.deepStrictEqual(await gone(`sleep [78]${marker}`), [])
+      // A process that left the script's session is found through the run's cgroup alone.
+      if (stdout.includes("in-run-cgroup")) assert.deepStrictEqual(await gone(`sleep 9${marker}`), [])
+    } finally {
+      killAll(`sleep [789]${marker}`)
+    }
+  }, 60_000)
+
+  it("a SIGTERM that comes before the runner has started anything is held, forwarded once the script runs, and recorded", async () => {
+    const marker = `${process.pid}${Date.now()}`.slice(-9)
+    const { runner, runs } = install(`#!/bin/sh\nsleep 9${marker} & wait\n`)
+    const childless = (pid: number) => {
+      try {
+        return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8") === ""
+      } catch {
+        return false
+      }
+    }
+    // A busy machine may let the moment pass unseen: tried again, up to 20 times.
+    let early = false
+    try {
+      for (let attempt = 0; attempt < 20 && !early; attempt++) {
+        const child = spawn(runner, [], { stdio: "ignore" })
+        const pid = child.pid ?? 0
+        let running = true
+        const done = exited(child).finally(() => {
+          running = false
+        })
+        while (running && !holdsSigterm(pid)) await new Promise((r) => setImmediate(r))
+        early = running && childless(pid)
+        child.kill("SIGTERM")
+        const { signal } = await done
+        assert.strictEqual(signal, "SIGTERM")
+        const newest = records(runs).at(-1)
+        assert.strictEqual(newest.pid, pid)
+        assert.include(newest, { signal: "SIGTERM" })
+        assert.deepStrictEqual(newest.forwardedSignals, ["SIGTERM"])
+      }
+      assert.isTrue(early, "never seen holding SIGTERM before it started anything")
+      assert.deepStrictEqual(await gone(`sleep 9${marker}`), [])
+    } finally {
+      killAll(`sleep 9${marker}`)
+    }
+  }, 120_000)
+
+  it("SIGTERM or SIGKILL at any moment of 240 starts: no process is left; a run whose script started, or whose runner held the SIGTERM, is recorded", async () => {
+    const marker = `${process.pid}${Date.now()}`.slice(-7)
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
+    const { runner, runs, app } = install('#!/bin/sh\n: > "${0%/*}/../started-$1"\nsleep "$1" & wait\n')
+    // How long a start takes on this machine now: the signals are spread over it.
+    const calibration = Date.now()
+    await exited(spawn(runner, ["0"], { stdio: "ignore" }))
+    const span = Math.max(Date.now() - calibration, 20)
+    let held = 0
+    const one = async (id: string, signal: "SIGTERM" | "SIGKILL") => {
+      const child = spawn(runner, [id], { stdio: "ignore" })
+      const done = exited(child)
+      await new Promise((r) => setTimeout(r, Math.random() * span * 1.2))
+      const holding = holdsSigterm(child.pid ?? 0)
+      child.kill(signal)
+      await done
+      return { id, pid: child.pid, signal, holding }
+    }
+    try {
+      for (let batch = 0; batch < 60; batch++) {
+        const ended = await Promise.all(
+          [0, 1, 2, 3].map((j) =>
+            one(`${marker}${batch * 4 + j + 100}`, j % 2 === 0 ? "SIGTERM" : "SIGKILL"),
+          ),
+        )
+        // At most 4 runs since the last check: their records are among the 10 kept.
+        const recorded = new Map(records(runs).map((record) => [record.pid, record]))
+        for (const { id, pid, signal, holding } of ended) {
+          if (signal !== "SIGTERM") continue
+          if (holding) held++
+          if (holding || existsSync(join(app, `started-${id}`)))
+            assert.deepStrictEqual(recorded.get(pid)?.forwardedSignals, ["SIGTERM"], `run ${id}`)
+        }
+      }
+      assert.deepStrictEqual(await gone(`sleep ${marker}`), [])
+      assert.isAbove(held, 0)
+    } finally {
+      killAll(`sleep ${marker}`)
+    }
+  }, 600_000)
+})
+
+describe("the runner's records and files", () => {
+  it("output with NUL, escape and other control characters: the record is valid JSON and keeps the text", () => {
+    const { runner, runs } = install(
+      "#!/bin/sh\nprintf 'nul:\\000 esc:\\033[31m bell:\\007 bad:\\377 sep:\\342\\200\\250\\n'\n",
+    )
+    assert.strictEqual(run(runner).status, 0)
+    const [name] = readdirSync(runs)
+    const text = readFileSync(join(runs, name ?? ""), "utf8")
+    assert.isFalse(
+      [...text].some((c) => c.charCodeAt(0) < 0x20),
+      "a raw control character in the file",
+    )
+    assert.strictEqual(
+      JSON.parse(text).output,
+      "nul:\u0000 esc:\u001b[31m bell:\u0007 bad:\ufffd sep:\u2028\n",
+    )
+  })
+
+  it("a script switched between #! and shebang-less versions while runs go on: each run runs one of them, never 126", async () => {
+    const { runner, app } = install("#!/bin/sh\necho with\n")
+    writeFileSync(join(app, "with"), "#!/bin/sh\necho with\n", { mode: 0o700 })
+    writeFileSync(join(app, "without"), "echo without\n", { mode: 0o700 })
+    // As the charm replaces a script: a whole new file renamed over the old one, over and over.
+    const swapper = spawn(
+      "python3",
+      [
+        "-c",
+        `import os, shutil, sys
+app = sys.argv[1]
+while not os.path.exists(app + "/stop"):
+    for version in ("with", "without"):
+        shutil.copy(app + "/" + version, app + "/next")
+        os.rename(app + "/next", app + "/operator-scripts/run-before-backup")`,
+        app,
+      ],
+      { stdio: "ignore" },
+    )
+    const outcomes: Array<string> = []
+    const one = () =>
+      new Promise<void>((resolve) => {
+        const child = spawn(runner, [], { stdio: ["ignore", "pipe", "pipe"] })
+        let output = ""
+        child.stdout?.on("data", (chunk) => {
+          output += chunk
+        })
+        child.stderr?.on("data", (chunk) => {
+          output += chunk
+        })
+        child.on("close", (code) => {
+          outcomes.push(`${code} ${output}`)
+          resolve()
+        })
+      })
+    try {
+      for (let batch = 0; batch < 20; batch++) await Promise.all([one(), one(), one()])
+    } finally {
+      writeFileSync(join(app, "stop"), "")
+      await exited(swapper)
+    }
+    for (const outcome of outcomes) assert.oneOf(outcome, ["0 with\n", "0 without\n"])
+  }, 300_000)
+
+  it("a temporary record left by a runner killed while saving is removed by the next run; a live runner's is not", () => {
+    const { runner, runs } = install("#!/bin/sh\necho done\n")
+    run(runner)
+    const dead = spawnSync("true").pid
+    const stale = `.1700000000000-${dead}.json.tmp`
+    const live = `.1700000000000-${process.pid}.json.tmp`
+    writeFileSync(join(runs, stale), "{")
+    writeFileSync(join(runs, live), "{")
+    assert.strictEqual(run(runner).status, 0)
+    const names = readdirSync(runs)
+    assert.notInclude(names, stale)
+    assert.include(names, live)
+    assert.strictEqual(names.filter((name) => name.endsWith(".json")).length, 2)
+  })
+
+  for (const removed of ["the application's directory", "/opt/backup-integrator-charm with it"])
+    it(`a run that ends after the charm's removal (${removed}) writes nothing, and passes the script's status through`, () => {
+      const charmDir = mkdtempSync(join(tmpdir(), "charm-dir-"))
+      dirs.push(charmDir)
+      const { runner, app } = install(
+        '#!/bin/sh\nrm -rf "$1"\necho removed\n',
+        undefined,
+        join(charmDir, "app"),
+      )
+      const gone = removed.startsWith("/opt") ? charmDir : app
+      const result = run(runner, [gone])
+      assert.strictEqual(result.status, 0, result.stderr)
+      assert.strictEqual(result.stdout, "removed\n")
+      assert.isFalse(existsSync(gone))
+      assert.include(result.stderr, `could not record this run of run-before-backup: ${app} no longer exists`)
+    })
+
+  for (const [what, prepare, said] of [
+    ["owned by another user", (dir: string) => chownSync(dir, 4242, 4242), "is owned by uid 4242"],
+    ["writable by its group", (dir: string) => chmodSync(dir, 0o770), "is writable by others"],
+    ["writable by everyone", (dir: string) => chmodSync(dir, 0o1777), "is writable by others"],
+  ] as const) {
+    it(`runs/ ${what}: not recorded in, nothing in it pruned or followed, and said on stderr`, () => {
+      const { runner, app, runs } = install("#!/bin/sh\necho done\nexit 4\n")
+      mkdirSync(runs, { recursive: true, mode: 0o700 })
+      const outside = join(app, "outside")
+      writeFileSync(outside, "theirs")
+      for (let i = 0; i < 12; i++) writeFileSync(join(runs, `${1700000000000 + i}-1.json`), "{}")
+      symlinkSync(outside, join(runs, "1600000000000-1.json"))
+      prepare(join(app, "runs"))
+      const before = readdirSync(runs).sort()
+      const result = run(runner)
+      assert.strictEqual(result.status, 4)
+      assert.strictEqual(result.stdout, "done\n")
+      assert.include(
+        result.stderr,
+        `could not record this run of run-before-backup: ${join(app, "runs")} ${said}: not recording there`,
+      )
+      assert.deepStrictEqual(readdirSync(runs).sort(), before)
+      assert.strictEqual(readFileSync(outside, "utf8"), "theirs")
+    })
+  }
+
+  it("runs/<option> a link: not followed, not recorded in", () => {
+    const { runner, app, runs } = install("#!/bin/sh\necho done\n")
+    const elsewhere = mkdtempSync(join(tmpdir(), "elsewhere-"))
+    dirs.push(elsewhere)
+    mkdirSync(join(app, "runs"), { mode: 0o700 })
+    symlinkSync(elsewhere, runs)
+    const result = run(runner)
+    assert.strictEqual(result.status, 0)
+    assert.include(result.stderr, `${runs} is not a directory (a link?): not recording there`)
+    assert.deepStrictEqual(readdirSync(elsewhere), [])
   })
 })
