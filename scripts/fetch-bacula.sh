@@ -6,40 +6,23 @@
 # the current user on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/debian-packages.sh
 dest=build/bacula
-binaries=(usr/sbin/bdirjson usr/sbin/bacula-dir usr/sbin/bacula-sd usr/sbin/bacula-fd usr/sbin/bconsole)
-catalog_sql=usr/share/dbconfig-common/data/bacula-director-sqlite3/install/sqlite3
-ready() {
-	for file in "${binaries[@]}" "$catalog_sql"; do [ -e "$dest/$file" ] || return 1; done
-}
-ready && exit 0
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-# The daemons' libraries that a minimal Debian or Ubuntu lacks; libc, libstdc++, zlib, libacl
-# and libnsl are on every one (apt and PAM need them).
-packages=(bacula-common bacula-common-sqlite3 bacula-director bacula-director-sqlite3 bacula-sd bacula-fd
-	bacula-console libwrap0 liblzo2-2 libsqlite3-0 libreadline8 libssl3 libcap2)
-if ! (cd "$work" && apt-get download "${packages[@]}"); then
-	# A machine whose package lists were never fetched.
-	apt-get update -qq
-	(cd "$work" && apt-get download "${packages[@]}")
-fi
-# Unpacked aside, and moved into place only once complete: a failed run leaves nothing behind.
-root=$work/root
-for deb in "$work"/*.deb; do dpkg-deb -x "$deb" "$root"; done
+# With the daemons' libraries that a minimal Debian or Ubuntu lacks; libc, libstdc++, zlib,
+# libacl and libnsl are on every one (apt and PAM need them).
+unpack_debian_packages "Bacula 9.6 (its parser and daemons)" "$dest" bacula-common bacula-common-sqlite3 \
+	bacula-director bacula-director-sqlite3 bacula-sd bacula-fd bacula-console libwrap0 liblzo2-2 \
+	libsqlite3-0 libreadline8 libssl3 libcap2
 # Links into the machine's /etc (dbconfig-common's), which nothing here reads: dangling.
-find "$root" -xtype l -delete
-
-# Every library the daemons need must now resolve, or the tests would fail far from here.
+find "$dest" -xtype l -delete
+# Every library the daemons need must resolve, or the tests would fail far from here.
 triplet=$(uname -m)-linux-gnu
-libs="$root/usr/lib/bacula:$root/usr/lib/$triplet:$root/lib/$triplet"
-missing=$(for file in "${binaries[@]}"; do LD_LIBRARY_PATH=$libs ldd "$root/$file"; done | awk '/not found/ {print $1}' | sort -u)
+libs="$dest/usr/lib/bacula:$dest/usr/lib/$triplet:$dest/lib/$triplet"
+missing=$(for binary in bdirjson bacula-dir bacula-sd bacula-fd bconsole; do
+	LD_LIBRARY_PATH=$libs ldd "$dest/usr/sbin/$binary"
+done | awk '/not found/ {print $1}' | sort -u | tr '\n' ' ')
 if [ -n "$missing" ]; then
-	echo "fetch-bacula.sh: Bacula's daemons need libraries this machine lacks: $missing" >&2
-	echo "fetch-bacula.sh: apt-get install the packages that hold them, or add them to this script" >&2
+	rm -rf "$dest"
+	echo "cannot run Bacula's daemons: this machine lacks ${missing% }; apt-get install the packages that hold them, or add those packages to scripts/fetch-bacula.sh, then npm test again" >&2
 	exit 1
 fi
-rm -rf "$dest"
-mkdir -p build
-mv "$root" "$dest"
-echo "Bacula 9.6 (parser, director, storage and file daemons, bconsole): $dest/usr/sbin"

@@ -10,9 +10,18 @@ export class InvalidFileset extends Schema.TaggedError<InvalidFileset>()("Invali
   reason: Schema.String,
 }) {}
 
-/** A set run-* option whose script could not be executed by Bacula. */
+/**
+ * Why a script would not run as written: Windows line endings (its `#!` line would name
+ * `/bin/sh\r`), or a byte-order mark before its `#!` (the kernel would not see the line, and
+ * Bacula would run it with `/bin/sh`).
+ */
+export const ScriptProblem = Schema.Literals(["crlf", "byte-order-mark"])
+export type ScriptProblem = typeof ScriptProblem.Type
+
+/** A set run-* option whose script could not be executed by Bacula as written. */
 export class InvalidScript extends Schema.TaggedError<InvalidScript>()("InvalidScript", {
   option: ScriptOption,
+  problem: ScriptProblem,
 }) {}
 
 /** `script-timeout` is set but is not a duration the runner can keep. */
@@ -82,26 +91,34 @@ export class NotInJuju extends Schema.TaggedError<NotInJuju>()("NotInJuju", {
 }
 
 /** Configuration the operator has to fix: the unit is blocked until then. */
-export type ConfigFailure =
-  | MissingFileset
-  | InvalidFileset
-  | InvalidScript
-  | InvalidScriptTimeout
-  | InvalidCredentials
+export const ConfigFailure = Schema.Union([
+  MissingFileset,
+  InvalidFileset,
+  InvalidScript,
+  InvalidScriptTimeout,
+  InvalidCredentials,
+])
+export type ConfigFailure = typeof ConfigFailure.Type
 
 /**
  * The credentials secret could not be installed: the rest of the configuration is applied,
  * the last good credentials stay, and the unit is blocked until it can be.
  */
-export type CredentialsFailure = SecretUnreadable | InvalidCredentialsKey
+export const CredentialsFailure = Schema.Union([SecretUnreadable, InvalidCredentialsKey])
+export type CredentialsFailure = typeof CredentialsFailure.Type
 
-/** Outcomes that end reconcile early with a status, not with a failed hook. */
-export type ReconcileStop =
-  | ConfigFailure
-  | RunnerUnavailable
-  | CredentialsFailure
-  | RelationMissing
-  | NotLeader
+/**
+ * Outcomes that end reconcile early with a status, not with a failed hook. A schema, so
+ * that the docs test can show each to `statusOf` and find its message in the reference.
+ */
+export const ReconcileStop = Schema.Union([
+  ConfigFailure,
+  RunnerUnavailable,
+  CredentialsFailure,
+  RelationMissing,
+  NotLeader,
+])
+export type ReconcileStop = typeof ReconcileStop.Type
 
 /** Faults that fail the hook so that Juju retries it. */
 export type HookFault = HookToolError | ScriptStoreError | NotInJuju

@@ -1,26 +1,28 @@
 import * as Result from "effect/Result"
 import { InvalidScriptTimeout } from "./failures.ts"
 
-const units = { h: 3600, m: 60, s: 1 } as const
+const units = { d: 24 * 3600, h: 3600, m: 60, s: 1 } as const
 
 /** At most a week: a script still running after that is not running a backup. */
 export const maxScriptTimeout = 7 * 24 * 3600
 
 /**
  * `script-timeout`: how long a run-* script may take before the runner stops it, written as
- * a duration (`30m`, `1h30m`, `90s`: hours, minutes, seconds, each at most once and in that
- * order). Unset or blank means no limit, as without the option. In whole seconds.
+ * a duration (`30m`, `1h30m`, `90s`, `7d`: days, hours, minutes, seconds, each at most once
+ * and in that order). Unset or blank means no limit, as without the option. In whole seconds.
+ * Any number of digits: a duration too long is refused naming the limit, not the form.
  */
 export const parseScriptTimeout = (
   value: string | undefined,
 ): Result.Result<number | undefined, InvalidScriptTimeout> => {
   if (value === undefined || value.trim() === "") return Result.succeed(undefined)
-  const match = /^(?:(\d{1,6})h)?(?:(\d{1,6})m)?(?:(\d{1,7})s)?$/.exec(value.trim())
+  const match = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(value.trim())
   if (match === null || match[0] === "") {
     return Result.fail(new InvalidScriptTimeout({ reason: "expected a duration such as 30m, 1h30m or 90s" }))
   }
-  const [, hours = "0", minutes = "0", seconds = "0"] = match
-  const total = Number(hours) * units.h + Number(minutes) * units.m + Number(seconds) * units.s
+  const [, days = "0", hours = "0", minutes = "0", seconds = "0"] = match
+  const total =
+    Number(days) * units.d + Number(hours) * units.h + Number(minutes) * units.m + Number(seconds) * units.s
   if (total === 0) return Result.fail(new InvalidScriptTimeout({ reason: "must be longer than 0s" }))
   if (total > maxScriptTimeout) return Result.fail(new InvalidScriptTimeout({ reason: "longer than 7 days" }))
   return Result.succeed(total)

@@ -2,7 +2,7 @@ import * as Match from "effect/Match"
 import * as Schema from "effect/Schema"
 import { shortSecretUri } from "./credentials.ts"
 import { displayJson, hiddenEscaped } from "./display-json.ts"
-import type { InvalidFileset, ReconcileStop } from "./failures.ts"
+import type { InvalidFileset, ReconcileStop, ScriptProblem } from "./failures.ts"
 import { outcomeText, type RunRecord, succeeded, whenText } from "./run-record.ts"
 
 /** A unit status as `status-set` takes it. */
@@ -57,13 +57,19 @@ const shownKey = (key: string): string => {
     : `${displayJson([...key].slice(0, 40).join("")).slice(0, -1)}..."`
 }
 
+/** What is wrong with a script, and how to fix it, in the operator's words. */
+const scriptProblemText: Record<ScriptProblem, string> = {
+  crlf: "script has Windows (CRLF) line endings",
+  "byte-order-mark": "script starts with a byte-order mark (save it as UTF-8 without BOM)",
+}
+
 /** The one place where a reconcile outcome becomes what the operator sees. */
 export const statusOf: (stop: ReconcileStop) => UnitStatus = Match.type<ReconcileStop>().pipe(
   Match.tagsExhaustive({
     MissingFileset: () => ({ status: "blocked", message: "missing fileset config" }) as const,
     InvalidFileset: (failure) => ({ status: "blocked", message: invalidFilesetMessage(failure) }) as const,
-    InvalidScript: ({ option }) =>
-      ({ status: "blocked", message: `invalid ${option}: script has Windows (CRLF) line endings` }) as const,
+    InvalidScript: ({ option, problem }) =>
+      ({ status: "blocked", message: `invalid ${option}: ${scriptProblemText[problem]}` }) as const,
     InvalidScriptTimeout: ({ reason }) =>
       ({ status: "blocked", message: `invalid script-timeout: ${reason}` }) as const,
     InvalidCredentials: () =>

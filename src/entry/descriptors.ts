@@ -47,7 +47,7 @@ export const readTrustedFile = (path: string, maxBytes: number): Uint8Array | un
 
 /**
  * Makes the directory at `path` owned by `uid`:`gid` with `mode`, changing it through the
- * descriptor: a link there fails (ELOOP), and so does anything but a directory (ENOTDIR).
+ * descriptor: anything but a directory there, a link included, fails (ENOTDIR).
  */
 export const claimDirectory = (
   path: string,

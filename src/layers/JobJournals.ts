@@ -8,8 +8,8 @@ import type { ScriptStoreError } from "../domain/failures.ts"
 import { fingerprintOf } from "../domain/file-fingerprint.ts"
 import { emptyJournal, JobJournal, maxJournalBytes } from "../domain/job-journal.ts"
 import { jobJournalPath } from "../domain/script-paths.ts"
-import { readRegularFile } from "./bounded-read.ts"
-import { fileStatOf, lstatIfAny } from "./disk-steps.ts"
+import { Descriptors } from "./Descriptors.ts"
+import { fileStatOf, lstatIfAny, step } from "./disk-steps.ts"
 import { JujuContext } from "./JujuContext.ts"
 
 const decode = Schema.decodeUnknownOption(Schema.fromJsonString(JobJournal))
@@ -28,10 +28,12 @@ export class JobJournals extends Context.Service<
     JobJournals,
     Effect.gen(function* () {
       const fs = yield* FileSystem.FileSystem
+      const descriptors = yield* Descriptors
       const { optDir, appName } = yield* JujuContext
       const path = jobJournalPath(optDir, appName)
       return JobJournals.of({
-        read: Effect.map(readRegularFile(fs, path, maxJournalBytes), (data) =>
+        // Only a journal the runner wrote (src/domain/trusted-file.ts): never a link, a FIFO, another user's.
+        read: Effect.map(step("read", path, descriptors.readTrusted(path, maxJournalBytes)), (data) =>
           Option.getOrElse(
             Option.flatMap(data, (bytes) => decode(new TextDecoder().decode(bytes))),
             () => emptyJournal,

@@ -150,12 +150,17 @@ export class ScriptStore extends Context.Service<
 
       /**
        * The runner's records, whose directories another user may have made first (when they
-       * could write to /opt before the first install): taken over, never created here.
+       * could write to /opt before the first install): taken over, never created here. A link
+       * or a file in their place is theirs, in a directory that is now root's: deleted (the link
+       * itself, never followed), and the runner makes its own.
        */
       const takeOverRuns = Effect.gen(function* () {
-        yield* ensureDirectory(runsRootDirectory(optDir, appName), { mode: scriptMode, create: false })
-        for (const option of scriptOptions)
-          yield* ensureDirectory(runsDirectory(optDir, appName, option), { mode: scriptMode, create: false })
+        const runs = runsRootDirectory(optDir, appName)
+        for (const path of [runs, ...scriptOptions.map((option) => runsDirectory(optDir, appName, option))]) {
+          const found = yield* lstatIfAny(fs, path)
+          if (Option.isSome(found) && found.value.type !== "Directory") yield* remove(fs, path)
+          else yield* ensureDirectory(path, { mode: scriptMode, create: false })
+        }
       })
 
       /** Writes `content` at `path` with `mode`, unless the file there is already exactly that. */

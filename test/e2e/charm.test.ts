@@ -390,7 +390,8 @@ describe("faults", () => {
       cwd: charmDir,
       env: u.env("config-changed", undefined, { JUJU_UNIT_NAME: "not-a-unit-name" }),
       encoding: "utf8",
-      timeout: 20_000,
+      // A hook that waited for the hanging config-get would not end: killed then, by a signal.
+      timeout: 60_000,
     })
     assert.isNull(result.signal, "the hook waited for the hanging config-get")
     assert.strictEqual(result.status, 1)

@@ -3,7 +3,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { runTool } from "../../src/entry/hook-tool-process.ts"
 
-const timeout = 10_000
+// The hook's own limit: sh starting on a busy machine is no reason to fail.
+const timeout = 60_000
 
 describe("runTool", () => {
   it("gives the tool its input and returns what it printed", () => {
@@ -50,8 +51,8 @@ describe("runTool", () => {
   })
 
   it("a tool still running after the time limit is killed, and the call ends then", () => {
-    const started = Date.now()
-    assert.deepStrictEqual(runTool("sleep", ["30"], { timeout: 200 }), { _tag: "TimedOut" })
-    assert.isBelow(Date.now() - started, 10_000)
+    // A call that waited for the tool would end after 300 s with what it printed, not TimedOut
+    // (and past the test's own limit): no clock is read, so a busy machine fails nothing.
+    assert.deepStrictEqual(runTool("sleep", ["300"], { timeout: 200 }), { _tag: "TimedOut" })
   })
 })

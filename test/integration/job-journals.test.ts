@@ -8,6 +8,7 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { emptyJournal, type JobJournal, maxJournalBytes } from "../../src/domain/job-journal.ts"
+import { Descriptors } from "../../src/layers/Descriptors.ts"
 import { JobJournals } from "../../src/layers/JobJournals.ts"
 import runnerSource from "../../src/runner/runner.py"
 import { jujuContext } from "../support/juju-context.ts"
@@ -20,7 +21,7 @@ const withJournals = <A, E>(f: (journals: JobJournals["Service"], path: string) 
     const journals = yield* Effect.provide(
       JobJournals,
       JobJournals.layer.pipe(
-        Layer.provide(NodeFileSystem.layer),
+        Layer.provide(Layer.merge(NodeFileSystem.layer, Descriptors.layer)),
         Layer.provide(jujuContext({ optDir: opt })),
       ),
     )

@@ -46,8 +46,9 @@ const records = (runs: string) =>
     .sort()
     .map((name) => JSON.parse(readFileSync(join(runs, name), "utf8")))
 
+/** Runs the runner; one that hangs is killed after 2 minutes (generous: the machine may be busy). */
 const run = (runner: string, args: ReadonlyArray<string> = []) =>
-  spawnSync(runner, args, { encoding: "utf8", maxBuffer: 1 << 28, timeout: 60_000 })
+  spawnSync(runner, args, { encoding: "utf8", maxBuffer: 1 << 28, timeout: 120_000 })
 
 /** Processes whose command line holds `marker`, other than this test's own. */
 const alive = (marker: string) =>
@@ -177,11 +178,11 @@ describe("the runner", () => {
     const { runner, runs } = install(
       `#!/bin/sh\n(sleep 6${marker} &)\nsetsid sleep 7${marker} &\nsleep 8${marker} &\necho started\n`,
     )
-    const start = Date.now()
+    // Each leftover sleeps for decades: a runner that waited for one would be killed by
+    // run()'s limit, with no exit status.
     const result = run(runner)
     assert.strictEqual(result.status, 0)
     assert.strictEqual(result.stdout, "started\n")
-    assert.isBelow(Date.now() - start, 5000)
     assert.deepStrictEqual(alive(`sleep [678]${marker}`), [])
     assert.strictEqual(records(runs)[0].stoppedLeftovers, 3)
   })
@@ -192,10 +193,9 @@ describe("the runner", () => {
       `#!/bin/sh\necho working\nsetsid sleep 9${marker} &\nsleep 5${marker}\necho never\n`,
       { timeout: 1 },
     )
-    const start = Date.now()
+    // The script sleeps for decades: only the time limit ends it with 124.
     const result = run(runner)
     assert.strictEqual(result.status, 124)
-    assert.isBelow(Date.now() - start, 5000)
     assert.strictEqual(result.stdout, "working\n")
     assert.include(result.stderr, "backup-integrator: run-before-backup timed out after 1s: stopping it")
     assert.deepStrictEqual(alive(`sleep [59]${marker}`), [])
@@ -209,10 +209,11 @@ describe("the runner", () => {
     const start = Date.now()
     const result = run(runner)
     assert.strictEqual(result.status, 124)
+    // Not before the grace period (a lower bound: a busy machine only makes it longer). The
+    // script loops for ever: only the runner's SIGKILL ends it, as the record says.
     assert.isAtLeast(Date.now() - start, 10_000)
-    assert.isBelow(Date.now() - start, 20_000)
     assert.include(records(runs)[0], { timedOut: true, signal: "SIGKILL" })
-  }, 30_000)
+  })
 
   it("huge output passes through whole; the record keeps only its last lines, at most 4 KiB", () => {
     const { runner, runs } = install("#!/bin/sh\nseq 1 5000000\necho last-line >&2\n")

@@ -43,7 +43,7 @@ export const baculaDaemonsMissing = ["bacula-dir", "bacula-sd", "bacula-fd", "bc
   existsSync(join(sbin, name)),
 )
   ? undefined
-  : `Bacula's daemons are not in ${sbin}: run scripts/fetch-bacula.sh`
+  : `Bacula's daemons are not in ${sbin}: run bash scripts/test-setup.sh (npm test does)`
 
 /** How long a daemon may live whatever happens to the test process (`timeout` stops it). */
 const lifetimeSeconds = 300

@@ -11,7 +11,7 @@ const bdirjson = join(root, "usr/sbin/bdirjson")
 /** Whether the parser is there; the tests that need it say how to get it when it is not. */
 export const baculaParserMissing = existsSync(bdirjson)
   ? undefined
-  : `Bacula's parser is not at ${bdirjson}: run scripts/fetch-bacula.sh (.ci/run does)`
+  : `Bacula's parser is not at ${bdirjson}: run bash scripts/test-setup.sh (npm test does)`
 
 /**
  * A minimal valid Director configuration whose FileSet holds `paths` as bacula-server writes

@@ -29,7 +29,6 @@ type Errno =
   | "EROFS"
   | "EIO"
   | "ENAMETOOLONG"
-  | "ELOOP"
 
 const words: Record<Errno, string> = {
   ENOENT: "no such file or directory",
@@ -42,7 +41,6 @@ const words: Record<Errno, string> = {
   EROFS: "read-only file system",
   EIO: "i/o error",
   ENAMETOOLONG: "name too long",
-  ELOOP: "too many symbolic links encountered",
 }
 const tags: Partial<Record<Errno, PlatformError.SystemErrorTag>> = {
   ENOENT: "NotFound",
@@ -50,7 +48,6 @@ const tags: Partial<Record<Errno, PlatformError.SystemErrorTag>> = {
   EACCES: "PermissionDenied",
   ENOTDIR: "BadResource",
   EISDIR: "BadResource",
-  ELOOP: "BadResource",
 }
 
 /** The operations faults can be injected into, as Node names the system calls. */
@@ -335,7 +332,7 @@ const memoryMachine = (
     claimDirectory: (raw, { uid, mode }) =>
       op("open", "claimDirectory", raw, false, (path, fail) => {
         const entry = existing(path, fail)
-        if (entry.type === "SymbolicLink") fail("ELOOP")
+        // O_DIRECTORY|O_NOFOLLOW: Linux answers ENOTDIR for a link too.
         if (entry.type !== "Directory") fail("ENOTDIR")
         const injected = disk.fault("chown", normal(raw)) ?? disk.fault("chmod", normal(raw))
         if (injected !== undefined) fail(injected)
@@ -345,7 +342,7 @@ const memoryMachine = (
     readTrusted: (raw, maxBytes) =>
       op("open", "readTrusted", raw, false, (path) => {
         const entry = entries.get(path)
-        // Missing, a link (ELOOP), a FIFO (opened without waiting), a directory: none is a record.
+        // Missing, a link (O_NOFOLLOW), a FIFO (opened without waiting), a directory: none is a record.
         if (entry?.type !== "File") return Option.none()
         const opened = { regular: true, uid: entry.uid, mode: entry.mode, size: entry.data.length }
         return isTrusted(opened, disk.uid, maxBytes) ? Option.some(entry.data) : Option.none()

@@ -5,7 +5,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
 import fc from "fast-check"
 import { hiddenChar } from "../../src/domain/display-json.ts"
-import { scriptOptions } from "../../src/domain/options.ts"
+import { CharmConfigValues, scriptOptions } from "../../src/domain/options.ts"
 import { maxMessageLength, messageLength } from "../../src/domain/unit-status.ts"
 import { model } from "../support/fake-juju.ts"
 import { runEvent } from "../support/run-program.ts"
@@ -28,9 +28,13 @@ const value = fc.oneof(
   fc.constant(`/${"a".repeat(5000)}`),
   fc.constant(Array.from({ length: 300 }, (_, i) => `/srv/p${i}`).join(",")),
 )
-const config = fc.record(Object.fromEntries(["fileset", ...scriptOptions].map((key) => [key, value])), {
-  requiredKeys: [],
-})
+// Every option the charm reads, each unset or any of these.
+const config = fc.record(
+  Object.fromEntries(Object.keys(CharmConfigValues.fields).map((key) => [key, value])),
+  {
+    requiredKeys: [],
+  },
+)
 
 // What would read differently as an unquoted `File =` value, or not show: never published.
 const misread = /[\s"#;={}\\,*?\p{Cc}\p{Cs}]|(?![\u200c\u200d])\p{Cf}/u
@@ -55,7 +59,7 @@ describe("any configuration, through the program", () => {
           const known =
             specStatuses.has(status === "active" ? "active" : `${status}:${message}`) ||
             (status === "blocked" &&
-              /^invalid (fileset: ".*": .+|run-[a-z-]+: script has Windows \(CRLF\) line endings)$/.test(
+              /^invalid (fileset: ".*": .+|run-[a-z-]+: script (has Windows \(CRLF\) line endings|starts with a byte-order mark \(save it as UTF-8 without BOM\))|script-timeout: .+|credentials: not a secret URI \(juju add-secret prints one\))$/.test(
                 message,
               ))
           assert.isTrue(known, `${status}: ${message}`)

@@ -65,6 +65,25 @@ describe("status table", () => {
     }),
   )
 
+  it.effect("InvalidScript: a byte-order mark blocks, naming the option and the fix; nothing installed", () =>
+    Effect.gen(function* () {
+      // As a Windows editor saves UTF-8: the kernel would not see the #! line, /bin/sh would run it.
+      const { model: after, scripts } = yield* runEvent(
+        model({
+          config: { fileset: "/srv", "run-before-backup": "\uFEFF#!/bin/bash\necho secret-token\n" },
+          relations: { "backup:1": {} },
+        }),
+      )
+      assert.deepStrictEqual(after.status, {
+        status: "blocked",
+        message:
+          "invalid run-before-backup: script starts with a byte-order mark (save it as UTF-8 without BOM)",
+      })
+      assert.deepStrictEqual(scripts, {})
+      assert.deepStrictEqual(after.relations["backup:1"], {})
+    }),
+  )
+
   it.effect("a script without #! is installed as it is: execvp runs it with /bin/sh", () =>
     Effect.gen(function* () {
       const script = "pg_dump mydb > /var/backups/pg/dump.sql\n"

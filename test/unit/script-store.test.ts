@@ -197,7 +197,7 @@ describe("ScriptStore over the FileSystem service", () => {
         const exit = yield* Effect.exit(store.install({ scripts, timeout: undefined, credentials: none }))
         assert.strictEqual(mode(disk, "/etc/shadow"), 0o600)
         assert.strictEqual(disk.entries.get("/etc/shadow")?.uid, disk.uid)
-        assert.include(failure(exit), `cannot take over ${dir}: ELOOP`)
+        assert.include(failure(exit), `cannot take over ${dir}: ENOTDIR`)
       }),
   )
 
@@ -215,6 +215,26 @@ describe("ScriptStore over the FileSystem service", () => {
         assert.strictEqual(disk.entries.get(path)?.uid, disk.uid, path)
       }
       assert.isFalse(disk.entries.has(`${runs}/run-after-restore`), "the runner makes its own")
+    }),
+  )
+
+  it.effect("a link another user left at runs/<option> is deleted, never followed", () =>
+    Effect.gen(function* () {
+      const disk = memoryDisk()
+      const runs = "/opt/backup-integrator-charm/backup-integrator/runs"
+      putFile(disk, "/etc/ssh/sshd_config", "precious", 0o644)
+      putFile(disk, `${runs}/run-after-backup/1-1.json`, "{}", 0o600)
+      disk.entries.set(`${runs}/run-before-backup`, {
+        type: "SymbolicLink",
+        target: "/etc/ssh",
+        mode: 0o120777,
+        uid: disk.uid + 1,
+      })
+      yield* (yield* storeOn(disk)).install({ scripts, timeout: undefined, credentials: none })
+      assert.isFalse(disk.entries.has(`${runs}/run-before-backup`))
+      assert.strictEqual(fileContent(disk, "/etc/ssh/sshd_config"), "precious")
+      assert.strictEqual(mode(disk, "/etc/ssh"), 0o755)
+      assert.strictEqual(fileContent(disk, `${runs}/run-after-backup/1-1.json`), "{}")
     }),
   )
 

@@ -30,10 +30,18 @@ describe("statusOf", () => {
       status: "blocked",
       message: 'invalid fileset: "a\\nb": not an absolute path',
     })
-    assert.deepStrictEqual(statusOf(new InvalidScript({ option: "run-before-restore" })), {
+    assert.deepStrictEqual(statusOf(new InvalidScript({ option: "run-before-restore", problem: "crlf" })), {
       status: "blocked",
       message: "invalid run-before-restore: script has Windows (CRLF) line endings",
     })
+    assert.deepStrictEqual(
+      statusOf(new InvalidScript({ option: "run-after-backup", problem: "byte-order-mark" })),
+      {
+        status: "blocked",
+        message:
+          "invalid run-after-backup: script starts with a byte-order mark (save it as UTF-8 without BOM)",
+      },
+    )
     assert.deepStrictEqual(statusOf(new RelationMissing()), {
       status: "waiting",
       message: "waiting for backup relation",
