@@ -1,0 +1,357 @@
+// The packed charm with Debian's Bacula 9.6: a Director (sqlite3 catalog), a storage daemon
+// and a file daemon on 127.0.0.1, configured from the databag the charm published as
+// bacula-server and bacula-fd configure them (test/support/bacula-daemons.ts), running real
+// backups and restores through the charm's runners. `scripts/fetch-bacula.sh` unpacks them.
+import { randomBytes } from "node:crypto"
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { setTimeout as sleep } from "node:timers/promises"
+import { afterAll, assert, describe, it } from "vitest"
+import type { JobJournal } from "../../src/domain/job-journal.ts"
+import { appBag } from "../emulator/state.ts"
+import { BaculaSite, baculaDaemonsMissing, type JobEnd } from "../support/bacula-daemons.ts"
+import { backupRelation, CharmUnit, expectOk } from "../support/charm-unit.ts"
+
+// The tests run at once, each with its own unit and Bacula: most of a job is Bacula waiting.
+// Every daemon is stopped at the end, whatever happened (and ends by itself regardless).
+const cleanUps: Array<() => Promise<void> | void> = []
+afterAll(async () => {
+  for (const cleanUp of cleanUps.splice(0).reverse()) await cleanUp()
+})
+
+/** Real jobs on a busy machine: bounded by the site's own limits, not by a tight one here. */
+const slow = { timeout: 240_000 }
+
+/**
+ * A script that writes one line to the trace: its name, then how Bacula started it (working
+ * directory, arguments, stdin, umask), then `tail` (shell) runs.
+ */
+const traced = (trace: string, name: string, tail = "exit 0") =>
+  `#!/bin/sh\necho "${name} cwd=$(pwd) args=$# stdin=$(readlink /proc/self/fd/0) umask=$(umask)" >> ${trace}\n${tail}\n`
+
+/** A script's content, given the trace file it writes to. */
+type Script = (trace: string) => string
+
+interface Deployment {
+  readonly unit: CharmUnit
+  readonly site: BaculaSite
+  /** The directory the fileset names. */
+  readonly data: string
+  /** Where the scripts write what they ran, a line each. */
+  readonly traceFile: string
+  readonly trace: () => ReadonlyArray<string>
+  /** The databag the Director was configured from. */
+  readonly bag: Record<string, string>
+  /** Sets options (an absent value resets the option) and runs config-changed. */
+  readonly configure: (options: Record<string, Script | undefined>) => void
+  /** The unit's status after update-status. */
+  readonly status: () => { status: string; message: string }
+}
+
+/**
+ * The leader of backup-integrator with `scripts` (each a function of the trace file) and a
+ * fileset of one directory; then a Bacula site configured from what it published.
+ */
+const deploy = async (scripts: Record<string, Script>): Promise<Deployment> => {
+  assert.isUndefined(baculaDaemonsMissing, baculaDaemonsMissing)
+  const dir = mkdtempSync(join(tmpdir(), "bacula-charm-"))
+  cleanUps.push(() => rmSync(dir, { recursive: true, force: true }))
+  const data = join(dir, "data")
+  mkdirSync(data)
+  const traceFile = join(dir, "trace")
+  const unit = new CharmUnit({
+    leader: true,
+    config: {
+      fileset: data,
+      ...Object.fromEntries(Object.entries(scripts).map(([option, script]) => [option, script(traceFile)])),
+    },
+    relations: { "backup:3": backupRelation() },
+  })
+  cleanUps.push(() => unit.remove())
+  const installed = unit.hook("config-changed")
+  expectOk(installed)
+  const bag = { ...appBag(installed.state, "backup:3") }
+  const site = await BaculaSite.start(bag)
+  cleanUps.push(() => site.stop())
+  return {
+    unit,
+    site,
+    data,
+    bag,
+    traceFile,
+    trace: () => (existsSync(traceFile) ? readFileSync(traceFile, "utf8").split("\n").filter(Boolean) : []),
+    configure: (options) => {
+      unit.update((state) => {
+        const config = { ...state.config }
+        for (const [key, value] of Object.entries(options)) {
+          if (value === undefined) delete config[key]
+          else config[key] = value(traceFile)
+        }
+        state.config = config
+      })
+      const result = unit.hook("config-changed")
+      expectOk(result)
+    },
+    status: () => {
+      const result = unit.hook("update-status")
+      expectOk(result)
+      return result.state.status
+    },
+  }
+}
+
+/** Waits for `condition`, polling, with a generous bound for a busy machine. */
+const until = async (condition: () => boolean, what: string) => {
+  const deadline = Date.now() + 60_000
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`still waiting for ${what}`)
+    await sleep(100)
+  }
+}
+
+/** How the newest run of a script ended, as the show-runs action says. */
+const lastRun = (unit: CharmUnit, option: string) => {
+  const runs = unit.runAction("show-runs").state.action?.results as
+    | Record<string, Record<string, Record<string, string>>>
+    | undefined
+  return runs?.[option]?.["run-1"]?.result
+}
+
+/** The unit's job journal, as the runners wrote it. */
+const journal = (unit: CharmUnit): JobJournal =>
+  JSON.parse(readFileSync(`${unit.optDir}/backup-integrator-charm/backup-integrator/jobs.json`, "utf8"))
+
+/** The names of the scripts that ran, in order. */
+const ran = (trace: ReadonlyArray<string>) => trace.map((line) => line.split(" ")[0])
+
+/** A job's status, and for a job that ran to its end how many errors it counted. */
+const assertEnded = (job: JobEnd, status: string, errors: number | undefined, site: BaculaSite) =>
+  assert.deepInclude(
+    job,
+    errors === undefined ? { status } : { status, errors },
+    `${job.log}\n${site.diagnostics()}`,
+  )
+
+describe.concurrent("Bacula 9.6 running the published paths", slow, () => {
+  describe("backups and restores through the charm's runners", () => {
+    it("a backup and a restore, byte for byte, each with its two scripts run as Bacula runs them", async () => {
+      const d = await deploy({
+        "run-before-backup": (t) => traced(t, "run-before-backup"),
+        "run-after-backup": (t) => traced(t, "run-after-backup"),
+        "run-before-restore": (t) => traced(t, "run-before-restore"),
+        "run-after-restore": (t) => traced(t, "run-after-restore"),
+      })
+      const files = {
+        "db.dump": randomBytes(300_000),
+        empty: Buffer.alloc(0),
+        "nested/deeper/conf.txt": Buffer.from("listen_addresses = '*'\n"),
+      }
+      for (const [name, content] of Object.entries(files)) {
+        mkdirSync(join(d.data, name, ".."), { recursive: true })
+        writeFileSync(join(d.data, name), content, { mode: 0o640 })
+      }
+
+      const backup = await d.site.backup()
+      assertEnded(backup, "T", 0, d.site)
+      assert.match(backup.log, /Termination:\s+Backup OK\n/)
+      assert.deepStrictEqual(ran(d.trace()), ["run-before-backup", "run-after-backup"])
+      // Bacula starts the published path with execvp: no argument, in /, stdin /dev/null, umask 022.
+      assert.strictEqual(d.trace()[0], "run-before-backup cwd=/ args=0 stdin=/dev/null umask=0022")
+
+      rmSync(d.data, { recursive: true })
+      const restore = await d.site.restore(backup.jobId)
+      assertEnded(restore, "T", 0, d.site)
+      assert.deepStrictEqual(ran(d.trace()), [
+        "run-before-backup",
+        "run-after-backup",
+        "run-before-restore",
+        "run-after-restore",
+      ])
+      for (const [name, content] of Object.entries(files)) {
+        assert.deepStrictEqual(readFileSync(join(d.data, name)), content, name)
+        assert.strictEqual(statSync(join(d.data, name)).mode & 0o777, 0o640, name)
+      }
+
+      // The charm saw each run: show-runs lists them, and all is well.
+      for (const option of [
+        "run-before-backup",
+        "run-after-backup",
+        "run-before-restore",
+        "run-after-restore",
+      ])
+        assert.strictEqual(lastRun(d.unit, option), "exit status 0", option)
+      assert.strictEqual(d.status().status, "active")
+    })
+
+    it("a failing before-script fails the job (f) before any data moves, the after-script does not run, and the unit says so", async () => {
+      const d = await deploy({
+        "run-before-backup": (t) =>
+          traced(t, "run-before-backup", "echo 'pg_dump: connection refused' >&2\nexit 2"),
+        "run-after-backup": (t) => traced(t, "run-after-backup"),
+      })
+      writeFileSync(join(d.data, "db.dump"), "data")
+      const backup = await d.site.backup()
+      assertEnded(backup, "f", undefined, d.site)
+      assert.include(backup.log, "ClientBeforeJob: pg_dump: connection refused")
+      assert.include(backup.log, "ClientBeforeJob returned non-zero status=2")
+      assert.match(backup.log, /Termination:\s+\*\*\* Backup Error \*\*\*/)
+      assert.deepStrictEqual(ran(d.trace()), ["run-before-backup"])
+
+      assert.deepInclude(d.status(), { status: "blocked" })
+      assert.match(
+        d.status().message,
+        /^run-before-backup failed \(exit status 2\) at \d{4}-\d\d-\d\d \d\d:\d\d UTC; see action show-runs$/,
+      )
+    })
+
+    it("a failing after-script leaves the backup T, OK with warnings; the unit shows the script's failure", async () => {
+      const d = await deploy({
+        "run-before-backup": (t) => traced(t, "run-before-backup"),
+        "run-after-backup": (t) => traced(t, "run-after-backup", "exit 3"),
+      })
+      writeFileSync(join(d.data, "db.dump"), "data")
+      const backup = await d.site.backup()
+      assertEnded(backup, "T", 1, d.site)
+      assert.include(backup.log, "ClientAfterJob returned non-zero status=3")
+      assert.match(backup.log, /Termination:\s+Backup OK -- with warnings\n/)
+      assert.deepStrictEqual(ran(d.trace()), ["run-before-backup", "run-after-backup"])
+      assert.match(
+        d.status().message,
+        /^run-after-backup failed \(exit status 3\) at .* UTC; see action show-runs$/,
+      )
+    })
+
+    it("restores likewise: a failing before-script fails the restore (f) without its after-script; a failing after-script leaves it T", async () => {
+      const d = await deploy({
+        "run-before-restore": (t) => traced(t, "run-before-restore", "exit 4"),
+        "run-after-restore": (t) => traced(t, "run-after-restore"),
+      })
+      writeFileSync(join(d.data, "db.dump"), "data")
+      const backup = await d.site.backup()
+      assertEnded(backup, "T", 0, d.site)
+
+      rmSync(join(d.data, "db.dump"))
+      const failed = await d.site.restore(backup.jobId)
+      assertEnded(failed, "f", undefined, d.site)
+      assert.include(failed.log, "ClientBeforeJob returned non-zero status=4")
+      assert.deepStrictEqual(ran(d.trace()), ["run-before-restore"])
+      assert.isFalse(existsSync(join(d.data, "db.dump")))
+
+      d.configure({
+        "run-before-restore": (t) => traced(t, "run-before-restore"),
+        "run-after-restore": (t) => traced(t, "run-after-restore", "exit 5"),
+      })
+      const restored = await d.site.restore(backup.jobId)
+      assertEnded(restored, "T", 1, d.site)
+      assert.include(restored.log, "ClientAfterJob returned non-zero status=5")
+      // Bacula 9.6 words a restore's warnings so.
+      assert.match(restored.log, /Termination:\s+Restore OK -- with errors\n/)
+      assert.strictEqual(readFileSync(join(d.data, "db.dump"), "utf8"), "data")
+      assert.deepStrictEqual(ran(d.trace()), [
+        "run-before-restore",
+        "run-before-restore",
+        "run-after-restore",
+      ])
+    })
+
+    it("cancelling a job during its before-script ends the job (A) at once, sends the script no signal, and runs no after-script", async () => {
+      const d = await deploy({
+        "run-before-backup": (t) =>
+          traced(
+            t,
+            "run-before-backup",
+            `for s in HUP INT QUIT TERM USR1 USR2; do trap "echo signal-$s >> ${t}" $s; done\nwhile [ ! -e ${t}.go ]; do sleep 0.1; done\necho finished >> ${t}`,
+          ),
+        "run-after-backup": (t) => traced(t, "run-after-backup"),
+      })
+      const jobId = d.site.startBackup()
+      await until(() => d.trace().length > 0, "the before-script")
+      d.site.console([`cancel jobid=${jobId} yes`])
+      const cancelled = await d.site.end(jobId)
+      assert.strictEqual(cancelled.status, "A", cancelled.log)
+      assert.match(cancelled.log, /Termination:\s+Backup Canceled/)
+
+      // The script is still running: Bacula left it alone. Let it finish.
+      writeFileSync(`${d.traceFile}.go`, "")
+      await until(() => d.trace().includes("finished"), "the before-script's end")
+      assert.deepStrictEqual(ran(d.trace()), ["run-before-backup", "finished"])
+      // Its runner ended normally with it, and recorded the run.
+      await until(() => lastRun(d.unit, "run-before-backup") !== undefined, "the run's record")
+      assert.strictEqual(lastRun(d.unit, "run-before-backup"), "exit status 0")
+    })
+  })
+
+  describe("a withdrawn script while the Director has not reloaded", () => {
+    it("unsetting the scripts keeps the paths the Director names working: the next job still succeeds", async () => {
+      const d = await deploy({
+        "run-before-backup": (t) => traced(t, "run-before-backup"),
+        "run-after-backup": (t) => traced(t, "run-after-backup"),
+      })
+      writeFileSync(join(d.data, "db.dump"), "data")
+      // Unset, then more hooks: the leader's next hooks run before bacula-fd and bacula-server
+      // have passed the change on and the Director has reloaded.
+      d.configure({ "run-before-backup": undefined, "run-after-backup": undefined })
+      assert.deepInclude(d.status(), { status: "active" })
+      d.configure({})
+
+      const backup = await d.site.backup()
+      assertEnded(backup, "T", 0, d.site)
+      assert.deepStrictEqual(d.trace(), [])
+      // What the charm publishes still names what the Director runs.
+      assert.deepStrictEqual(appBag(d.unit.state, "backup:3"), d.bag)
+    })
+  })
+  describe("what the unit knows after real jobs", () => {
+    it("each job's outcome, set scripts or not: succeeded, failed at its before-script, cancelled, restored", async () => {
+      const d = await deploy({
+        // Fails while `<trace>.fail` exists; waits while `<trace>.hold` exists.
+        "run-before-backup": (t) =>
+          traced(
+            t,
+            "run-before-backup",
+            `while [ -e ${t}.hold ]; do sleep 0.1; done\n[ -e ${t}.fail ] && exit 2\nexit 0`,
+          ),
+      })
+      writeFileSync(join(d.data, "db.dump"), "data")
+      assertEnded(await d.site.backup(), "T", 0, d.site)
+
+      writeFileSync(`${d.traceFile}.fail`, "")
+      assertEnded(await d.site.backup(), "f", undefined, d.site)
+      rmSync(`${d.traceFile}.fail`)
+
+      // Cancelled during its before-script, which then succeeds: the job never ends as far as
+      // the runners see, until the next one starts.
+      writeFileSync(`${d.traceFile}.hold`, "")
+      const cancelledId = d.site.startBackup()
+      await until(() => d.trace().length === 3, "the third before-script")
+      d.site.console([`cancel jobid=${cancelledId} yes`])
+      assert.strictEqual((await d.site.end(cancelledId)).status, "A")
+      rmSync(`${d.traceFile}.hold`)
+      // The journal has a job once its before-script's run has ended.
+      await until(() => journal(d.unit).backup.jobs.length === 3, "the held run's end")
+      assert.strictEqual(journal(d.unit).backup.jobs[0]?.outcome, "running")
+
+      const last = await d.site.backup()
+      assertEnded(last, "T", 0, d.site)
+      assertEnded(await d.site.restore(last.jobId), "T", 0, d.site)
+
+      const { backup, restore } = journal(d.unit)
+      assert.deepStrictEqual(backup.counts, { succeeded: 2, failed: 2 })
+      assert.deepStrictEqual(
+        backup.jobs.map((job) => job.outcome),
+        ["succeeded", "failed", "failed", "succeeded"],
+      )
+      const [newest, cancelled, refused] = backup.jobs
+      // The after-script, unset, ran as its runner: recorded as not set, exit status 0.
+      assert.deepInclude(newest?.scripts["run-after-backup"], { set: false, exitStatus: 0 })
+      assert.deepInclude(newest?.scripts["run-before-backup"], { set: true, exitStatus: 0 })
+      assert.isAbove(newest?.durationMs ?? 0, 0)
+      assert.isNull(cancelled?.ended)
+      assert.deepInclude(refused?.scripts["run-before-backup"], { set: true, exitStatus: 2 })
+      assert.strictEqual(refused?.ended, refused?.scripts["run-before-backup"]?.ended)
+      assert.deepStrictEqual(restore.counts, { succeeded: 1, failed: 0 })
+      assert.deepInclude(restore.jobs[0]?.scripts["run-before-restore"], { set: false, exitStatus: 0 })
+    })
+  })
+})
