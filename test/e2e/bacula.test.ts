@@ -41,10 +41,12 @@ interface Deployment {
   /** Where the scripts write what they ran, a line each. */
   readonly traceFile: string
   readonly trace: () => ReadonlyArray<string>
+  /** The unit's metrics for Prometheus, as the runner last wrote them. */
+  readonly metrics: () => ReadonlyArray<Sample>
   /** The databag the Director was configured from. */
   readonly bag: Record<string, string>
-  /** Sets options (an absent value resets the option) and runs config-changed. */
-  readonly configure: (options: Record<string, Script | undefined>) => void
+  /** Sets options (a script, or a value as it is; undefined resets it) and runs config-changed. */
+  readonly configure: (options: Record<string, Script | string | undefined>) => void
   /** The unit's status after update-status. */
   readonly status: () => { status: string; message: string }
 }
@@ -60,10 +62,14 @@ const deploy = async (scripts: Record<string, Script>): Promise<Deployment> => {
   const data = join(dir, "data")
   mkdirSync(data)
   const traceFile = join(dir, "trace")
+  // A textfile directory of its own, where the test reads the metrics.
+  const textfiles = join(dir, "textfiles")
+  mkdirSync(textfiles)
   const unit = new CharmUnit({
     leader: true,
     config: {
       fileset: data,
+      "metrics-directory": textfiles,
       ...Object.fromEntries(Object.entries(scripts).map(([option, script]) => [option, script(traceFile)])),
     },
     relations: { "backup:3": backupRelation() },
@@ -80,13 +86,14 @@ const deploy = async (scripts: Record<string, Script>): Promise<Deployment> => {
     data,
     bag,
     traceFile,
+    metrics: () => samples(readFileSync(join(textfiles, "backup-integrator-backup-integrator.prom"), "utf8")),
     trace: () => (existsSync(traceFile) ? readFileSync(traceFile, "utf8").split("\n").filter(Boolean) : []),
     configure: (options) => {
       unit.update((state) => {
         const config = { ...state.config }
         for (const [key, value] of Object.entries(options)) {
           if (value === undefined) delete config[key]
-          else config[key] = value(traceFile)
+          else config[key] = typeof value === "string" ? value : value(traceFile)
         }
         state.config = config
       })
@@ -99,6 +106,34 @@ const deploy = async (scripts: Record<string, Script>): Promise<Deployment> => {
       return result.state.status
     },
   }
+}
+
+/** One sample of Prometheus' text format. */
+interface Sample {
+  readonly name: string
+  readonly labels: Record<string, string>
+  readonly value: number
+}
+
+const samples = (text: string): ReadonlyArray<Sample> =>
+  text.split("\n").flatMap((line) => {
+    const sample = /^(\w+)\{(.*)\} (\S+)$/.exec(line)
+    if (sample === null) return []
+    const labels = Object.fromEntries(
+      [...(sample[2] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map(([, key, value]) => [key, value]),
+    )
+    return [{ name: sample[1] ?? "", labels, value: Number(sample[3]) }]
+  })
+
+/** The value of the one sample named `name` with these labels (among others). */
+const sampleValue = (all: ReadonlyArray<Sample>, name: string, labels: Record<string, string>) => {
+  const found = all.filter(
+    (sample) =>
+      sample.name === `backup_integrator_${name}` &&
+      Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
+  )
+  assert.lengthOf(found, 1, `${name} ${JSON.stringify(labels)}`)
+  return found[0]?.value
 }
 
 /** Waits for `condition`, polling, with a generous bound for a busy machine. */
@@ -352,6 +387,71 @@ describe.concurrent("Bacula 9.6 running the published paths", slow, () => {
       assert.strictEqual(refused?.ended, refused?.scripts["run-before-backup"]?.ended)
       assert.deepStrictEqual(restore.counts, { succeeded: 1, failed: 0 })
       assert.deepInclude(restore.jobs[0]?.scripts["run-before-restore"], { set: false, exitStatus: 0 })
+
+      // The metrics say the same, for Prometheus, about this unit of this application.
+      const metrics = d.metrics()
+      const unit = { application: "backup-integrator", unit: "backup-integrator/0" }
+      const seconds = (iso: string | null | undefined) => Date.parse(iso ?? "") / 1000
+      assert.strictEqual(
+        sampleValue(metrics, "jobs_total", { ...unit, kind: "backup", outcome: "succeeded" }),
+        2,
+      )
+      assert.strictEqual(
+        sampleValue(metrics, "jobs_total", { ...unit, kind: "backup", outcome: "failed" }),
+        2,
+      )
+      assert.strictEqual(
+        sampleValue(metrics, "jobs_total", { ...unit, kind: "restore", outcome: "succeeded" }),
+        1,
+      )
+      assert.strictEqual(
+        sampleValue(metrics, "jobs_total", { ...unit, kind: "restore", outcome: "failed" }),
+        0,
+      )
+      assert.strictEqual(
+        sampleValue(metrics, "last_success_timestamp_seconds", { kind: "backup" }),
+        seconds(newest?.ended),
+      )
+      assert.strictEqual(
+        sampleValue(metrics, "last_start_timestamp_seconds", { kind: "backup" }),
+        seconds(newest?.started),
+      )
+      // The newest failure is the cancelled job, whose end nobody saw: its start.
+      assert.strictEqual(
+        sampleValue(metrics, "last_failure_timestamp_seconds", { kind: "backup" }),
+        seconds(cancelled?.started),
+      )
+      assert.strictEqual(sampleValue(metrics, "script_last_exit_status", { script: "run-before-backup" }), 0)
+      assert.strictEqual(sampleValue(metrics, "script_last_exit_status", { script: "run-after-restore" }), 0)
+
+      // The unit says when the last backup succeeded; show-backups says the rest.
+      const lastSuccess = newest?.ended ?? ""
+      const minute = `${lastSuccess.slice(0, 10)} ${lastSuccess.slice(11, 16)} UTC`
+      assert.deepStrictEqual(d.status(), { status: "active", message: `last backup ${minute}` })
+      const shown = d.unit.runAction("show-backups")
+      expectOk(shown)
+      const results = (shown.state.action?.results ?? {}) as Record<string, Record<string, unknown>>
+      const job = (kind: string, n: number) => (results[kind]?.[`job-${n}`] ?? {}) as Record<string, string>
+      assert.deepInclude(results.backup, { succeeded: "2", failed: "2", "last-success": lastSuccess })
+      assert.deepStrictEqual(
+        [1, 2, 3, 4].map((n) => job("backup", n).outcome),
+        ["succeeded", "failed", "failed", "succeeded"],
+      )
+      assert.match(job("backup", 1)["run-before-backup"] ?? "", /^exit status 0 in /)
+      assert.strictEqual(job("backup", 1)["run-after-backup"], "no script")
+      assert.isUndefined(job("backup", 2).ended)
+      assert.match(job("backup", 3)["run-before-backup"] ?? "", /^exit status 2 in /)
+      assert.strictEqual(job("backup", 3)["run-after-backup"], "did not run")
+      assert.deepInclude(results.restore, { succeeded: "1", failed: "0" })
+      assert.strictEqual(job("restore", 1).outcome, "succeeded")
+
+      // With backup-max-age, the unit is blocked once the last success is older.
+      d.configure({ "backup-max-age": "1s" })
+      await until(() => d.status().status === "blocked", "backup-max-age to pass")
+      assert.deepStrictEqual(d.status(), {
+        status: "blocked",
+        message: `no successful backup since ${minute} (backup-max-age 1s)`,
+      })
     })
   })
 })

@@ -252,7 +252,7 @@ describe("the leader", () => {
       const { second } = yield* twice(model({ config: goodConfig, relations: { "backup:1": {} } }))
       // No status-set: the status is what the unit's record says was shown.
       assert.deepStrictEqual(second.model.calls, ["config-get", "relation-ids", "is-leader", "relation-get"])
-      assert.deepStrictEqual(second.model.status, { status: "active", message: "" })
+      assert.deepStrictEqual(second.model.status, { status: "active", message: "no backup yet" })
       assert.deepStrictEqual(second.model.logs, [])
     }),
   )
@@ -268,7 +268,7 @@ describe("the leader", () => {
             status: { status: "waiting", message: "as Juju sets one" },
           }),
         )
-        assert.deepStrictEqual(second.model.status, { status: "active", message: "" }, event)
+        assert.deepStrictEqual(second.model.status, { status: "active", message: "no backup yet" }, event)
         assert.include(second.model.calls, "status-set", event)
       }
     }),
@@ -307,7 +307,7 @@ describe("the leader", () => {
         disk: Object.assign(blocked.model.disk, { fault: () => undefined }),
       })
       assert.isTrue(Exit.isSuccess(back.exit))
-      assert.deepStrictEqual(back.model.status, { status: "active", message: "" })
+      assert.deepStrictEqual(back.model.status, { status: "active", message: "no backup yet" })
     }),
   )
 
