@@ -91,10 +91,12 @@ def read_settings(app_dir):
 def leftovers(group, cgroup=None, spare=()):
     """Live processes of the script's tree: its process group, every descendant of this runner
     (their subreaper: the script's orphans, even those that left the group with setsid or a
-    double fork, and their own children), and every process in the run's cgroup."""
+    double fork, and their own children), and every process in the run's cgroup. Parents come
+    before their children, so that a signal sent down the list reaches a shell before the
+    death of its foreground child can wake it to run its next command."""
     me = os.getpid()
     children = {}
-    found = set()
+    members = []
     live = set()
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -109,18 +111,15 @@ def leftovers(group, cgroup=None, spare=()):
         if state not in ("Z", "X"):
             live.add(pid)
             if pgrp == str(group):
-                found.add(pid)
-    below = list(children.get(me, ()))
-    while below:
-        pid = below.pop()
-        if pid in live:
-            found.add(pid)
-        below.extend(children.get(pid, ()))
+                members.append(pid)
+    descendants = list(children.get(me, ()))
+    for pid in descendants:  # Breadth first: it grows as it goes.
+        descendants.extend(children.get(pid, ()))
+    found = dict.fromkeys(pid for pid in descendants if pid in live)
+    found.update(dict.fromkeys(members))
     if cgroup is not None:
-        found.update(pid for pid in cgroup_members(cgroup) if pid in live)
-    found.difference_update(spare)
-    found.discard(me)
-    return sorted(found)
+        found.update(dict.fromkeys(pid for pid in cgroup_members(cgroup) if pid in live))
+    return [pid for pid in found if pid != me and pid not in spare]
 
 
 def cgroup_members(path):
@@ -378,16 +377,18 @@ class Run:
         return leftovers(self.pid, self.cgroup, (self.guard,))
 
     def signal_tree(self, sig):
-        script = [] if self.status is not None else [self.pid]  # Once reaped, its pid is not ours.
-        for pid in {*script, *self.leftovers()}:
-            try:
-                os.kill(pid, sig)
-            except OSError:
-                pass
+        """The script's group first, at once (the script and its foreground children: no child
+        dies before its shell has the signal too), then each process, parents before children."""
         try:
             os.killpg(self.pid, sig)
         except OSError:
             pass
+        script = [] if self.status is not None else [self.pid]  # Once reaped, its pid is not ours.
+        for pid in dict.fromkeys([*script, *self.leftovers()]):
+            try:
+                os.kill(pid, sig)
+            except OSError:
+                pass
 
     def kill_tree(self):
         """SIGKILL until none is left: each pass also finds what the last one's victims forked."""
