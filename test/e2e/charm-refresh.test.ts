@@ -86,7 +86,7 @@ describe("juju refresh", () => {
     for (const event of ["upgrade-charm", "config-changed"]) {
       const result = u.hook(event)
       expectOk(result)
-      assert.deepStrictEqual(result.state.status, { status: "active", message: "" })
+      assert.deepStrictEqual(result.state.status, { status: "active", message: "no backup yet" })
       assert.strictEqual(readFileSync(runnerPath, "utf8"), rebuilt.runner)
     }
   })

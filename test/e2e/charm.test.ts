@@ -163,7 +163,7 @@ describe("config-changed", () => {
       result.state.calls.map(([tool]) => tool),
       ["config-get", "relation-ids", "is-leader", "relation-get"],
     )
-    assert.deepStrictEqual(result.state.status, { status: "active", message: "" })
+    assert.deepStrictEqual(result.state.status, { status: "active", message: "no backup yet" })
     assert.strictEqual(statSync(u.scriptPath("run-before-backup")).mtimeMs, before)
     assert.deepStrictEqual(result.state.logs, [])
   })
