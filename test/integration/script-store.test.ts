@@ -21,11 +21,9 @@ import { Effect, Exit, Layer } from "effect"
 import { scriptOptions } from "../../src/domain/options.ts"
 import type { Script } from "../../src/domain/scripts.ts"
 import { Descriptors } from "../../src/layers/Descriptors.ts"
-import { type Credentials, ScriptStore } from "../../src/layers/ScriptStore.ts"
-
-const none: Credentials = { _tag: "None" }
-
+import { ScriptStore } from "../../src/layers/ScriptStore.ts"
 import runnerSource from "../../src/runner/runner.py"
+import { installation } from "../support/installation.ts"
 import { jujuContext } from "../support/juju-context.ts"
 
 const app = "backup-integrator"
@@ -64,13 +62,7 @@ describe("ScriptStore (live)", () => {
       Effect.gen(function* () {
         const umask = process.umask(0o077)
         const installed = yield* store
-          .install({
-            scripts,
-            timeout: undefined,
-            credentials: none,
-            metricsDirectories: [],
-            backupMaxAge: undefined,
-          })
+          .install(installation({ scripts }))
           .pipe(Effect.ensuring(Effect.sync(() => process.umask(umask))))
         assert.deepStrictEqual(
           installed,
@@ -92,23 +84,11 @@ describe("ScriptStore (live)", () => {
   it.effect("leaves a file with the right content alone, and repairs only its mode", () =>
     withStore((store, _opt, dir) =>
       Effect.gen(function* () {
-        yield* store.install({
-          scripts,
-          timeout: undefined,
-          credentials: none,
-          metricsDirectories: [],
-          backupMaxAge: undefined,
-        })
+        yield* store.install(installation({ scripts }))
         const path = join(dir, "run-before-backup")
         chmodSync(path, 0o666)
         const before = statSync(path)
-        yield* store.install({
-          scripts,
-          timeout: undefined,
-          credentials: none,
-          metricsDirectories: [],
-          backupMaxAge: undefined,
-        })
+        yield* store.install(installation({ scripts }))
         const after = statSync(path)
         assert.strictEqual(after.ino, before.ino)
         assert.strictEqual(after.mtimeMs, before.mtimeMs)
@@ -122,25 +102,15 @@ describe("ScriptStore (live)", () => {
     () =>
       withStore((store, _opt, dir) =>
         Effect.gen(function* () {
-          yield* store.install({
-            scripts,
-            timeout: undefined,
-            credentials: none,
-            metricsDirectories: [],
-            backupMaxAge: undefined,
-          })
+          yield* store.install(installation({ scripts }))
           const ops = join(dir, "../operator-scripts")
           const path = join(ops, "run-before-backup")
           const before = statSync(path).ino
           writeFileSync(join(dir, ".tmp-123-abc"), "partial")
           writeFileSync(join(ops, ".tmp-123-abc"), "partial")
-          yield* store.install({
-            scripts: [{ option: "run-before-backup", content: "#!/bin/sh\necho new\n" }],
-            timeout: undefined,
-            credentials: none,
-            metricsDirectories: [],
-            backupMaxAge: undefined,
-          })
+          yield* store.install(
+            installation({ scripts: [{ option: "run-before-backup", content: "#!/bin/sh\necho new\n" }] }),
+          )
           assert.notStrictEqual(statSync(path).ino, before)
           assert.strictEqual(readFileSync(path, "utf8"), "#!/bin/sh\necho new\n")
           // Every option keeps its runner; only the script of the unset one goes.
@@ -153,24 +123,12 @@ describe("ScriptStore (live)", () => {
   it.effect("never writes through a link planted at a script path", () =>
     withStore((store, opt, dir) =>
       Effect.gen(function* () {
-        yield* store.install({
-          scripts: [],
-          timeout: undefined,
-          credentials: none,
-          metricsDirectories: [],
-          backupMaxAge: undefined,
-        })
+        yield* store.install(installation({ scripts: [] }))
         const victim = join(opt, "victim")
         writeFileSync(victim, "precious", { mode: 0o600 })
         rmSync(join(dir, "run-before-backup"))
         symlinkSync(victim, join(dir, "run-before-backup"))
-        yield* store.install({
-          scripts,
-          timeout: undefined,
-          credentials: none,
-          metricsDirectories: [],
-          backupMaxAge: undefined,
-        })
+        yield* store.install(installation({ scripts }))
         assert.strictEqual(readFileSync(victim, "utf8"), "precious")
         assert.strictEqual(mode(victim), 0o600)
         assert.isTrue(lstatSync(join(dir, "run-before-backup")).isFile())
@@ -181,36 +139,16 @@ describe("ScriptStore (live)", () => {
   it.effect("refuses a scripts directory that is a link, and repairs one others could write to", () =>
     withStore((store, opt, dir) =>
       Effect.gen(function* () {
-        yield* store.install({
-          scripts: [],
-          timeout: undefined,
-          credentials: none,
-          metricsDirectories: [],
-          backupMaxAge: undefined,
-        })
+        yield* store.install(installation({ scripts: [] }))
         chmodSync(dir, 0o777)
-        yield* store.install({
-          scripts,
-          timeout: undefined,
-          credentials: none,
-          metricsDirectories: [],
-          backupMaxAge: undefined,
-        })
+        yield* store.install(installation({ scripts }))
         assert.strictEqual(mode(dir), 0o755)
 
         const elsewhere = join(opt, "elsewhere")
         mkdirSync(elsewhere)
         rmSync(dir, { recursive: true })
         symlinkSync(elsewhere, dir)
-        const exit = yield* Effect.exit(
-          store.install({
-            scripts,
-            timeout: undefined,
-            credentials: none,
-            metricsDirectories: [],
-            backupMaxAge: undefined,
-          }),
-        )
+        const exit = yield* Effect.exit(store.install(installation({ scripts })))
         assert.isTrue(Exit.isFailure(exit))
         assert.deepStrictEqual(readdirSync(elsewhere), [])
       }),
@@ -220,24 +158,10 @@ describe("ScriptStore (live)", () => {
   it.effect("a directory where a script should be is a fault, and leaves no temporary file", () =>
     withStore((store, _opt, dir) =>
       Effect.gen(function* () {
-        yield* store.install({
-          scripts: [],
-          timeout: undefined,
-          credentials: none,
-          metricsDirectories: [],
-          backupMaxAge: undefined,
-        })
+        yield* store.install(installation({ scripts: [] }))
         rmSync(join(dir, "run-before-backup"))
         mkdirSync(join(dir, "run-before-backup"))
-        const exit = yield* Effect.exit(
-          store.install({
-            scripts,
-            timeout: undefined,
-            credentials: none,
-            metricsDirectories: [],
-            backupMaxAge: undefined,
-          }),
-        )
+        const exit = yield* Effect.exit(store.install(installation({ scripts })))
         assert.isTrue(Exit.isFailure(exit))
         assert.include(String(Exit.isFailure(exit) && exit.cause), join(dir, "run-before-backup"))
         assert.deepStrictEqual(readdirSync(dir).sort(), [...scriptOptions].sort())
@@ -259,13 +183,7 @@ describe("ScriptStore (live)", () => {
           chmodSync(join(root, name), 0o755)
           writeFileSync(join(root, name, "scripts", "run-before-backup"), "#!/bin/sh\n", { mode: 0o755 })
         }
-        yield* store.install({
-          scripts: [],
-          timeout: undefined,
-          credentials: none,
-          metricsDirectories: [],
-          backupMaxAge: undefined,
-        })
+        yield* store.install(installation({ scripts: [] }))
         assert.deepStrictEqual(
           ["backup-integrator-0", "backup-integrator-12", "backup-integrator-x1", "other-app-3"].map((name) =>
             mode(join(root, name)),
@@ -282,20 +200,8 @@ describe("ScriptStore (live)", () => {
     withStore((first, opt, dir) =>
       Effect.gen(function* () {
         const second = yield* storeOf(opt, 3)
-        yield* first.install({
-          scripts,
-          timeout: undefined,
-          credentials: none,
-          metricsDirectories: [],
-          backupMaxAge: undefined,
-        })
-        yield* second.install({
-          scripts,
-          timeout: undefined,
-          credentials: none,
-          metricsDirectories: [],
-          backupMaxAge: undefined,
-        })
+        yield* first.install(installation({ scripts }))
+        yield* second.install(installation({ scripts }))
         yield* first.removeAll
         assert.deepStrictEqual(readdirSync(dir).sort(), [...scriptOptions].sort())
         yield* second.removeAll
@@ -307,13 +213,7 @@ describe("ScriptStore (live)", () => {
   it.effect("removeAll deletes the application's directory, and is fine when it is gone", () =>
     withStore((store, opt) =>
       Effect.gen(function* () {
-        yield* store.install({
-          scripts,
-          timeout: undefined,
-          credentials: none,
-          metricsDirectories: [],
-          backupMaxAge: undefined,
-        })
+        yield* store.install(installation({ scripts }))
         mkdirSync(join(opt, "backup-integrator-charm", `${app}-0`))
         yield* store.removeAll
         assert.deepStrictEqual(readdirSync(join(opt, "backup-integrator-charm")), [])

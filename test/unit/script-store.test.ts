@@ -4,7 +4,8 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Layer } from "effect"
 import { scriptOptions } from "../../src/domain/options.ts"
 import type { Script } from "../../src/domain/scripts.ts"
-import { type Credentials, type Installation, ScriptStore } from "../../src/layers/ScriptStore.ts"
+import { type Credentials, ScriptStore } from "../../src/layers/ScriptStore.ts"
+import { installation } from "../support/installation.ts"
 
 const none: Credentials = { _tag: "None" }
 
@@ -38,13 +39,9 @@ const storeOn = (disk: ReturnType<typeof memoryDisk>, unitNumber = 0) =>
   )
 
 /** run-before-backup changed, the other script unset. */
-const changed: Installation = {
+const changed = installation({
   scripts: [{ option: "run-before-backup", content: "#!/bin/sh\necho new\n" }],
-  timeout: undefined,
-  credentials: none,
-  metricsDirectories: [],
-  backupMaxAge: undefined,
-}
+})
 
 const mode = (disk: MemoryDisk, path: string) => (disk.entries.get(path)?.mode ?? 0) & 0o7777
 const names = (disk: MemoryDisk, under: string) =>
@@ -107,23 +104,11 @@ describe("ScriptStore over the FileSystem service", () => {
     Effect.gen(function* () {
       const disk = memoryDisk()
       const store = yield* storeOn(disk)
-      yield* store.install({
-        scripts,
-        timeout: undefined,
-        credentials: none,
-        metricsDirectories: [],
-        backupMaxAge: undefined,
-      })
+      yield* store.install(installation({ scripts }))
       const before = disk.entries.get(`${dir}/run-before-backup`)
       ;(before as { mode: number }).mode = 0o100666
       disk.flushed.length = 0
-      yield* store.install({
-        scripts,
-        timeout: undefined,
-        credentials: none,
-        metricsDirectories: [],
-        backupMaxAge: undefined,
-      })
+      yield* store.install(installation({ scripts }))
       assert.strictEqual(disk.entries.get(`${dir}/run-before-backup`), before)
       assert.strictEqual(mode(disk, `${dir}/run-before-backup`), 0o700)
       assert.deepStrictEqual(disk.flushed, [])
@@ -136,13 +121,7 @@ describe("ScriptStore over the FileSystem service", () => {
       Effect.gen(function* () {
         const disk = memoryDisk()
         const store = yield* storeOn(disk)
-        yield* store.install({
-          scripts: [],
-          timeout: undefined,
-          credentials: none,
-          metricsDirectories: [],
-          backupMaxAge: undefined,
-        })
+        yield* store.install(installation({ scripts: [] }))
         putFile(disk, "/etc/shadow", "precious", 0o600)
         disk.entries.set(`${dir}/run-before-backup`, {
           type: "SymbolicLink",
@@ -150,13 +129,7 @@ describe("ScriptStore over the FileSystem service", () => {
           mode: 0o120777,
           uid: disk.uid,
         })
-        yield* store.install({
-          scripts,
-          timeout: undefined,
-          credentials: none,
-          metricsDirectories: [],
-          backupMaxAge: undefined,
-        })
+        yield* store.install(installation({ scripts }))
         assert.strictEqual(fileContent(disk, "/etc/shadow"), "precious")
         assert.strictEqual(mode(disk, "/etc/shadow"), 0o600)
         assert.strictEqual(disk.entries.get(`${dir}/run-before-backup`)?.type, "File")
@@ -164,15 +137,7 @@ describe("ScriptStore over the FileSystem service", () => {
         for (const path of [...disk.entries.keys()].filter((p) => p.startsWith(`${dir}/`) || p === dir))
           disk.entries.delete(path)
         disk.entries.set(dir, { type: "SymbolicLink", target: "/etc", mode: 0o120777, uid: disk.uid })
-        const exit = yield* Effect.exit(
-          store.install({
-            scripts,
-            timeout: undefined,
-            credentials: none,
-            metricsDirectories: [],
-            backupMaxAge: undefined,
-          }),
-        )
+        const exit = yield* Effect.exit(store.install(installation({ scripts })))
         assert.include(failure(exit), `cannot use ${dir}: a symbolic link: refusing to follow it`)
         assert.deepStrictEqual(names(disk, "/etc"), ["shadow"])
       }),
@@ -184,41 +149,15 @@ describe("ScriptStore over the FileSystem service", () => {
       putFile(disk, "/opt/backup-integrator-charm/backup-integrator", "not a directory")
       const store = yield* storeOn(disk)
       assert.include(
-        failure(
-          yield* Effect.exit(
-            store.install({
-              scripts,
-              timeout: undefined,
-              credentials: none,
-              metricsDirectories: [],
-              backupMaxAge: undefined,
-            }),
-          ),
-        ),
+        failure(yield* Effect.exit(store.install(installation({ scripts })))),
         "cannot use /opt/backup-integrator-charm/backup-integrator: not a directory: refusing to follow it",
       )
       const other = memoryDisk()
       const second = yield* storeOn(other)
-      yield* second.install({
-        scripts: [],
-        timeout: undefined,
-        credentials: none,
-        metricsDirectories: [],
-        backupMaxAge: undefined,
-      })
+      yield* second.install(installation({ scripts: [] }))
       other.entries.set(`${dir}/run-before-backup`, { type: "Directory", mode: 0o40755, uid: other.uid })
       assert.include(
-        failure(
-          yield* Effect.exit(
-            second.install({
-              scripts,
-              timeout: undefined,
-              credentials: none,
-              metricsDirectories: [],
-              backupMaxAge: undefined,
-            }),
-          ),
-        ),
+        failure(yield* Effect.exit(second.install(installation({ scripts })))),
         `cannot write ${dir}/run-before-backup: a directory is in the way`,
       )
       assert.deepStrictEqual(names(other, dir), [...scriptOptions].sort())
@@ -229,23 +168,11 @@ describe("ScriptStore over the FileSystem service", () => {
     Effect.gen(function* () {
       const disk = memoryDisk()
       const store = yield* storeOn(disk)
-      yield* store.install({
-        scripts: [],
-        timeout: undefined,
-        credentials: none,
-        metricsDirectories: [],
-        backupMaxAge: undefined,
-      })
+      yield* store.install(installation({ scripts: [] }))
       const scriptsDir = disk.entries.get(dir) as { mode: number; uid: number }
       scriptsDir.mode = 0o40777
       scriptsDir.uid = disk.uid + 1
-      yield* store.install({
-        scripts,
-        timeout: undefined,
-        credentials: none,
-        metricsDirectories: [],
-        backupMaxAge: undefined,
-      })
+      yield* store.install(installation({ scripts }))
       assert.strictEqual(mode(disk, dir), 0o755)
       assert.strictEqual(disk.entries.get(dir)?.uid, disk.uid)
     }),
@@ -257,13 +184,7 @@ describe("ScriptStore over the FileSystem service", () => {
       Effect.gen(function* () {
         const disk = memoryDisk()
         const store = yield* storeOn(disk)
-        yield* store.install({
-          scripts: [],
-          timeout: undefined,
-          credentials: none,
-          metricsDirectories: [],
-          backupMaxAge: undefined,
-        })
+        yield* store.install(installation({ scripts: [] }))
         putFile(disk, "/etc/shadow", "precious", 0o600)
         const scriptsDir = disk.entries.get(dir) as { mode: number; uid: number }
         scriptsDir.mode = 0o40777
@@ -284,15 +205,7 @@ describe("ScriptStore over the FileSystem service", () => {
           }
           return undefined
         }
-        const exit = yield* Effect.exit(
-          store.install({
-            scripts,
-            timeout: undefined,
-            credentials: none,
-            metricsDirectories: [],
-            backupMaxAge: undefined,
-          }),
-        )
+        const exit = yield* Effect.exit(store.install(installation({ scripts })))
         assert.strictEqual(mode(disk, "/etc/shadow"), 0o600)
         assert.strictEqual(disk.entries.get("/etc/shadow")?.uid, disk.uid)
         assert.include(failure(exit), `cannot take over ${dir}: ENOTDIR`)
@@ -307,13 +220,7 @@ describe("ScriptStore over the FileSystem service", () => {
       putFile(disk, `${runs}/run-before-backup/9999999999999-1.json`, "{}", 0o666)
       for (const path of [runs, `${runs}/run-before-backup`])
         disk.entries.set(path, { type: "Directory", mode: 0o40777, uid: other })
-      yield* (yield* storeOn(disk)).install({
-        scripts,
-        timeout: undefined,
-        credentials: none,
-        metricsDirectories: [],
-        backupMaxAge: undefined,
-      })
+      yield* (yield* storeOn(disk)).install(installation({ scripts }))
       for (const path of [runs, `${runs}/run-before-backup`]) {
         assert.strictEqual(mode(disk, path), 0o700, path)
         assert.strictEqual(disk.entries.get(path)?.uid, disk.uid, path)
@@ -334,13 +241,7 @@ describe("ScriptStore over the FileSystem service", () => {
         mode: 0o120777,
         uid: disk.uid + 1,
       })
-      yield* (yield* storeOn(disk)).install({
-        scripts,
-        timeout: undefined,
-        credentials: none,
-        metricsDirectories: [],
-        backupMaxAge: undefined,
-      })
+      yield* (yield* storeOn(disk)).install(installation({ scripts }))
       assert.isFalse(disk.entries.has(`${runs}/run-before-backup`))
       assert.strictEqual(fileContent(disk, "/etc/ssh/sshd_config"), "precious")
       assert.strictEqual(mode(disk, "/etc/ssh"), 0o755)
@@ -355,13 +256,7 @@ describe("ScriptStore over the FileSystem service", () => {
         const disk = memoryDisk()
         const key = `k${"x".repeat(254)}`
         const credentials: Credentials = { _tag: "Files", files: new Map([[key, "s3cret"]]) }
-        yield* (yield* storeOn(disk)).install({
-          scripts,
-          timeout: undefined,
-          credentials,
-          metricsDirectories: [],
-          backupMaxAge: undefined,
-        })
+        yield* (yield* storeOn(disk)).install(installation({ scripts, credentials }))
         assert.strictEqual(fileContent(disk, `${creds}/${key}`), "s3cret")
         assert.deepStrictEqual(names(disk, creds), [key])
       }),
@@ -385,13 +280,7 @@ describe("ScriptStore over the FileSystem service", () => {
         Effect.gen(function* () {
           const disk = memoryDisk()
           const store = yield* storeOn(disk)
-          yield* store.install({
-            scripts,
-            timeout: undefined,
-            credentials: none,
-            metricsDirectories: [],
-            backupMaxAge: undefined,
-          })
+          yield* store.install(installation({ scripts }))
           disk.fault = (operation) => (operation === "write" ? code : undefined)
           const exit = yield* Effect.exit(store.install(changed))
           assert.include(failure(exit), `cannot write ${ops}/run-before-backup: ${code}: ${words}, write`)
@@ -406,22 +295,10 @@ describe("ScriptStore over the FileSystem service", () => {
       for (const code of ["EACCES", "EROFS"] as const) {
         const disk = memoryDisk()
         const store = yield* storeOn(disk)
-        yield* store.install({
-          scripts,
-          timeout: undefined,
-          credentials: none,
-          metricsDirectories: [],
-          backupMaxAge: undefined,
-        })
+        yield* store.install(installation({ scripts }))
         const mutating = new Set(["mkdir", "chmod", "chown", "open", "write", "rm", "rename"])
         disk.fault = (operation) => (mutating.has(operation) ? code : undefined)
-        yield* store.install({
-          scripts,
-          timeout: undefined,
-          credentials: none,
-          metricsDirectories: [],
-          backupMaxAge: undefined,
-        })
+        yield* store.install(installation({ scripts }))
         const exit = yield* Effect.exit(store.install(changed))
         assert.include(failure(exit), `cannot write ${ops}/run-before-backup: ${code}`)
       }
@@ -443,20 +320,8 @@ describe("ScriptStore over the FileSystem service", () => {
           "#!/bin/sh\n",
           0o755,
         )
-        yield* first.install({
-          scripts,
-          timeout: undefined,
-          credentials: none,
-          metricsDirectories: [],
-          backupMaxAge: undefined,
-        })
-        yield* second.install({
-          scripts,
-          timeout: undefined,
-          credentials: none,
-          metricsDirectories: [],
-          backupMaxAge: undefined,
-        })
+        yield* first.install(installation({ scripts }))
+        yield* second.install(installation({ scripts }))
         putFile(disk, `${dir}/.tmp-1-abc`, "partial")
         putFile(disk, `${ops}/.tmp-1-abc`, "partial")
         yield* first.install(changed)
