@@ -1,4 +1,5 @@
 import * as Schema from "effect/Schema"
+import { Held } from "./held.ts"
 
 /** What the journal keeps of one run of a job's script: the run record's fields (src/domain/run-record.ts). */
 export const ScriptResult = Schema.Struct({
@@ -10,6 +11,8 @@ export const ScriptResult = Schema.Struct({
   exitStatus: Schema.NullOr(Schema.Number),
   signal: Schema.NullOr(Schema.String),
   timedOut: Schema.Boolean,
+  /** The run record's `held` (run-before-backup's): what the fileset held before Bacula read it. */
+  held: Schema.optionalKey(Held),
 })
 export type ScriptResult = typeof ScriptResult.Type
 

@@ -1,9 +1,8 @@
 import * as Schema from "effect/Schema"
+import { Held } from "./held.ts"
+import { IsoTime } from "./iso-time.ts"
 import { ScriptOption } from "./options.ts"
 import { durationText, maxScriptTimeout } from "./script-timeout.ts"
-
-/** ISO 8601, UTC, to the millisecond, as the runner writes it: `2026-12-01T03:00:00.000Z`. */
-const IsoTime = Schema.String.check(Schema.isPattern(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/))
 
 /** A signal by the name Python's signal module gives it: `SIGTERM`. */
 const SignalName = Schema.String.check(Schema.isPattern(/^SIG[A-Z0-9]{1,12}$/))
@@ -42,6 +41,8 @@ export const RunRecord = Schema.Struct({
   outputBytes: Count,
   /** The last lines of stdout and stderr together (at most 40 lines, 4 KiB). */
   output: Schema.String,
+  /** run-before-backup's, when it succeeded in a job of Bacula's: what the fileset held then. */
+  held: Schema.optionalKey(Held),
 })
 export type RunRecord = typeof RunRecord.Type
 

@@ -1,4 +1,5 @@
 import * as Schema from "effect/Schema"
+import { HeldSummary } from "./held.ts"
 import { UnitStatus } from "./unit-status.ts"
 
 /**
@@ -24,6 +25,8 @@ export const UnitRecord = Schema.Struct({
   journal: Schema.String,
   /** The end of the last successful backup the journal held then (ISO), if any. */
   lastBackup: Schema.NullOr(Schema.String),
+  /** What the last backup's fileset walk found missing or empty (the journal's then), if any walk. */
+  held: Schema.NullOr(HeldSummary),
   /** `backup-max-age` in seconds, as the last reconcile read it; null: no check. */
   maxAge: Schema.NullOr(Schema.Number),
   /** When the check began (the first status with `backup-max-age` set): its start before any backup. */

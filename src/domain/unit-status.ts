@@ -3,6 +3,7 @@ import * as Schema from "effect/Schema"
 import { shortSecretUri } from "./credentials.ts"
 import { displayJson, hiddenEscaped } from "./display-json.ts"
 import type { InvalidFileset, ReconcileStop, ScriptProblem } from "./failures.ts"
+import type { HeldSummary } from "./held.ts"
 import { outcomeText, type RunRecord, succeeded, whenText } from "./run-record.ts"
 import { durationText } from "./script-timeout.ts"
 
@@ -33,22 +34,26 @@ const pieces = (quotedBody: string): ReadonlyArray<string> =>
     )
 
 /**
- * `invalid fileset: "<path>": <reason>`, the path as a JSON string that shows letters as
- * themselves and hidden characters escaped. A long path is shortened so that the reason
- * always fits in the message.
+ * `<before>"<path>"<after>`, the path as a JSON string that shows letters as themselves and
+ * hidden characters escaped. A long path is shortened so that the rest always fits in the
+ * message.
  */
-const invalidFilesetMessage = ({ path, reason }: InvalidFileset): string => {
+const withPath = (before: string, path: string, after: string): string => {
   const quoted = displayJson(path)
-  const full = `invalid fileset: ${quoted}: ${reason}`
+  const full = `${before}${quoted}${after}`
   if (messageLength(full) <= maxMessageLength) return full
-  const room = maxMessageLength - messageLength(`invalid fileset: "...": ${reason}`)
+  const room = maxMessageLength - messageLength(`${before}"..."${after}`)
   let body = ""
   for (const piece of pieces(quoted.slice(1, -1))) {
     if (messageLength(body) + messageLength(piece) > room) break
     body += piece
   }
-  return `invalid fileset: "${body}...": ${reason}`
+  return `${before}"${body}..."${after}`
 }
+
+/** `invalid fileset: "<path>": <reason>`. */
+const invalidFilesetMessage = ({ path, reason }: InvalidFileset): string =>
+  withPath("invalid fileset: ", path, `: ${reason}`)
 
 /** A key as the operator can see it, shortened to leave room for the rest of the message. */
 const shownKey = (key: string): string => {
@@ -136,18 +141,25 @@ const boundedMessage = (message: string): string => {
     : `${[...shown].slice(0, maxMessageLength - 3).join("")}...`
 }
 
+/** `, 2 more`: the paths past the one named. */
+const moreText = (paths: ReadonlyArray<string>): string =>
+  paths.length > 1 ? `, ${paths.length - 1} more` : ""
+
 /**
  * What the unit shows: what reconcile reached and, when that is active, the scripts whose
  * last run failed or timed out (the most recent first), until each next succeeds; else, past
- * `backup-max-age`, since when no backup succeeded; else when the last one did. A
- * configuration, relation or credentials problem comes first: it is what to fix first. A
- * failed script comes before a missing backup: it names the cause (a failing
- * run-before-backup fails every backup).
+ * `backup-max-age`, since when no backup succeeded; else a fileset path missing at the last
+ * backup, until a backup finds it again; else when the last backup succeeded, and the paths
+ * it found empty. A configuration, relation or credentials problem comes first: it is what to
+ * fix first. A failed script comes before a missing backup: it names the cause (a failing
+ * run-before-backup fails every backup). An overdue backup comes before a missing path: it
+ * is what is wrong now, the path what was wrong at a backup that may be old.
  */
 export const shownStatus = (
   reconciled: UnitStatus,
   lastRuns: ReadonlyArray<RunRecord>,
   backups: BackupCheck,
+  held: HeldSummary | null = null,
 ): UnitStatus => {
   if (reconciled.status !== "active") return reconciled
   const [latest, ...others] = lastRuns
@@ -168,8 +180,24 @@ export const shownStatus = (
       message: `no successful backup since ${whenText(since)} (backup-max-age ${durationText(backups.maxAge)})`,
     }
   }
+  const [missing] = held?.missing ?? []
+  if (held !== null && missing !== undefined) {
+    return {
+      status: "blocked",
+      message: withPath(
+        "fileset path ",
+        missing,
+        ` missing at the backup of ${whenText(held.checked)}${moreText(held.missing)}; see action show-backups`,
+      ),
+    }
+  }
+  const last = backups.lastBackup === null ? "no backup yet" : `last backup ${whenText(backups.lastBackup)}`
+  const [empty] = held?.empty ?? []
   return {
     status: "active",
-    message: backups.lastBackup === null ? "no backup yet" : `last backup ${whenText(backups.lastBackup)}`,
+    message:
+      held === null || empty === undefined
+        ? last
+        : withPath(`${last}; `, empty, ` was empty${moreText(held.empty)}, see action show-backups`),
   }
 }

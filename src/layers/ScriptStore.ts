@@ -55,6 +55,8 @@ export interface Installation {
   readonly metricsDirectories: ReadonlyArray<string>
   /** `backup-max-age` in seconds, the metrics' deadline; undefined: the runner's default (26h). */
   readonly backupMaxAge: number | undefined
+  /** The paths Bacula backs up, which run-before-backup's runner looks at before Bacula reads them. */
+  readonly fileset: ReadonlyArray<string>
 }
 
 /** A runner installed on this machine, at the path the leader publishes for its option. */
@@ -210,6 +212,7 @@ export class ScriptStore extends Context.Service<
         credentials,
         metricsDirectories,
         backupMaxAge,
+        fileset,
       }: Installation) {
         yield* ensureDirectory(charmDirectory(optDir), { parents: true })
         yield* ensureDirectory(ownDirectory)
@@ -231,6 +234,7 @@ export class ScriptStore extends Context.Service<
           ...(credentials._tag === "None" ? {} : { credentials: credentialsDir }),
           metricsDirectories,
           ...(backupMaxAge === undefined ? {} : { backupMaxAge }),
+          fileset,
         }
         yield* installFile(settings, `${JSON.stringify(runnerSettings)}\n`, 0o600)
         // The scripts first: a runner whose script is missing takes its option as unset.

@@ -40,6 +40,7 @@ export const reconcile = Effect.fn("reconcile")(function* (desired: DesiredState
     credentials,
     metricsDirectories,
     backupMaxAge: desired.maxAge,
+    fileset: desired.fileset,
   })
   // A runner stands at every option's path, set or not, so that the published paths change
   // never and a Director not yet reloaded finds each one it names. Without its interpreter

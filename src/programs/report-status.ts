@@ -1,6 +1,7 @@
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import { heldSummaryOf, lastHeld } from "../domain/held.ts"
 import type { UnitRecord } from "../domain/unit-record.ts"
 import { backupDeadline, shownStatus, type UnitStatus } from "../domain/unit-status.ts"
 import { JobJournals } from "../layers/JobJournals.ts"
@@ -30,10 +31,13 @@ export const reportStatus = Effect.fn("reportStatus")(function* (
   // The journal is read only when a job's run changed it since the last status.
   const journals = yield* JobJournals
   const journal = yield* journals.fingerprint
-  const lastBackup =
+  const { lastBackup, held } =
     Option.isSome(last) && last.value.journal === journal
-      ? last.value.lastBackup
-      : (yield* journals.read).backup.lastSuccess
+      ? last.value
+      : yield* Effect.map(journals.read, (read) => ({
+          lastBackup: read.backup.lastSuccess,
+          held: heldSummaryOf(lastHeld(read)),
+        }))
   const checkSince =
     maxAge === null
       ? null
@@ -49,10 +53,11 @@ export const reportStatus = Effect.fn("reportStatus")(function* (
     sameStatus(reconciled, last.value.reconciled) &&
     JSON.stringify(runs) === JSON.stringify(last.value.runs) &&
     lastBackup === last.value.lastBackup &&
+    JSON.stringify(held) === JSON.stringify(last.value.held) &&
     maxAge === last.value.maxAge &&
     (last.value.deadline === null || now < Date.parse(last.value.deadline))
       ? last.value.shown
-      : shownStatus(reconciled, yield* records.read(runs), backups)
+      : shownStatus(reconciled, yield* records.read(runs), backups, held)
   const changed = Option.isNone(last) || !sameStatus(shown, last.value.shown)
   if (changed || always) {
     // A record that says what was shown must never outlive a status set after it: if the new
@@ -71,6 +76,7 @@ export const reportStatus = Effect.fn("reportStatus")(function* (
     runs,
     journal,
     lastBackup,
+    held,
     maxAge,
     checkSince,
     deadline: deadline !== undefined && deadline > now ? new Date(deadline).toISOString() : null,

@@ -1,4 +1,6 @@
 import * as Effect from "effect/Effect"
+import { displayJson } from "../domain/display-json.ts"
+import { type Held, type HeldPath, isEmpty } from "../domain/held.ts"
 import { type Job, type JobKind, jobKinds, type ScriptResult } from "../domain/job-journal.ts"
 import { durationText } from "../domain/script-timeout.ts"
 import { ActionContext } from "../layers/ActionContext.ts"
@@ -19,18 +21,56 @@ const scriptText = (result: ScriptResult | null | undefined): string => {
   return `${how} in ${msText(result.durationMs)}`
 }
 
+/** `1 byte`, `512 bytes`, `3.4 MiB`. */
+const bytesText = (bytes: number): string => {
+  if (bytes < 1024) return bytes === 1 ? "1 byte" : `${bytes} bytes`
+  const units = ["KiB", "MiB", "GiB", "TiB", "PiB"]
+  const power = Math.min(Math.floor(Math.log(bytes) / Math.log(1024)), units.length)
+  return `${(bytes / 1024 ** power).toFixed(1)} ${units[power - 1]}`
+}
+
+/**
+ * What one fileset path held: `"/srv/db": missing`, `"/srv/db": empty (2 files, 0 bytes)`,
+ * `"/srv/db": 120 files, 3.4 MiB, newest change <ISO>`; counts past the walk's bound are
+ * "at least".
+ */
+const heldText = (held: HeldPath): string => {
+  const name = displayJson(held.path)
+  if (!held.present) return `${name}: missing`
+  const atLeast = held.complete ? "" : "at least "
+  const counts = `${atLeast}${held.files} ${held.files === 1 ? "file" : "files"}, ${atLeast}${bytesText(held.bytes)}`
+  if (isEmpty(held)) return `${name}: empty (${counts})`
+  return `${name}: ${counts}, newest change ${held.newestChange ?? "unknown"}`
+}
+
+/** The fileset as the job's run-before-backup found it: `fileset-checked`, `fileset-1`, ... */
+const heldResults = (held: Held | undefined): Record<string, string> =>
+  held === undefined
+    ? {}
+    : {
+        "fileset-checked": held.checked,
+        ...Object.fromEntries(held.paths.map((path, i) => [`fileset-${i + 1}`, heldText(path)])),
+        ...(held.unchecked === 0
+          ? {}
+          : {
+              "fileset-unchecked": `${held.unchecked} more paths, not checked (past 32 paths or 8 KiB of names)`,
+            }),
+      }
+
 const jobResults = (job: Job): Record<string, string> => ({
   outcome: job.outcome,
   started: job.started ?? "unknown",
   ...(job.ended === null ? {} : { ended: job.ended }),
   ...(job.durationMs === null ? {} : { duration: msText(job.durationMs) }),
   ...Object.fromEntries(Object.entries(job.scripts).map(([option, result]) => [option, scriptText(result)])),
+  ...heldResults(job.scripts["run-before-backup"]?.held),
 })
 
 /**
  * `show-backups`: the recent backups and restores of this unit's machine as the job journal
- * has them, newest first (`backup.job-1.outcome`, `.started`, `.ended`, `.duration`, and each
- * script's result), with the totals and the last success of each kind, in one `action-set`.
+ * has them, newest first (`backup.job-1.outcome`, `.started`, `.ended`, `.duration`, each
+ * script's result, and what each fileset path held before Bacula read it: `.fileset-1`), with
+ * the totals and the last success of each kind, in one `action-set`.
  */
 export const showBackups = Effect.gen(function* () {
   const journal = yield* (yield* JobJournals).read

@@ -5,6 +5,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Result } from "effect"
 import * as TestClock from "effect/testing/TestClock"
 import { parseBackupMaxAge } from "../../src/domain/backup-max-age.ts"
+import type { Held, HeldPath, HeldSummary } from "../../src/domain/held.ts"
 import { emptyJournal, type JobJournal } from "../../src/domain/job-journal.ts"
 import { jobJournalPath } from "../../src/domain/script-paths.ts"
 import { shownStatus, type UnitStatus } from "../../src/domain/unit-status.ts"
@@ -269,5 +270,198 @@ describe("show-backups", () => {
         "restore.last-success": "none yet",
       })
     }),
+  )
+})
+
+describe("what a backup held", () => {
+  const check = {
+    lastBackup: "2026-12-03T01:00:04.120Z",
+    maxAge: null,
+    checkSince: null,
+    now: at("2026-12-03T12:00:00Z"),
+  }
+  const summary = (missing: ReadonlyArray<string>, empty: ReadonlyArray<string>): HeldSummary => ({
+    checked: "2026-12-03T01:00:00.500Z",
+    missing,
+    empty,
+  })
+
+  it("a path missing at the last backup: blocked, naming it; below a failed script, below an overdue backup", () => {
+    assert.deepStrictEqual(shownStatus(active, [], check, summary(["/srv/db"], [])), {
+      status: "blocked",
+      message:
+        'fileset path "/srv/db" missing at the backup of 2026-12-03 01:00 UTC; see action show-backups',
+    })
+    assert.deepStrictEqual(shownStatus(active, [], check, summary(["/srv/db", "/srv/b", "/srv/c"], ["/e"])), {
+      status: "blocked",
+      message:
+        'fileset path "/srv/db" missing at the backup of 2026-12-03 01:00 UTC, 2 more; see action show-backups',
+    })
+    const failed = runRecord("run-after-backup", "2026-12-03T01:10:00.000Z", { exitStatus: 1 })
+    assert.match(
+      shownStatus(active, [failed], check, summary(["/srv/db"], [])).message,
+      /^run-after-backup failed/,
+    )
+    const overdue = { ...check, maxAge: 3600 }
+    assert.match(
+      shownStatus(active, [], overdue, summary(["/srv/db"], [])).message,
+      /^no successful backup since/,
+    )
+    const waiting: UnitStatus = { status: "waiting", message: "waiting for backup relation" }
+    assert.deepStrictEqual(shownStatus(waiting, [], check, summary(["/srv/db"], [])), waiting)
+  })
+
+  it("an empty path is said in the active status; none missing or empty: the last backup alone", () => {
+    assert.deepStrictEqual(shownStatus(active, [], check, summary([], ["/srv/db", "/srv/x"])), {
+      status: "active",
+      message: 'last backup 2026-12-03 01:00 UTC; "/srv/db" was empty, 1 more, see action show-backups',
+    })
+    assert.deepStrictEqual(shownStatus(active, [], check, summary([], [])), {
+      status: "active",
+      message: "last backup 2026-12-03 01:00 UTC",
+    })
+  })
+
+  it("a path is shown escaped and shortened, the message within 120 characters", () => {
+    const long = `/srv/${"é".repeat(200)}\u202e`
+    for (const shown of [
+      shownStatus(active, [], check, summary([long], [])),
+      shownStatus(active, [], check, summary([], [long])),
+    ]) {
+      assert.isAtMost([...shown.message].length, 120)
+      assert.match(shown.message, /^(fileset path |last backup .*; )"\/srv\/éé+\.\.\."/)
+    }
+    const hidden = shownStatus(active, [], check, summary(["/srv/a\u202eb"], []))
+    assert.include(hidden.message, '"/srv/a\\u202eb"')
+  })
+})
+
+const heldPath = (path: string, fields: Partial<HeldPath> = {}): HeldPath => ({
+  path,
+  present: true,
+  files: 3,
+  bytes: 3_565_158,
+  newestChange: "2026-12-03T00:59:12.000Z",
+  complete: true,
+  ...fields,
+})
+const beforeBackup = (held: Held | undefined) => ({
+  set: true,
+  started: "2026-12-03T01:00:00.000Z",
+  ended: "2026-12-03T01:00:00.400Z",
+  durationMs: 400,
+  exitStatus: 0,
+  signal: null,
+  timedOut: false,
+  ...(held === undefined ? {} : { held }),
+})
+const journalHeld = (...helds: ReadonlyArray<Held | undefined>): JobJournal => ({
+  ...emptyJournal,
+  backup: {
+    counts: { succeeded: helds.length, failed: 0 },
+    lastSuccess: "2026-12-03T01:10:00.000Z",
+    jobs: helds.map((held, i) => ({
+      started: `2026-12-0${3 - i}T01:00:00.000Z`,
+      ended: `2026-12-0${3 - i}T01:10:00.000Z`,
+      outcome: "succeeded" as const,
+      durationMs: 600_000,
+      scripts: { "run-before-backup": beforeBackup(held), "run-after-backup": null },
+    })),
+  },
+})
+const walk = (checked: string, paths: ReadonlyArray<HeldPath>, unchecked = 0): Held => ({
+  checked,
+  paths,
+  unchecked,
+})
+
+describe("update-status and what the last backup held", () => {
+  it.effect(
+    "a missing path blocks from the journal's newest walk, one status-set; found again, it clears",
+    () =>
+      Effect.gen(function* () {
+        yield* TestClock.setTime(at("2026-12-03T00:00:00Z"))
+        const first = yield* runEvent(model({ config, relations }))
+        putJournal(
+          first.model,
+          journalHeld(
+            undefined,
+            walk("2026-12-03T01:00:00.100Z", [
+              heldPath("/srv", { present: false, files: 0, bytes: 0, newestChange: null }),
+            ]),
+          ),
+        )
+        yield* TestClock.setTime(at("2026-12-03T01:15:00Z"))
+        const missing = yield* runEvent(next(first.model, "update-status"))
+        assert.deepStrictEqual(missing.model.calls, ["status-set"])
+        assert.deepStrictEqual(missing.model.status, {
+          status: "blocked",
+          message:
+            'fileset path "/srv" missing at the backup of 2026-12-03 01:00 UTC; see action show-backups',
+        })
+        assert.deepStrictEqual((yield* runEvent(next(missing.model, "update-status"))).model.calls, [])
+
+        putJournal(missing.model, journalHeld(walk("2026-12-04T01:00:00.100Z", [heldPath("/srv")])))
+        const found = yield* runEvent(next(missing.model, "update-status"))
+        assert.deepStrictEqual(found.model.calls, ["status-set"])
+        assert.deepStrictEqual(found.model.status, {
+          status: "active",
+          message: "last backup 2026-12-03 01:10 UTC",
+        })
+
+        putJournal(
+          found.model,
+          journalHeld(walk("2026-12-05T01:00:00.100Z", [heldPath("/srv", { bytes: 0 })])),
+        )
+        const empty = yield* runEvent(next(found.model, "update-status"))
+        assert.deepStrictEqual(empty.model.status, {
+          status: "active",
+          message: 'last backup 2026-12-03 01:10 UTC; "/srv" was empty, see action show-backups',
+        })
+      }),
+  )
+})
+
+describe("show-backups and what each backup held", () => {
+  it.effect(
+    "each job's fileset paths: missing, empty, counts (at least, past the bound), newest change",
+    () =>
+      Effect.gen(function* () {
+        const first = yield* runEvent(model({ config, relations }))
+        const m: FakeModel = {
+          ...next(first.model, "show-backups"),
+          action: { name: "show-backups", params: {}, results: {}, logs: [] },
+        }
+        putJournal(
+          m,
+          journalHeld(
+            walk(
+              "2026-12-03T01:00:00.100Z",
+              [
+                heldPath("/srv/db"),
+                heldPath("/srv/gone\u200b", { present: false, files: 0, bytes: 0, newestChange: null }),
+                heldPath("/srv/dump", { files: 1, bytes: 0 }),
+                heldPath("/srv/big", { files: 100_000, bytes: 5 * 1024 ** 3, complete: false }),
+              ],
+              2,
+            ),
+            undefined,
+          ),
+        )
+        const results = (yield* runEvent(m)).model.action?.results ?? {}
+        assert.deepStrictEqual(
+          Object.fromEntries(Object.entries(results).filter(([key]) => key.includes(".fileset"))),
+          {
+            "backup.job-1.fileset-checked": "2026-12-03T01:00:00.100Z",
+            "backup.job-1.fileset-1": '"/srv/db": 3 files, 3.4 MiB, newest change 2026-12-03T00:59:12.000Z',
+            "backup.job-1.fileset-2": '"/srv/gone\\u200b": missing',
+            "backup.job-1.fileset-3": '"/srv/dump": empty (1 file, 0 bytes)',
+            "backup.job-1.fileset-4":
+              '"/srv/big": at least 100000 files, at least 5.0 GiB, newest change 2026-12-03T00:59:12.000Z',
+            "backup.job-1.fileset-unchecked": "2 more paths, not checked (past 32 paths or 8 KiB of names)",
+          },
+        )
+        assert.strictEqual(results["backup.job-2.run-before-backup"], "exit status 0 in 0.4s")
+      }),
   )
 })

@@ -9,6 +9,7 @@ import * as Effect from "effect/Effect"
 import type * as Schema from "effect/Schema"
 import { parse } from "yaml"
 import { ReconcileStop } from "../../src/domain/failures.ts"
+import { HeldSummary } from "../../src/domain/held.ts"
 import { RunRecord } from "../../src/domain/run-record.ts"
 import { active, shownStatus, statusOf, type UnitStatus } from "../../src/domain/unit-status.ts"
 import { codeSpans, headingAnchors, linkTargets, sectionUnder, tableUnder } from "../support/markdown.ts"
@@ -111,7 +112,7 @@ const members = (schema: Schema.Top): ReadonlyArray<Schema.Top> =>
 /**
  * What the code can show but active, and what it came from: `statusOf` of each way
  * reconcile stops, and the failed runs `shownStatus` puts above an active status, one at a
- * time and several.
+ * time and several, and the missing fileset paths.
  */
 const shownByTheCode = (): Array<UnitStatus & { readonly from: string }> => {
   const stops = members(ReconcileStop).flatMap((failure) =>
@@ -135,7 +136,11 @@ const shownByTheCode = (): Array<UnitStatus & { readonly from: string }> => {
       from: "backup-max-age passed",
     },
   ])
-  return [...stops, ...runs].filter(({ status }) => status !== "active")
+  const held = sample(HeldSummary, 100).map((summary) => ({
+    ...shownStatus(active, [], noCheck, summary),
+    from: "a fileset path missing",
+  }))
+  return [...stops, ...runs, ...held].filter(({ status }) => status !== "active")
 }
 
 describe("statuses", () => {

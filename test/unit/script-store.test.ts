@@ -66,6 +66,7 @@ describe("ScriptStore over the FileSystem service", () => {
             "/var/snap/node-exporter/common/textfile-collector.d",
           ],
           backupMaxAge: 93_600,
+          fileset: ["/srv/db", "/etc/app"],
         })
         assert.deepStrictEqual(
           installed.map(({ path }) => path),
@@ -82,7 +83,7 @@ describe("ScriptStore over the FileSystem service", () => {
         const settings = "/opt/backup-integrator-charm/backup-integrator/runner.json"
         assert.strictEqual(
           fileContent(disk, settings),
-          '{"timeout":1800,"metricsDirectories":["/var/lib/prometheus/node-exporter","/var/snap/node-exporter/common/textfile-collector.d"],"backupMaxAge":93600}\n',
+          '{"timeout":1800,"metricsDirectories":["/var/lib/prometheus/node-exporter","/var/snap/node-exporter/common/textfile-collector.d"],"backupMaxAge":93600,"fileset":["/srv/db","/etc/app"]}\n',
         )
         assert.strictEqual(mode(disk, settings), 0o600)
         // Each file's temporary file, then its directory, for each write: the scripts before the runners.
