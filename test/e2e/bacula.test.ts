@@ -53,9 +53,13 @@ interface Deployment {
 
 /**
  * The leader of backup-integrator with `scripts` (each a function of the trace file) and a
- * fileset of one directory; then a Bacula site configured from what it published.
+ * fileset of one directory (or `fileset` of it); then a Bacula site configured from what it
+ * published.
  */
-const deploy = async (scripts: Record<string, Script>): Promise<Deployment> => {
+const deploy = async (
+  scripts: Record<string, Script>,
+  fileset: (data: string) => string = (data) => data,
+): Promise<Deployment> => {
   assert.isUndefined(baculaDaemonsMissing, baculaDaemonsMissing)
   const dir = mkdtempSync(join(tmpdir(), "bacula-charm-"))
   cleanUps.push(() => rmSync(dir, { recursive: true, force: true }))
@@ -68,7 +72,7 @@ const deploy = async (scripts: Record<string, Script>): Promise<Deployment> => {
   const unit = new CharmUnit({
     leader: true,
     config: {
-      fileset: data,
+      fileset: fileset(data),
       "metrics-directory": textfiles,
       ...Object.fromEntries(Object.entries(scripts).map(([option, script]) => [option, script(traceFile)])),
     },
@@ -452,6 +456,36 @@ describe.concurrent("Bacula 9.6 running the published paths", slow, () => {
         status: "blocked",
         message: `no successful backup since ${minute} (backup-max-age 1s)`,
       })
+    })
+
+    it("a fileset path missing at a backup: Bacula says OK with warnings; the unit is blocked naming it, until a backup finds it", async () => {
+      const d = await deploy(
+        { "run-before-backup": (t) => traced(t, "run-before-backup") },
+        (data) => `${data},${data}-gone`,
+      )
+      const gone = `${d.data}-gone`
+      writeFileSync(join(d.data, "db.dump"), "data")
+      const backup = await d.site.backup()
+      assert.match(backup.log, /Could not stat "?[^\n]*-gone/, backup.log)
+      assert.match(backup.log, /Backup OK -- with warnings/)
+      const checked = journal(d.unit).backup.jobs[0]?.scripts["run-before-backup"]?.held?.checked ?? ""
+      assert.deepStrictEqual(d.status(), {
+        status: "blocked",
+        message: `fileset path ${JSON.stringify(gone)} missing at the backup of ${checked.slice(0, 10)} ${checked.slice(11, 16)} UTC; see action show-backups`,
+      })
+      const shown = d.unit.runAction("show-backups")
+      expectOk(shown)
+      const results = (shown.state.action?.results ?? {}) as Record<string, Record<string, unknown>>
+      const job = (results.backup?.["job-1"] ?? {}) as Record<string, string>
+      assert.match(job["fileset-1"] ?? "", /^".*\/data": 1 file, 4 bytes, newest change /)
+      assert.strictEqual(job["fileset-2"], `${JSON.stringify(gone)}: missing`)
+      assert.strictEqual(sampleValue(d.metrics(), "path_present", { path: gone }), 0)
+
+      mkdirSync(gone)
+      writeFileSync(join(gone, "upload"), "x")
+      assertEnded(await d.site.backup(), "T", 0, d.site)
+      assert.deepInclude(d.status(), { status: "active" })
+      assert.strictEqual(sampleValue(d.metrics(), "path_present", { path: gone }), 1)
     })
   })
 })
