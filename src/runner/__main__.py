@@ -21,6 +21,7 @@ import os  # noqa: E402
 import sys  # noqa: E402
 
 from files import trusted_directory  # noqa: E402
+from held import walk_fileset  # noqa: E402
 from journal import JOB_STARTS, journal_run  # noqa: E402
 from python_era import retire_python_era  # noqa: E402
 from records import Outcome, RunRecord, record_of, save, unset_outcome  # noqa: E402
@@ -63,10 +64,24 @@ def finish(app_dir: str, option: str, outcome: Outcome | None, settings: Setting
         return
     try:
         if outcome is not None:
-            record_run(app, app_dir, option, record_of(option, outcome))
+            record = record_of(option, outcome)
+            if holds_a_backup(option, record) and settings.fileset:
+                record["held"] = walk_fileset(settings.fileset)
+            record_run(app, app_dir, option, record)
         write_metrics(app, os.path.basename(app_dir), settings)
     finally:
         os.close(app)
+
+
+def holds_a_backup(option: str, record: RunRecord) -> bool:
+    """run-before-backup succeeded (or is unset) in a job of Bacula's, which reads the fileset
+    once this runner exits: what the fileset holds now is what the backup will."""
+    return (
+        option == "run-before-backup"
+        and os.environ.get(ACTION_VARIABLE) != "1"
+        and record["exitStatus"] == 0
+        and not record["timedOut"]
+    )
 
 
 def record_run(app: int, app_dir: str, option: str, record: RunRecord) -> None:

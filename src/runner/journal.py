@@ -54,7 +54,7 @@ def parse(data: bytes) -> Journal:
 
 
 def script_result(record: RunRecord) -> dict[str, object]:
-    """What the journal keeps of a run: how and when it ended."""
+    """What the journal keeps of a run: how and when it ended, and what the fileset held."""
     return {
         "set": record["set"],
         "started": record["started"],
@@ -63,6 +63,7 @@ def script_result(record: RunRecord) -> dict[str, object]:
         "exitStatus": record["exitStatus"],
         "signal": record["signal"],
         "timedOut": record["timedOut"],
+        **({"held": record["held"]} if "held" in record else {}),
     }
 
 

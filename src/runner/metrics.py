@@ -93,6 +93,21 @@ def last_duration(jobs: list[dict[str, Any]]) -> float | None:
     return next((j["durationMs"] / 1000 for j in jobs if isinstance(j.get("durationMs"), int)), None)
 
 
+def newest_held(jobs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The newest walk of the fileset (held.py) among the backup jobs, newest first; {} before one."""
+    for job in jobs:
+        held = as_dict(as_dict(job.get("scripts")).get("run-before-backup")).get("held")
+        if isinstance(held, dict):
+            return cast("dict[str, Any]", held)
+    return {}
+
+
+def held_paths(held: dict[str, Any]) -> list[dict[str, Any]]:
+    paths: object = held.get("paths")
+    listed = cast("list[object]", paths) if isinstance(paths, list) else []
+    return [path for path in map(as_dict, listed) if isinstance(path.get("path"), str)]
+
+
 def render(
     identity: Labels, journal: dict[str, Any], records: dict[str, dict[str, Any]], since: int, max_age: int
 ) -> str:
@@ -105,6 +120,12 @@ def render(
     def per_kind(value_of: Callable[[list[dict[str, Any]]], "float | int | None"]) -> list[Sample]:
         return [((("kind", kind),), value_of(kinds[kind][0])) for kind in KINDS]
 
+    def per_path(value_of: Callable[[dict[str, Any]], "float | int | bool | None"]) -> list[Sample]:
+        return [((("path", path["path"]),), value_of(path)) for path in paths]
+
+    held = newest_held(kinds["backup"][0])
+    paths = held_paths(held)
+    checked = parse_iso(held.get("checked"))
     scripts = sorted(records)
     families = [
         family(
@@ -197,6 +218,52 @@ def render(
             "gauge",
             "When the newest run of this script ended (Unix time).",
             [((("script", name),), parse_iso(records[name].get("ended"))) for name in scripts],
+        ),
+        family(
+            base,
+            "path_present",
+            "gauge",
+            "1 when this fileset path could be looked at before the newest backup read it, 0 when it was missing"
+            " (the backup saved nothing of it).",
+            per_path(lambda path: path.get("present") is True),
+        ),
+        family(
+            base,
+            "path_files",
+            "gauge",
+            "What the newest backup found in this fileset path but directories (links as links); at least this"
+            " many when path_complete is 0.",
+            per_path(lambda path: count if isinstance(count := path.get("files"), int) else None),
+        ),
+        family(
+            base,
+            "path_bytes",
+            "gauge",
+            "The bytes of the regular files the newest backup found in this fileset path; at least this many"
+            " when path_complete is 0.",
+            per_path(lambda path: count if isinstance(count := path.get("bytes"), int) else None),
+        ),
+        family(
+            base,
+            "path_newest_change_timestamp_seconds",
+            "gauge",
+            "The newest modification time in this fileset path when the newest backup looked (Unix time).",
+            per_path(lambda path: parse_iso(path.get("newestChange"))),
+        ),
+        family(
+            base,
+            "path_complete",
+            "gauge",
+            "0 when the walk of this fileset path stopped at its bound (100,000 entries or about a second a"
+            " job): its files and bytes are at least those.",
+            per_path(lambda path: path.get("complete") is True),
+        ),
+        family(
+            base,
+            "path_checked_timestamp_seconds",
+            "gauge",
+            "When the newest backup's runner looked at this fileset path, before Bacula read it (Unix time).",
+            per_path(lambda _path: checked),
         ),
     ]
     return "\n".join(text for text in families if text is not None) + "\n"

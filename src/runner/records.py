@@ -9,6 +9,7 @@ import time
 from typing import NamedTuple, TypedDict
 
 from files import read_json, remove_stale_temporaries, trusted_directory, write_atomically
+from held import Held
 from times import iso
 
 RECORDS_KEPT = 10  # per script
@@ -16,7 +17,7 @@ TAIL_BYTES = 4096  # of output kept in a record...
 TAIL_LINES = 40  # ...and at most this many lines of it
 
 
-class RunRecord(TypedDict):
+class RunRecordFields(TypedDict):
     version: int
     script: str
     set: bool
@@ -32,6 +33,10 @@ class RunRecord(TypedDict):
     stoppedLeftovers: int
     outputBytes: int
     output: str
+
+
+class RunRecord(RunRecordFields, total=False):
+    held: Held  # run-before-backup's, in a job of Bacula's, when it succeeded: what the fileset held
 
 
 class Outcome(NamedTuple):

@@ -13,6 +13,7 @@ class Settings(NamedTuple):
     credentials: str | None  # the credentials directory, when the option is set
     metrics_directories: list[str]  # absolute paths, without duplicates
     backup_max_age: int  # seconds
+    fileset: list[str]  # the paths Bacula backs up, as published: what run-before-backup's runner looks at
 
 
 def read_settings(app: int | None) -> Settings:
@@ -22,6 +23,7 @@ def read_settings(app: int | None) -> Settings:
     credentials = found.get("credentials")
     directories = found.get("metricsDirectories")
     max_age = found.get("backupMaxAge")
+    fileset = found.get("fileset")
     return Settings(
         timeout=timeout if isinstance(timeout, int) and timeout > 0 else None,
         credentials=credentials if isinstance(credentials, str) else None,
@@ -31,4 +33,7 @@ def read_settings(app: int | None) -> Settings:
         if isinstance(directories, list)
         else [],
         backup_max_age=max_age if isinstance(max_age, int) and max_age > 0 else DEFAULT_BACKUP_MAX_AGE,
+        fileset=[path for path in fileset if isinstance(path, str) and path.startswith("/")]  # pyright: ignore[reportUnknownVariableType]
+        if isinstance(fileset, list)
+        else [],
     )

@@ -18,7 +18,7 @@ import { afterEach, assert, describe, it } from "vitest"
 import { JobJournal } from "../../src/domain/job-journal.ts"
 import { type ScriptOption, scriptOptions } from "../../src/domain/options.ts"
 import { RunRecord } from "../../src/domain/run-record.ts"
-import runnerSource from "../../src/runner/runner.py"
+import runnerFile from "../../src/runner/runner.pyz"
 
 const dirs: Array<string> = []
 afterEach(() => {
@@ -35,8 +35,7 @@ const install = (
   dirs.push(app)
   mkdirSync(join(app, "scripts"))
   mkdirSync(join(app, "operator-scripts"), { mode: 0o700 })
-  for (const option of scriptOptions)
-    writeFileSync(join(app, "scripts", option), runnerSource, { mode: 0o700 })
+  for (const option of scriptOptions) writeFileSync(join(app, "scripts", option), runnerFile, { mode: 0o700 })
   for (const [option, script] of Object.entries(scripts))
     writeFileSync(join(app, "operator-scripts", option), script, { mode: 0o700 })
   writeFileSync(

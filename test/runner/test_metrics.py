@@ -1,6 +1,7 @@
 """metrics.py: the text node_exporter's textfile collector reads."""
 
 import unittest
+from typing import Any
 
 from metrics import label_value, render
 
@@ -52,6 +53,50 @@ class Render(unittest.TestCase):
 
     def test_label_values_are_escaped(self) -> None:
         self.assertEqual(label_value('a\\b"c\nd'), 'a\\\\b\\"c\\nd')
+
+
+class HeldPaths(unittest.TestCase):
+    def test_each_path_of_the_newest_walk_among_the_backup_jobs(self) -> None:
+        def job(held: dict[str, Any] | None) -> dict[str, Any]:
+            before = {"exitStatus": 0} | ({} if held is None else {"held": held})
+            return {"outcome": "succeeded", "scripts": {"run-before-backup": before}}
+
+        newest = {
+            "checked": "1970-01-01T00:16:40.000Z",
+            "paths": [
+                {
+                    "path": '/srv/"db"',
+                    "present": True,
+                    "files": 3,
+                    "bytes": 10,
+                    "newestChange": "1970-01-01T00:00:05.500Z",
+                    "complete": False,
+                },
+                {"path": "/srv/gone", "present": False, "files": 0, "bytes": 0, "newestChange": None, "complete": True},
+            ],
+            "unchecked": 0,
+        }
+        older = {"checked": "1970-01-01T00:00:01.000Z", "paths": [{"path": "/old", "present": True}], "unchecked": 0}
+        text = render(IDENTITY, {"backup": {"jobs": [job(None), job(newest), job(older)]}}, {}, 0, DAY)
+        self.assertEqual(
+            [line for line in text.splitlines() if line.startswith("backup_integrator_path_")],
+            [
+                'backup_integrator_path_present{application="app",path="/srv/\\"db\\""} 1',
+                'backup_integrator_path_present{application="app",path="/srv/gone"} 0',
+                'backup_integrator_path_files{application="app",path="/srv/\\"db\\""} 3',
+                'backup_integrator_path_files{application="app",path="/srv/gone"} 0',
+                'backup_integrator_path_bytes{application="app",path="/srv/\\"db\\""} 10',
+                'backup_integrator_path_bytes{application="app",path="/srv/gone"} 0',
+                'backup_integrator_path_newest_change_timestamp_seconds{application="app",path="/srv/\\"db\\""} 5.5',
+                'backup_integrator_path_complete{application="app",path="/srv/\\"db\\""} 0',
+                'backup_integrator_path_complete{application="app",path="/srv/gone"} 1',
+                'backup_integrator_path_checked_timestamp_seconds{application="app",path="/srv/\\"db\\""} 1000',
+                'backup_integrator_path_checked_timestamp_seconds{application="app",path="/srv/gone"} 1000',
+            ],
+        )
+
+    def test_before_any_walk_no_path_series(self) -> None:
+        self.assertNotIn("backup_integrator_path_", render(IDENTITY, {}, {}, 0, DAY))
 
 
 if __name__ == "__main__":
