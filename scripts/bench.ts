@@ -7,7 +7,8 @@
 //   E: the packed dispatch on update-status of the same unit, nothing changed since A (target:
 //      no hook-tool call, E / C at most 1.2),
 // all against the project's hook-tool emulator, and prints medians, (A - B) / C, hook-tool
-// calls per event, the cold first hook, and the hook process's peak RSS.
+// calls per event, the cold first hook, and the hook process's peak RSS; then the cost of the
+// fileset walk before a backup (scripts/fileset-walk-bench.ts).
 //
 // `npm run bench -- --baseline <charm dir>` compares instead, paired and interleaved, this
 // build's hook with another build's (say, of an earlier commit: see docs/hook-cost.md), for
@@ -21,6 +22,7 @@ import { jujuEnv } from "../test/support/juju-env.ts"
 import { runRecord } from "../test/support/run-record.ts"
 import { charmDir } from "./charm-layout.ts"
 import { type Command, flagValue, runCommand, UsageError } from "./command-line.ts"
+import { measureFilesetWalk } from "./fileset-walk-bench.ts"
 
 const command: Command = {
   run: "npm run bench --",
@@ -288,8 +290,10 @@ await runCommand(command, (args) => {
   work = mkdtempSync(join(tmpdir(), "backup-integrator-bench-"))
   try {
     writeCpuProbe()
-    if (baseline === undefined) measure()
-    else compare(baseline)
+    if (baseline === undefined) {
+      measure()
+      measureFilesetWalk(work, Math.min(rounds, 5))
+    } else compare(baseline)
   } finally {
     rmSync(work, { recursive: true, force: true })
   }
