@@ -53,6 +53,7 @@ describe("credentials", () => {
       assert.deepStrictEqual(JSON.parse(fileContent(m.disk, runnerSettingsPath(optDir, appName)) ?? ""), {
         credentials: dir,
         metricsDirectories,
+        fileset: ["/srv"],
       })
       assert.deepStrictEqual(m.secretGets, [{ uri, refresh: false }])
       for (const { message } of m.logs) assert.notInclude(message, "s3cret")
@@ -80,6 +81,7 @@ describe("credentials", () => {
       assert.deepStrictEqual(files(m.disk), {})
       assert.deepStrictEqual(JSON.parse(fileContent(m.disk, runnerSettingsPath(optDir, appName)) ?? ""), {
         metricsDirectories,
+        fileset: ["/srv"],
       })
       assert.deepStrictEqual(m.secretGets, [])
     }),
