@@ -20,6 +20,21 @@ export interface AlertRuleGroup {
 
 const where = "{{ $labels.application }} on {{ $labels.unit }}"
 
+/**
+ * The labels the agent stamps on each unit's series. A fileset path is a label of the file,
+ * which whoever listens on the exporter's port can serve: the path rules count paths by these
+ * alone, so no path reaches an alert's labels or text.
+ */
+const agentLabels = "juju_model, juju_model_uuid, juju_application, juju_unit"
+
+/** The unit, from the agent's label; something true when a scrape carries none. */
+const agentUnit =
+  "{{ with $labels.juju_unit }}{{ . }}{{ else }}a unit of {{ $labels.juju_application }}{{ end }}"
+
+/** show-backups on that unit, or on each unit when the alert does not say which. */
+const showBackupsOn =
+  "{{ with $labels.juju_unit }}`juju run {{ . }} show-backups`{{ else }}`juju run <unit> show-backups` on each unit of {{ $labels.juju_application }}{{ end }}"
+
 export const alertRules: { readonly groups: ReadonlyArray<AlertRuleGroup> } = {
   groups: [
     {
@@ -95,6 +110,29 @@ export const alertRules: { readonly groups: ReadonlyArray<AlertRuleGroup> } = {
             summary: "A unit of backup-integrator stopped reporting its backups",
             description:
               "The backup metrics of {{ if $labels.juju_unit }}{{ $labels.juju_unit }}{{ else }}{{ $labels.unit }}{{ end }} are no longer scraped: the machine, its telemetry agent or the node exporter that reads the metrics is down (docs/how-to.md, know when backups stop).",
+          },
+        },
+        {
+          alert: "BackupIntegratorPathMissing",
+          // Set when the runner looks, before Bacula reads; cleared by the next backup that finds
+          // the path. Critical as a failed backup: the backup saved nothing of that path.
+          expr: `count by (${agentLabels}) (backup_integrator_path_present == 0) > 0`,
+          for: "0m",
+          labels: { severity: "critical" },
+          annotations: {
+            summary: `A fileset path was missing at the last backup on ${agentUnit}`,
+            description: `{{ $value }} fileset path(s) did not exist when the last backup was about to read them (run-before-backup had succeeded): Bacula saved nothing of them, and ended the job "OK -- with warnings". ${showBackupsOn} names them.`,
+          },
+        },
+        {
+          alert: "BackupIntegratorPathEmpty",
+          // A warning: an empty spool directory may be meant; a dump of 0 bytes is not.
+          expr: `count by (${agentLabels}) (backup_integrator_path_present == 1 and backup_integrator_path_bytes == 0 and backup_integrator_path_complete == 1) > 0`,
+          for: "0m",
+          labels: { severity: "warning" },
+          annotations: {
+            summary: `A fileset path held no data at the last backup on ${agentUnit}`,
+            description: `{{ $value }} fileset path(s) held no byte of file data when the last backup was about to read them (an empty directory, files of 0 bytes, or a link where the data should be): the backup holds nothing of them. ${showBackupsOn} names them.`,
           },
         },
       ],

@@ -58,7 +58,7 @@ describe("the alert rules", () => {
     writeFileSync(join(dir, "check.json"), JSON.stringify(alertRules))
     const result = spawnSync(promtool, ["check", "rules", join(dir, "check.json")], { encoding: "utf8" })
     assert.strictEqual(result.status, 0, result.stdout + result.stderr)
-    assert.match(result.stdout, /SUCCESS: 6 rules found/)
+    assert.match(result.stdout, /SUCCESS: 8 rules found/)
   })
 
   it("no successful backup by the deadline (backup-max-age after the last success): overdue, not before", () => {
@@ -181,6 +181,68 @@ describe("the alert rules", () => {
               description: description("backup-integrator/1"),
             },
           ]),
+        ],
+      },
+    ])
+  })
+
+  it("a fileset path missing at the last backup: critical; an empty one: a warning; per unit, no path in the alert; each clears at the next backup", () => {
+    const agent = {
+      juju_model: "prod",
+      juju_model_uuid: "0000",
+      juju_application: "backup-integrator",
+      juju_unit: "backup-integrator/0",
+    }
+    const path = (name: string, labels: Record<string, string>, values: string) =>
+      series(`backup_integrator_path_${name}`, { ...agent, ...labels }, values)
+    // A backup at minute 0 finds /srv/db (3 files, 10 bytes), /srv/gone missing, /srv/spool
+    // empty and /srv/big past the bound with 0 bytes seen (not said empty); the backup at
+    // minute 10 finds /srv/gone, and data in /srv/spool.
+    const db = { path: "/srv/db" }
+    // A path as a served file may write it (escaped in the series): it never reaches the alert.
+    const gone = { path: '/srv/gone\\"}{{ .x }}' }
+    const spool = { path: "/srv/spool" }
+    const big = { path: "/srv/big" }
+    const description = (what: string) =>
+      `1 fileset path(s) ${what} \`juju run backup-integrator/0 show-backups\` names them.`
+    passes("paths", [
+      {
+        interval: "1m",
+        input_series: [
+          path("present", db, "1x20"),
+          path("bytes", db, "10x20"),
+          path("complete", db, "1x20"),
+          path("present", gone, "0x9 1x10"),
+          path("bytes", gone, "0x9 5x10"),
+          path("complete", gone, "1x20"),
+          path("present", spool, "1x20"),
+          path("bytes", spool, "0x9 7x10"),
+          path("complete", spool, "1x20"),
+          path("present", big, "1x20"),
+          path("bytes", big, "0x20"),
+          path("complete", big, "0x20"),
+        ],
+        alert_rule_test: [
+          alert("5m", "BackupIntegratorPathMissing", [
+            {
+              labels: { ...agent, severity: "critical" },
+              summary: "A fileset path was missing at the last backup on backup-integrator/0",
+              description: description(
+                'did not exist when the last backup was about to read them (run-before-backup had succeeded): Bacula saved nothing of them, and ended the job "OK -- with warnings".',
+              ),
+            },
+          ]),
+          alert("5m", "BackupIntegratorPathEmpty", [
+            {
+              labels: { ...agent, severity: "warning" },
+              summary: "A fileset path held no data at the last backup on backup-integrator/0",
+              description: description(
+                "held no byte of file data when the last backup was about to read them (an empty directory, files of 0 bytes, or a link where the data should be): the backup holds nothing of them.",
+              ),
+            },
+          ]),
+          alert("15m", "BackupIntegratorPathMissing", []),
+          alert("15m", "BackupIntegratorPathEmpty", []),
         ],
       },
     ])
