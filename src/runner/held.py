@@ -10,6 +10,7 @@ meanwhile is passed over, never followed. It is bounded (MAX_ENTRIES, MAX_SECOND
 whole fileset); past the bound a path's counts are "at least" (complete False).
 """
 
+import errno
 import os
 import stat
 import time
@@ -120,7 +121,9 @@ def walk_directory(top: int, budget: Budget, tally: Tally) -> None:
         name, identity = below.pop()
         try:
             child = os.open(name, DIRECTORY_FLAGS, dir_fd=fd)
-        except OSError:
+        except OSError as error:
+            if error.errno not in (errno.ENOENT, errno.ELOOP, errno.ENOTDIR):
+                tally.complete = False  # Out of descriptors (a tree thousands deep): not seen whole.
             continue  # Gone, or swapped for a link or a file: not followed.
         info = os.fstat(child)
         if (info.st_dev, info.st_ino) != identity:
