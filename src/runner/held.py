@@ -107,6 +107,23 @@ def list_directory(fd: int, budget: Budget, tally: Tally) -> list[tuple[str, tup
     return below
 
 
+def open_directory(name: str, identity: tuple[int, int], parent: int | None) -> int | None:
+    """The directory listed as `identity` (device, inode), opened without following a link;
+    None when it is gone or is something else now (swapped since it was listed: not followed).
+    OSError for anything else (out of descriptors)."""
+    try:
+        fd = os.open(name, DIRECTORY_FLAGS, dir_fd=parent)
+    except OSError as error:
+        if error.errno in (errno.ENOENT, errno.ELOOP, errno.ENOTDIR):
+            return None
+        raise
+    info = os.fstat(fd)
+    if (info.st_dev, info.st_ino) != identity:
+        os.close(fd)
+        return None
+    return fd
+
+
 def walk_directory(top: int, budget: Budget, tally: Tally) -> None:
     """Depth first, one descriptor open per level. Closes `top`."""
     stack = [(top, list_directory(top, budget, tally))]
@@ -120,16 +137,12 @@ def walk_directory(top: int, budget: Budget, tally: Tally) -> None:
             continue
         name, identity = below.pop()
         try:
-            child = os.open(name, DIRECTORY_FLAGS, dir_fd=fd)
-        except OSError as error:
-            if error.errno not in (errno.ENOENT, errno.ELOOP, errno.ENOTDIR):
-                tally.complete = False  # Out of descriptors (a tree thousands deep): not seen whole.
-            continue  # Gone, or swapped for a link or a file: not followed.
-        info = os.fstat(child)
-        if (info.st_dev, info.st_ino) != identity:
-            os.close(child)  # Swapped for another directory since it was listed.
+            child = open_directory(name, identity, fd)
+        except OSError:
+            tally.complete = False  # Out of descriptors (a tree thousands deep): not seen whole.
             continue
-        stack.append((child, list_directory(child, budget, tally)))
+        if child is not None:
+            stack.append((child, list_directory(child, budget, tally)))
 
 
 def walk_path(path: str, budget: Budget) -> HeldPath:
@@ -143,14 +156,13 @@ def walk_path(path: str, budget: Budget) -> HeldPath:
     budget.take()
     if stat.S_ISDIR(info.st_mode):
         try:
-            fd = os.open(path, DIRECTORY_FLAGS)
+            fd = open_directory(path, (info.st_dev, info.st_ino), None)
         except OSError:
-            fd = None  # Swapped for a link since the lstat: not followed.
-        if fd is not None:
-            if (os.fstat(fd).st_dev, os.fstat(fd).st_ino) == (info.st_dev, info.st_ino):
-                walk_directory(fd, budget, tally)
-            else:
-                os.close(fd)
+            fd = None
+        if fd is None:
+            tally.complete = False  # Swapped since the lstat, or not opened: not seen.
+        else:
+            walk_directory(fd, budget, tally)
     return {
         "path": path,
         "present": True,

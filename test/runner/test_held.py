@@ -114,6 +114,21 @@ class WalkTest(unittest.TestCase):
         finally:
             subprocess.run(["umount", mount_point], check=True)
 
+    def test_a_directory_swapped_since_it_was_listed_is_not_entered(self) -> None:
+        os.makedirs(self.path("listed"))
+        os.makedirs(self.path("other"))
+        listed = os.lstat(self.path("listed"))
+        identity = (listed.st_dev, listed.st_ino)
+        fd = held.open_directory(self.path("listed"), identity, None)
+        self.assertIsNotNone(fd)
+        os.close(fd or 0)
+        os.rename(self.path("listed"), self.path("moved"))
+        os.symlink(self.path("moved"), self.path("listed"))
+        self.assertIsNone(held.open_directory(self.path("listed"), identity, None))  # a link now
+        os.unlink(self.path("listed"))
+        os.rename(self.path("other"), self.path("listed"))
+        self.assertIsNone(held.open_directory(self.path("listed"), identity, None))  # another directory
+
     def test_a_hard_linked_file_counts_its_bytes_once(self) -> None:
         first = self.write("data/a", 1000)
         os.link(first, self.path("data", "b"))
