@@ -2,8 +2,10 @@
 // paths run as Bacula runs them, the unit status with the last backup, backup-max-age, and an
 // update-status that costs nothing until the status changes.
 import { spawnSync } from "node:child_process"
-import { readFileSync, writeFileSync } from "node:fs"
-import { afterEach, assert, describe, it } from "vitest"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterAll, afterEach, assert, describe, it } from "vitest"
 import { backupRelation, CharmUnit, expectOk } from "../support/charm-unit.ts"
 
 const units: Array<CharmUnit> = []
@@ -11,10 +13,15 @@ afterEach(() => {
   for (const made of units.splice(0)) made.remove()
 })
 
+/** What the fileset names: a directory holding a dump, as a backup that works finds it. */
+const data = mkdtempSync(join(tmpdir(), "fileset-"))
+writeFileSync(join(data, "db.dump"), "data")
+afterAll(() => rmSync(data, { recursive: true, force: true }))
+
 const dump = '#!/bin/sh\necho dumping\n[ -e "$FAIL" ] && exit 2\nexit 0\n'
 const configured = (extra: Record<string, string> = {}) => {
   const u = new CharmUnit({
-    config: { fileset: "/var/backups/postgresql", "run-before-backup": dump, ...extra },
+    config: { fileset: data, "run-before-backup": dump, ...extra },
     relations: { "backup:3": backupRelation() },
   })
   units.push(u)

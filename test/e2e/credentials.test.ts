@@ -1,8 +1,10 @@
 // Credentials from a Juju user secret, end to end on the packed charm: the emulator holds the
 // secret (revisions, grant, tracking as Juju does), the runner gives scripts the files.
 import { spawnSync } from "node:child_process"
-import { readdirSync, readFileSync, statSync } from "node:fs"
-import { afterEach, assert, describe, it } from "vitest"
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterAll, afterEach, assert, describe, it } from "vitest"
 import { appBag } from "../emulator/state.ts"
 import { backupRelation, CharmUnit, expectOk } from "../support/charm-unit.ts"
 
@@ -15,9 +17,18 @@ const uri = "secret:cq1k2l3m4n5o6p7q8r9s"
 const dump =
   '#!/bin/sh\necho "user=$(cat "$CREDENTIALS_DIRECTORY/user") password=$(cat "$CREDENTIALS_DIRECTORY/password")"\n'
 
+/** What the fileset names: a directory holding a dump, as a backup that works finds it. */
+const data = mkdtempSync(join(tmpdir(), "fileset-"))
+writeFileSync(join(data, "db.dump"), "data")
+const more = `${data}-conf`
+mkdirSync(more)
+writeFileSync(join(more, "app.conf"), "conf")
+afterAll(() => rmSync(more, { recursive: true, force: true }))
+afterAll(() => rmSync(data, { recursive: true, force: true }))
+
 const configured = () => {
   const u = new CharmUnit({
-    config: { fileset: "/var/backups/postgresql", "run-before-backup": dump, credentials: uri },
+    config: { fileset: data, "run-before-backup": dump, credentials: uri },
     relations: { "backup:3": backupRelation() },
     secrets: { [uri]: { revisions: [{ user: "backup", password: "s3cret" }], granted: true } },
   })
@@ -80,7 +91,7 @@ describe("credentials from a secret", () => {
     u.update((s) => {
       const secret = s.secrets[uri]
       if (secret) secret.granted = false
-      s.config.fileset = "/var/backups/postgresql,/etc/myapp"
+      s.config.fileset = `${data},${more}`
     })
     const refused = u.hook("config-changed")
     expectOk(refused)
@@ -88,7 +99,7 @@ describe("credentials from a secret", () => {
       status: "blocked",
       message: `cannot read the credentials secret: juju grant-secret ${uri} backup-integrator`,
     })
-    assert.strictEqual(appBag(refused.state, "backup:3")?.fileset, "/var/backups/postgresql,/etc/myapp")
+    assert.strictEqual(appBag(refused.state, "backup:3")?.fileset, `${data},${more}`)
     assert.strictEqual(bacula(u).stdout, "user=backup password=s3cret\n")
 
     const waiting = u.hook("update-status")

@@ -1,8 +1,10 @@
 // The packed charm with its runner, as an operator sees it: runs Bacula starts, the status
 // they leave, the actions, and an update-status that costs nothing when nothing changed.
 import { spawnSync } from "node:child_process"
-import { readFileSync, rmSync, writeFileSync } from "node:fs"
-import { afterEach, assert, describe, it } from "vitest"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterAll, afterEach, assert, describe, it } from "vitest"
 import { backupRelation, CharmUnit, expectOk, type HookResult } from "../support/charm-unit.ts"
 
 const units: Array<CharmUnit> = []
@@ -15,12 +17,17 @@ afterEach(() => {
   for (const made of units.splice(0)) made.remove()
 })
 
+/** What the fileset names: a directory holding a dump, as a backup that works finds it. */
+const data = mkdtempSync(join(tmpdir(), "fileset-"))
+writeFileSync(join(data, "db.dump"), "data")
+afterAll(() => rmSync(data, { recursive: true, force: true }))
+
 const dump =
   "#!/bin/sh\necho dumping\n[ -e \"$FAIL\" ] && { echo 'pg_dump: connection refused' >&2; exit 2; }\nexit 0\n"
 const configured = (extra: Record<string, string> = {}, leader = true) => {
   const u = unit({
     leader,
-    config: { fileset: "/var/backups/postgresql", "run-before-backup": dump, ...extra },
+    config: { fileset: data, "run-before-backup": dump, ...extra },
     relations: { "backup:3": backupRelation() },
   })
   const first = u.hook("config-changed")
