@@ -3,7 +3,7 @@ import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import type { ScriptStoreError } from "../domain/failures.ts"
+import type { DiskError } from "../domain/failures.ts"
 import { metricsFileName } from "../domain/metrics-directory.ts"
 import { appDirectory, runnerSettingsPath } from "../domain/script-paths.ts"
 import { Descriptors } from "./Descriptors.ts"
@@ -23,11 +23,11 @@ export class MetricsFiles extends Context.Service<
      * Whether a directory that exists lacks the file, or holds one older than the runner's
      * settings: the settings changed since the metrics were written.
      */
-    readonly stale: (directories: ReadonlyArray<string>) => Effect.Effect<boolean, ScriptStoreError>
+    readonly stale: (directories: ReadonlyArray<string>) => Effect.Effect<boolean, DiskError>
     /** The directories the runner's settings name (none without settings). */
-    readonly listed: Effect.Effect<ReadonlyArray<string>, ScriptStoreError>
+    readonly listed: Effect.Effect<ReadonlyArray<string>, DiskError>
     /** Deletes the file from each directory, once the application's directory is gone. */
-    readonly removeIfGone: (directories: ReadonlyArray<string>) => Effect.Effect<void, ScriptStoreError>
+    readonly removeIfGone: (directories: ReadonlyArray<string>) => Effect.Effect<void, DiskError>
   }
 >()("backup-integrator/layers/MetricsFiles") {
   static readonly layer = Layer.effect(

@@ -4,7 +4,7 @@ import * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import type { ScriptStoreError } from "../domain/failures.ts"
+import type { DiskError } from "../domain/failures.ts"
 import type { ScriptOption } from "../domain/options.ts"
 import { RunRecord } from "../domain/run-record.ts"
 import { isRunRecordName, newestRunRecord } from "../domain/run-record-names.ts"
@@ -35,16 +35,14 @@ export class RunRecords extends Context.Service<
   {
     readonly newest: (
       scripts: ReadonlyArray<ScriptOption>,
-    ) => Effect.Effect<ReadonlyArray<NewestRun>, ScriptStoreError>
+    ) => Effect.Effect<ReadonlyArray<NewestRun>, DiskError>
     /**
      * The newest record of each of those scripts: the newest named, or the newest before it
      * that is one (the one named may be gone, pruned meanwhile, or not be a record).
      */
-    readonly read: (
-      runs: ReadonlyArray<NewestRun>,
-    ) => Effect.Effect<ReadonlyArray<RunRecord>, ScriptStoreError>
+    readonly read: (runs: ReadonlyArray<NewestRun>) => Effect.Effect<ReadonlyArray<RunRecord>, DiskError>
     /** The records of a script's runs, the newest first. */
-    readonly recent: (script: ScriptOption) => Effect.Effect<ReadonlyArray<RunRecord>, ScriptStoreError>
+    readonly recent: (script: ScriptOption) => Effect.Effect<ReadonlyArray<RunRecord>, DiskError>
   }
 >()("backup-integrator/layers/RunRecords") {
   static readonly layer = Layer.effect(

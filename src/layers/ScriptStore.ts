@@ -3,7 +3,7 @@ import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import { ScriptStoreError } from "../domain/failures.ts"
+import { DiskError } from "../domain/failures.ts"
 import { fingerprintOf } from "../domain/file-fingerprint.ts"
 import { type ScriptOption, scriptOptions } from "../domain/options.ts"
 import {
@@ -85,22 +85,18 @@ export class ScriptStore extends Context.Service<
      * when their content differs, deletes the script of an unset option (never a runner: a
      * Director may still name its path), and records that this unit uses the directory.
      */
-    readonly install: (
-      installation: Installation,
-    ) => Effect.Effect<ReadonlyArray<InstalledRunner>, ScriptStoreError>
+    readonly install: (installation: Installation) => Effect.Effect<ReadonlyArray<InstalledRunner>, DiskError>
     /** The scripts installed and the fingerprint of every file and directory they are made of. */
-    readonly inventory: Effect.Effect<Inventory, ScriptStoreError>
+    readonly inventory: Effect.Effect<Inventory, DiskError>
     /** Whether the runner's interpreter is on the machine. */
-    readonly interpreterPresent: Effect.Effect<boolean, ScriptStoreError>
+    readonly interpreterPresent: Effect.Effect<boolean, DiskError>
     /** The fingerprint of each path as it is now (src/domain/file-fingerprint.ts). */
-    readonly fingerprints: (
-      paths: ReadonlyArray<string>,
-    ) => Effect.Effect<Inventory["files"], ScriptStoreError>
+    readonly fingerprints: (paths: ReadonlyArray<string>) => Effect.Effect<Inventory["files"], DiskError>
     /**
      * This unit is going: the application's directory is deleted once no other unit of it on
      * this machine uses it; the Python charm's directories are deleted in any case.
      */
-    readonly removeAll: Effect.Effect<void, ScriptStoreError>
+    readonly removeAll: Effect.Effect<void, DiskError>
   }
 >()("backup-integrator/layers/ScriptStore") {
   static readonly layer = Layer.effect(
@@ -140,7 +136,7 @@ export class ScriptStore extends Context.Service<
           else yield* step("create directory", path, fs.makeDirectory(path, { mode }))
         } else if (found.value.type !== "Directory") {
           const what = found.value.type === "SymbolicLink" ? "a symbolic link" : "not a directory"
-          return yield* new ScriptStoreError({
+          return yield* new DiskError({
             operation: "use",
             path,
             reason: `${what}: refusing to follow it`,
@@ -183,7 +179,7 @@ export class ScriptStore extends Context.Service<
         ) {
           if ((found.value.mode & 0o7777) !== mode) yield* step("chmod", path, fs.chmod(path, mode))
         } else if (Option.isSome(found) && found.value.type === "Directory") {
-          return yield* new ScriptStoreError({
+          return yield* new DiskError({
             operation: "write",
             path,
             reason: "a directory is in the way",

@@ -4,7 +4,7 @@ import * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import type { ScriptStoreError } from "../domain/failures.ts"
+import type { DiskError } from "../domain/failures.ts"
 import { unitRecordPath, unitsDirectory } from "../domain/script-paths.ts"
 import { maxRecordBytes } from "../domain/trusted-file.ts"
 import { UnitRecord } from "../domain/unit-record.ts"
@@ -25,10 +25,10 @@ export class UnitRecords extends Context.Service<
   UnitRecords,
   {
     /** None when there is no record, or an older charm's empty marker. */
-    readonly read: Effect.Effect<Option.Option<UnitRecord>, ScriptStoreError>
-    readonly write: (record: UnitRecord) => Effect.Effect<void, ScriptStoreError>
+    readonly read: Effect.Effect<Option.Option<UnitRecord>, DiskError>
+    readonly write: (record: UnitRecord) => Effect.Effect<void, DiskError>
     /** Empties the record, as an older charm's marker: what was shown is no longer known. */
-    readonly forget: Effect.Effect<void, ScriptStoreError>
+    readonly forget: Effect.Effect<void, DiskError>
   }
 >()("backup-integrator/layers/UnitRecords") {
   static readonly layer = Layer.effect(

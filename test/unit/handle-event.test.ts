@@ -171,12 +171,12 @@ describe("status table", () => {
     }),
   )
 
-  it.effect("ScriptStoreError: the hook fails before it lists the relations (spec order)", () =>
+  it.effect("DiskError: the hook fails before it lists the relations (spec order)", () =>
     Effect.gen(function* () {
       const { exit, model: after } = yield* runEvent(
         model({ config: goodConfig, relations: { "backup:1": {} }, disk: fullDisk() }),
       )
-      assert.include(Exit.isFailure(exit) ? exit.cause.toString() : "", "ScriptStoreError")
+      assert.include(Exit.isFailure(exit) ? exit.cause.toString() : "", "DiskError")
       assert.deepStrictEqual(after.calls, ["config-get"])
     }),
   )
