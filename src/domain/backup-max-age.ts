@@ -1,6 +1,6 @@
 import * as Result from "effect/Result"
+import { parseDuration } from "./duration.ts"
 import { InvalidBackupMaxAge } from "./failures.ts"
-import { parseDuration } from "./script-timeout.ts"
 
 /** At most a year: a backup older than that is an archive, not a check. */
 const maxBackupMaxAge = 366 * 24 * 3600

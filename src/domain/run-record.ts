@@ -1,6 +1,7 @@
 import * as Schema from "effect/Schema"
+import { durationText } from "./duration.ts"
 import { ScriptOption } from "./options.ts"
-import { durationText, maxScriptTimeout } from "./script-timeout.ts"
+import { maxScriptTimeout } from "./script-timeout.ts"
 
 /** ISO 8601, UTC, to the millisecond, as the runner writes it: `2026-12-01T03:00:00.000Z`. */
 const IsoTime = Schema.String.check(Schema.isPattern(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/))

@@ -2,9 +2,9 @@ import * as Match from "effect/Match"
 import * as Schema from "effect/Schema"
 import { shortSecretUri } from "./credentials.ts"
 import { displayJson, hiddenEscaped } from "./display-json.ts"
+import { durationText } from "./duration.ts"
 import type { InvalidFileset, ReconcileStop, ScriptProblem } from "./failures.ts"
 import { outcomeText, type RunRecord, succeeded, whenText } from "./run-record.ts"
-import { durationText } from "./script-timeout.ts"
 
 /** A unit status as `status-set` takes it. */
 export const UnitStatus = Schema.Struct({

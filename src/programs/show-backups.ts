@@ -1,6 +1,6 @@
 import * as Effect from "effect/Effect"
+import { durationText } from "../domain/duration.ts"
 import { type Job, type JobKind, jobKinds, type ScriptResult } from "../domain/job-journal.ts"
-import { durationText } from "../domain/script-timeout.ts"
 import { ActionContext } from "../layers/ActionContext.ts"
 import { JobJournals } from "../layers/JobJournals.ts"
 
