@@ -4,14 +4,12 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs"
 import { dirname, join, normalize } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
-import * as Arbitrary from "effect/Arbitrary"
-import * as Effect from "effect/Effect"
-import type * as Schema from "effect/Schema"
 import { parse } from "yaml"
 import { ReconcileStop } from "../../src/domain/failures.ts"
 import { RunRecord } from "../../src/domain/run-record.ts"
 import { active, shownStatus, statusOf, type UnitStatus } from "../../src/domain/unit-status.ts"
 import { codeSpans, headingAnchors, linkTargets, sectionUnder, tableUnder } from "../support/markdown.ts"
+import { members, sample } from "../support/schema-samples.ts"
 
 const docs = [
   "README.md",
@@ -100,13 +98,6 @@ const statusRows = (rows: Array<Array<string>>, statusColumn = 0, messageColumn 
       ? []
       : [{ status, message, pattern: pattern(message) }]
   })
-
-const sample = <S extends Schema.Top>(schema: S, count: number) =>
-  Effect.runSync(Arbitrary.sampleEffect(Arbitrary.schema(schema), { count, seed: 24 }))
-
-/** The members of a union schema, unions within it flattened. */
-const members = (schema: Schema.Top): ReadonlyArray<Schema.Top> =>
-  "members" in schema ? (schema.members as ReadonlyArray<Schema.Top>).flatMap(members) : [schema]
 
 /**
  * What the code can show but active, and what it came from: `statusOf` of each way
