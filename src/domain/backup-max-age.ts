@@ -3,7 +3,7 @@ import { parseDuration } from "./duration.ts"
 import { InvalidBackupMaxAge } from "./failures.ts"
 
 /** At most a year: a backup older than that is an archive, not a check. */
-const maxBackupMaxAge = 366 * 24 * 3600
+export const maxBackupMaxAge = 366 * 24 * 3600
 
 /**
  * `backup-max-age`: how long after the last successful backup (or, before the first, after

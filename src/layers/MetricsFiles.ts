@@ -5,6 +5,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type { DiskError } from "../domain/failures.ts"
 import { metricsFileName } from "../domain/metrics-directory.ts"
+import { decodeRunnerSettings } from "../domain/runner-settings.ts"
 import { appDirectory, runnerSettingsPath } from "../domain/script-paths.ts"
 import { Descriptors } from "./Descriptors.ts"
 import { lstatIfAny, remove, step } from "./disk-steps.ts"
@@ -51,19 +52,13 @@ export class MetricsFiles extends Context.Service<
         return false
       })
 
-      // Only settings the charm wrote (src/domain/trusted-file.ts): never a link, a FIFO, another user's.
-      const listed = Effect.map(
-        step("read", settings, descriptors.readTrusted(settings, 1 << 16)),
-        (data) => {
-          try {
-            const { metricsDirectories } = JSON.parse(new TextDecoder().decode(Option.getOrThrow(data)))
-            return Array.isArray(metricsDirectories)
-              ? metricsDirectories.filter((d): d is string => typeof d === "string" && d.startsWith("/"))
-              : []
-          } catch {
-            return []
-          }
-        },
+      // Only settings the charm wrote (src/domain/trusted-file.ts): never a link, a FIFO, another
+      // user's. Settings that are not RunnerSettings (none yet, or a charm's before metrics) list none.
+      const listed = Effect.map(step("read", settings, descriptors.readTrusted(settings, 1 << 16)), (data) =>
+        Option.match(
+          Option.flatMap(data, (bytes) => decodeRunnerSettings(new TextDecoder().decode(bytes))),
+          { onNone: () => [], onSome: ({ metricsDirectories }) => metricsDirectories },
+        ),
       )
 
       const removeIfGone = Effect.fnUntraced(function* (directories: ReadonlyArray<string>) {

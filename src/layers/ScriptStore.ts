@@ -6,6 +6,7 @@ import * as Option from "effect/Option"
 import { DiskError } from "../domain/failures.ts"
 import { fingerprintOf } from "../domain/file-fingerprint.ts"
 import { type ScriptOption, scriptOptions } from "../domain/options.ts"
+import { encodeRunnerSettings, type RunnerSettings } from "../domain/runner-settings.ts"
 import {
   appDirectory,
   charmDirectory,
@@ -222,13 +223,13 @@ export class ScriptStore extends Context.Service<
           )
         }
         yield* installCredentials(credentials)
-        const runnerSettings = {
+        const runnerSettings: RunnerSettings = {
           ...(timeout === undefined ? {} : { timeout }),
           ...(credentials._tag === "None" ? {} : { credentials: credentialsDir }),
           metricsDirectories,
           ...(backupMaxAge === undefined ? {} : { backupMaxAge }),
         }
-        yield* installFile(settings, `${JSON.stringify(runnerSettings)}\n`, 0o600)
+        yield* installFile(settings, encodeRunnerSettings(runnerSettings), 0o600)
         // The scripts first: a runner whose script is missing takes its option as unset.
         const set = new Set(scripts.map(({ option }) => option))
         for (const { option, content } of scripts)

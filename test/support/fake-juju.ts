@@ -1,11 +1,12 @@
 // Test layers: an in-memory Juju model behind HookTools, and the real ScriptStore over an
 // in-memory FileSystem. With them the programs run with no process and no disk.
-import { Context, Duration, Effect, Layer, Ref } from "effect"
+import { Context, Duration, Effect, Layer, Option, Ref } from "effect"
 import type { Databag } from "../../src/domain/backup-spec.ts"
 import { HookToolError, SecretUnreadable } from "../../src/domain/failures.ts"
 import { metricsFileName } from "../../src/domain/metrics-directory.ts"
 import { type ScriptOption, scriptOptions } from "../../src/domain/options.ts"
 import type { RunRecord } from "../../src/domain/run-record.ts"
+import { decodeRunnerSettings } from "../../src/domain/runner-settings.ts"
 import {
   operatorScriptPath,
   runnerInterpreter,
@@ -245,8 +246,11 @@ const scriptRunnerTest = Layer.effect(
       // As the runner: the file, in each directory its settings list that exists.
       writeMetrics: (runner) =>
         Ref.update(state, (m) => {
-          const settings = JSON.parse(fileContent(m.disk, runnerSettingsPath(optDir, appName)) ?? "{}")
-          for (const directory of settings.metricsDirectories ?? []) {
+          const settings = decodeRunnerSettings(fileContent(m.disk, runnerSettingsPath(optDir, appName)))
+          for (const directory of Option.match(settings, {
+            onNone: () => [],
+            onSome: (s) => s.metricsDirectories,
+          })) {
             if (m.disk.entries.get(directory)?.type === "Directory")
               putFile(m.disk, `${directory}/${metricsFileName(appName)}`, "# metrics\n")
           }
