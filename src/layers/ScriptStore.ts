@@ -5,8 +5,6 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { DiskError } from "../domain/failures.ts"
 import { fingerprintOf } from "../domain/file-fingerprint.ts"
-import { type ScriptOption, scriptOptions } from "../domain/options.ts"
-import { encodeRunnerSettings, type RunnerSettings } from "../domain/runner-settings.ts"
 import {
   appDirectory,
   charmDirectory,
@@ -15,13 +13,16 @@ import {
   operatorScriptPath,
   operatorScriptsDirectory,
   runnerInterpreter,
+  runnerPath,
   runnerSettingsPath,
+  runnersDirectory,
   runsDirectory,
   runsRootDirectory,
-  scriptPath,
-  scriptsDirectory,
+  unitRecordPath,
   unitsDirectory,
-} from "../domain/script-paths.ts"
+} from "../domain/machine-paths.ts"
+import { type ScriptOption, scriptOptions } from "../domain/options.ts"
+import { encodeRunnerSettings, type RunnerSettings } from "../domain/runner-settings.ts"
 import type { Script } from "../domain/scripts.ts"
 import runnerSource from "../runner/runner.py"
 import { Descriptors } from "./Descriptors.ts"
@@ -106,13 +107,13 @@ export class ScriptStore extends Context.Service<
       const fs = yield* FileSystem.FileSystem
       const descriptors = yield* Descriptors
       const { optDir, appName, unitNumber } = yield* JujuContext
-      const directory = scriptsDirectory(optDir, appName)
+      const directory = runnersDirectory(optDir, appName)
       const operatorDirectory = operatorScriptsDirectory(optDir, appName)
       const ownDirectory = appDirectory(optDir, appName)
       const settings = runnerSettingsPath(optDir, appName)
       const credentialsDir = credentialsDirectory(optDir, appName)
       const units = unitsDirectory(optDir, appName)
-      const unitMarker = `${units}/${unitNumber}`
+      const unitMarker = unitRecordPath(optDir, appName, unitNumber)
       const uid = process.getuid?.() ?? 0
       const gid = process.getgid?.() ?? 0
       const ownedByOthers = (info: FileSystem.File.Info) => Option.getOrElse(info.uid, () => uid) !== uid
@@ -238,9 +239,9 @@ export class ScriptStore extends Context.Service<
           if (!set.has(name as ScriptOption)) yield* remove(fs, `${operatorDirectory}/${name}`)
         }
         const runners = yield* Effect.forEach(scriptOptions, (option) =>
-          Effect.as(installFile(scriptPath(optDir, appName, option), runnerSource, scriptMode), {
+          Effect.as(installFile(runnerPath(optDir, appName, option), runnerSource, scriptMode), {
             option,
-            path: scriptPath(optDir, appName, option),
+            path: runnerPath(optDir, appName, option),
           }),
         )
         // Anything else there (a leftover temporary file) is no runner.
@@ -297,7 +298,7 @@ export class ScriptStore extends Context.Service<
           ...credentialFiles,
           settings,
           ...scripts.map((option) => operatorScriptPath(optDir, appName, option)),
-          ...scriptOptions.map((option) => scriptPath(optDir, appName, option)),
+          ...scriptOptions.map((option) => runnerPath(optDir, appName, option)),
         ]
         return { scripts, files: yield* fingerprints(paths) }
       })

@@ -25,7 +25,7 @@ const configured = (extra: Record<string, string> = {}) => {
 
 /** Bacula running a published path: the runner, as root, with bacula-fd's environment. */
 const baculaRuns = (u: CharmUnit, option: string, env: Record<string, string> = {}) =>
-  spawnSync(u.scriptPath(option), [], {
+  spawnSync(u.runnerPath(option), [], {
     encoding: "utf8",
     env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", ...env },
   })

@@ -32,7 +32,7 @@ const runsOf = (u: CharmUnit) => `${appDir(u)}/runs/run-before-backup`
 
 /** Bacula starting the published script. */
 const bacula = (u: CharmUnit) =>
-  spawnSync(u.scriptPath("run-before-backup"), [], { encoding: "utf8", env: { PATH: "/usr/bin:/bin" } })
+  spawnSync(u.runnerPath("run-before-backup"), [], { encoding: "utf8", env: { PATH: "/usr/bin:/bin" } })
 
 /** update-status, as Juju runs it; stopped if it hangs, so that a hang fails instead of waiting forever. */
 const updateStatus = (u: CharmUnit) => {

@@ -46,7 +46,7 @@ describe("the metrics, from the packed charm", () => {
       0,
     )
     assert.notMatch(fresh, /^backup_integrator_script_last_exit_status/m)
-    const run = spawnSync(u.scriptPath("run-before-backup"), [], {
+    const run = spawnSync(u.runnerPath("run-before-backup"), [], {
       encoding: "utf8",
       env: { PATH: "/usr/bin:/bin" },
     })

@@ -26,12 +26,12 @@ describe("update-status before the program is loaded", () => {
     expectOk(u.hook("update-status"))
     assert.isTrue(quiet())
 
-    chmodSync(u.scriptPath("run-after-backup"), 0o755)
+    chmodSync(u.runnerPath("run-after-backup"), 0o755)
     assert.isFalse(quiet())
     expectOk(u.hook("update-status"))
     assert.isTrue(quiet())
 
-    const runner = u.scriptPath("run-after-backup")
+    const runner = u.runnerPath("run-after-backup")
     assert.strictEqual(spawnSync(runner, [], { stdio: "ignore" }).status, 1)
     assert.isFalse(quiet(), "a new run record")
     assert.strictEqual(u.hook("update-status").state.status.status, "blocked")
@@ -44,7 +44,7 @@ describe("update-status before the program is loaded", () => {
     })
     expectOk(u.hook("config-changed"))
     assert.isTrue(quiet())
-    spawnSync(u.scriptPath("run-before-restore"), [], { stdio: "ignore" })
+    spawnSync(u.runnerPath("run-before-restore"), [], { stdio: "ignore" })
     assert.isFalse(quiet(), "a new job in the journal")
     expectOk(u.hook("update-status"))
     assert.isTrue(quiet())

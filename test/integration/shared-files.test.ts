@@ -10,15 +10,15 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import * as Schema from "effect/Schema"
+import {
+  credentialsDirectory,
+  runnerPath,
+  runnerSettingsPath,
+  runsDirectory,
+} from "../../src/domain/machine-paths.ts"
 import type { ScriptOption } from "../../src/domain/options.ts"
 import { RunRecord } from "../../src/domain/run-record.ts"
 import { RunnerSettings } from "../../src/domain/runner-settings.ts"
-import {
-  credentialsDirectory,
-  runnerSettingsPath,
-  runsDirectory,
-  scriptPath,
-} from "../../src/domain/script-paths.ts"
 import { Descriptors } from "../../src/layers/Descriptors.ts"
 import { type Installation, ScriptStore } from "../../src/layers/ScriptStore.ts"
 import { installation } from "../support/installation.ts"
@@ -95,7 +95,7 @@ describe("runner.json", () => {
             metricsDirectories: [textfiles],
             backupMaxAge: 93_600,
           })
-          const result = runSync(scriptPath(opt, app, "run-before-backup"))
+          const result = runSync(runnerPath(opt, app, "run-before-backup"))
           // timeout: stopped at 1s, with the runner's exit status for it.
           assert.strictEqual(result.status, 124)
           assert.include(strictly(RunRecord, recordsOf(opt, "run-before-backup")[0]), {
@@ -181,7 +181,7 @@ describe("run records, as the real runner writes them", () => {
             scripts: script === undefined ? [] : [{ option: "run-before-backup", content: script }],
             timeout,
           })
-          const runner = scriptPath(opt, app, "run-before-backup")
+          const runner = runnerPath(opt, app, "run-before-backup")
           yield* run === undefined ? Effect.sync(() => runSync(runner)) : run(runner)
           const records = recordsOf(opt, "run-before-backup")
           assert.strictEqual(records.length, 1)

@@ -3,16 +3,16 @@
 import { Context, Duration, Effect, Layer, Option, Ref } from "effect"
 import type { Databag } from "../../src/domain/backup-spec.ts"
 import { HookToolError, SecretUnreadable } from "../../src/domain/failures.ts"
-import { metricsFileName } from "../../src/domain/metrics-directory.ts"
-import { type ScriptOption, scriptOptions } from "../../src/domain/options.ts"
-import type { RunRecord } from "../../src/domain/run-record.ts"
-import { decodeRunnerSettings } from "../../src/domain/runner-settings.ts"
 import {
   operatorScriptPath,
   runnerInterpreter,
   runnerSettingsPath,
   runsDirectory,
-} from "../../src/domain/script-paths.ts"
+} from "../../src/domain/machine-paths.ts"
+import { metricsFileName } from "../../src/domain/metrics-directory.ts"
+import { type ScriptOption, scriptOptions } from "../../src/domain/options.ts"
+import type { RunRecord } from "../../src/domain/run-record.ts"
+import { decodeRunnerSettings } from "../../src/domain/runner-settings.ts"
 import type { UnitStatus } from "../../src/domain/unit-status.ts"
 import { diskServices } from "../../src/layers/disk-services.ts"
 import { HookTools } from "../../src/layers/HookTools.ts"

@@ -3,8 +3,8 @@
 // it cannot be read, and update-status noticing a grant with one call.
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
+import { credentialsDirectory, runnerSettingsPath } from "../../src/domain/machine-paths.ts"
 import { defaultMetricsDirectory, snapMetricsDirectory } from "../../src/domain/metrics-directory.ts"
-import { credentialsDirectory, runnerSettingsPath } from "../../src/domain/script-paths.ts"
 import { appName, type FakeModel, model, optDir } from "../support/fake-juju.ts"
 import { fileContent, type MemoryDisk } from "../support/memory-file-system.ts"
 import { runEvent } from "../support/run-program.ts"

@@ -2,14 +2,14 @@
 // changed (a new unit shows `no backup yet`), and deletes them with the application's last unit.
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { scriptPath } from "../../src/domain/script-paths.ts"
+import { runnerPath } from "../../src/domain/machine-paths.ts"
 import { appName, type FakeModel, model, optDir } from "../support/fake-juju.ts"
 import { fileContent, putFile } from "../support/memory-file-system.ts"
 import { runEvent } from "../support/run-program.ts"
 
 const textfiles = "/var/lib/prometheus/node-exporter"
 const prom = `${textfiles}/backup-integrator-backup-integrator.prom`
-const runner = scriptPath(optDir, appName, "run-before-backup")
+const runner = runnerPath(optDir, appName, "run-before-backup")
 const config = { fileset: "/srv", "run-before-backup": "#!/bin/sh\necho dump\n" }
 
 /** A machine with Debian's node exporter's directory. */

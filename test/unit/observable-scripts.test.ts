@@ -3,7 +3,7 @@
 // in-memory disk, and a runner that only leaves its record.
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
-import { operatorScriptPath, runnerInterpreter } from "../../src/domain/script-paths.ts"
+import { operatorScriptPath, runnerInterpreter } from "../../src/domain/machine-paths.ts"
 import runnerSource from "../../src/runner/runner.py"
 import { appName, type FakeModel, model, optDir, putRunRecord } from "../support/fake-juju.ts"
 import { memoryDisk, putFile } from "../support/memory-file-system.ts"
