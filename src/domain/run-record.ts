@@ -1,7 +1,7 @@
 import * as Schema from "effect/Schema"
 import { durationText } from "./duration.ts"
 import { ScriptOption } from "./options.ts"
-import { maxScriptTimeout } from "./script-timeout.ts"
+import { ScriptTimeout } from "./script-timeout.ts"
 
 /** ISO 8601, UTC, to the millisecond, as the runner writes it: `2026-12-01T03:00:00.000Z`. */
 const IsoTime = Schema.String.check(Schema.isPattern(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/))
@@ -35,7 +35,7 @@ export const RunRecord = Schema.Struct({
   /** Stopped by the runner at `script-timeout`. */
   timedOut: Schema.Boolean,
   /** The limit it ran under, in seconds, if any. */
-  timeout: Schema.NullOr(Schema.Finite.check(Schema.isBetween({ minimum: 1, maximum: maxScriptTimeout }))),
+  timeout: Schema.NullOr(ScriptTimeout),
   /** Signals the runner passed on to the script (Bacula cancelling the job). */
   forwardedSignals: Schema.Array(SignalName),
   /** Processes the script left running, which the runner stopped when it ended. */

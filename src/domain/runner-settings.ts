@@ -1,10 +1,8 @@
 import * as Schema from "effect/Schema"
 import { maxBackupMaxAge } from "./backup-max-age.ts"
-import { maxScriptTimeout } from "./script-timeout.ts"
+import { ScriptTimeout } from "./script-timeout.ts"
 
 const AbsolutePath = Schema.String.check(Schema.isPattern(/^\//))
-
-const Seconds = (maximum: number) => Schema.Int.check(Schema.isBetween({ minimum: 1, maximum }))
 
 /**
  * `runner.json`, the one description of what the charm tells the runner: ScriptStore writes
@@ -15,13 +13,15 @@ const Seconds = (maximum: number) => Schema.Int.check(Schema.isBetween({ minimum
  */
 export const RunnerSettings = Schema.Struct({
   /** `script-timeout`: the limit on each run; absent, none. */
-  timeout: Schema.optionalKey(Seconds(maxScriptTimeout)),
+  timeout: Schema.optionalKey(ScriptTimeout),
   /** The credentials directory the scripts get as `$CREDENTIALS_DIRECTORY`; absent, none. */
   credentials: Schema.optionalKey(AbsolutePath),
   /** The textfile directories the runner writes its metrics in, those that exist. */
   metricsDirectories: Schema.Array(AbsolutePath),
   /** `backup-max-age`, the metrics' deadline; absent, the runner's default (26h). */
-  backupMaxAge: Schema.optionalKey(Seconds(maxBackupMaxAge)),
+  backupMaxAge: Schema.optionalKey(
+    Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: maxBackupMaxAge })),
+  ),
 })
 export type RunnerSettings = typeof RunnerSettings.Type
 
