@@ -6,10 +6,11 @@ const AbsolutePath = Schema.String.check(Schema.isPattern(/^\//))
 
 /**
  * `runner.json`, the one description of what the charm tells the runner: ScriptStore writes
- * it with this schema, MetricsFiles reads it with it, and the runner (src/runner/runner.py)
- * reads the same keys, which the tests hold to it. A Struct with a key per setting: a new
- * setting is one more key here, and the encoded JSON keeps the order of the keys below.
- * Decoding ignores keys it does not know, so that a reader can be older than the file.
+ * it with this schema, MetricsFiles reads it with it, and the runner (src/runner/settings.py)
+ * reads the same keys (test/integration/shared-files.test.ts holds both sides to it). A Struct
+ * with a key per setting, so that a new one (a fileset, more directories) is one more key here
+ * and in settings.py; the encoded JSON keeps the order of the keys below. Decoding ignores
+ * keys it does not know, so that a reader can be older than the file.
  */
 export const RunnerSettings = Schema.Struct({
   /** `script-timeout`: the limit on each run; absent, none. */

@@ -3,26 +3,30 @@
 // kind of run record the real runner writes. Strictly: a key the schema lacks, a key missing, or
 // a value in another form (a float for an int, another time format) fails.
 import { spawn, spawnSync } from "node:child_process"
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import * as Schema from "effect/Schema"
+import { maxBackupMaxAge } from "../../src/domain/backup-max-age.ts"
 import {
   credentialsDirectory,
+  runnerInterpreter,
   runnerPath,
   runnerSettingsPath,
   runsDirectory,
 } from "../../src/domain/machine-paths.ts"
 import type { ScriptOption } from "../../src/domain/options.ts"
 import { RunRecord } from "../../src/domain/run-record.ts"
-import { RunnerSettings } from "../../src/domain/runner-settings.ts"
+import { encodeRunnerSettings, RunnerSettings } from "../../src/domain/runner-settings.ts"
+import { maxScriptTimeout } from "../../src/domain/script-timeout.ts"
 import { Descriptors } from "../../src/layers/Descriptors.ts"
 import { type Installation, ScriptStore } from "../../src/layers/ScriptStore.ts"
 import { installation } from "../support/installation.ts"
 import { jujuContext } from "../support/juju-context.ts"
+import { sample } from "../support/schema-samples.ts"
 
 const app = "backup-integrator"
 
@@ -110,6 +114,55 @@ describe("runner.json", () => {
         }),
       ),
   )
+
+  it("the runner's reading (src/runner/settings.py) gives back every value the schema allows, and its defaults for what is absent", () => {
+    const root = mkdtempSync(join(tmpdir(), "runner-settings-"))
+    try {
+      const cases: ReadonlyArray<RunnerSettings> = [
+        { metricsDirectories: [] },
+        { timeout: maxScriptTimeout, metricsDirectories: ["/m", "/m"], backupMaxAge: maxBackupMaxAge },
+        ...sample(RunnerSettings, 100),
+      ]
+      const directories = cases.map((settings, i) => {
+        const directory = join(root, String(i))
+        mkdirSync(directory)
+        writeFileSync(join(directory, "runner.json"), encodeRunnerSettings(settings), { mode: 0o600 })
+        return directory
+      })
+      const read = spawnSync(
+        runnerInterpreter,
+        [
+          "-I",
+          "-B",
+          "-c",
+          `import json, os, sys
+sys.path.insert(0, "src/runner")
+from settings import read_settings
+for directory in sys.argv[1:]:
+    print(json.dumps(read_settings(os.open(directory, os.O_RDONLY | os.O_DIRECTORY))._asdict()))`,
+          ...directories,
+        ],
+        { encoding: "utf8" },
+      )
+      assert.strictEqual(read.stderr, "")
+      const readings = read.stdout
+        .trimEnd()
+        .split("\n")
+        .map((line) => JSON.parse(line))
+      assert.deepStrictEqual(
+        readings,
+        cases.map((settings) => ({
+          timeout: settings.timeout ?? null,
+          credentials: settings.credentials ?? null,
+          metrics_directories: [...new Set(settings.metricsDirectories)],
+          // The runner's default when the option is unset: 26h.
+          backup_max_age: settings.backupMaxAge ?? 26 * 3600,
+        })),
+      )
+    } finally {
+      rmSync(root, { recursive: true, force: true })
+    }
+  })
 
   it.effect("with every setting at its default: the keys that are always there, and nothing else", () =>
     withOpt((opt) =>
