@@ -19,6 +19,7 @@ import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import fc from "fast-check"
 import { afterAll, afterEach, assert, beforeAll, describe, it } from "vitest"
+import { encodeRunnerSettings, type RunnerSettings } from "../../src/domain/runner-settings.ts"
 import runnerFile from "../../src/runner/runner.pyz"
 
 const exporterBinary = resolve("build/prometheus/usr/bin/prometheus-node-exporter")
@@ -29,7 +30,7 @@ afterEach(() => {
 })
 
 /** An application directory as the charm lays it out, with a textfile directory beside it. */
-const machine = (settings: object = {}) => {
+const machine = (settings: Partial<RunnerSettings> = {}) => {
   const root = mkdtempSync(join(tmpdir(), "metrics-"))
   dirs.push(root)
   const app = join(root, "opt/backup-integrator-charm/backup-integrator")
@@ -37,7 +38,10 @@ const machine = (settings: object = {}) => {
   mkdirSync(textfiles)
   for (const dir of ["scripts", "operator-scripts", "units"]) mkdirSync(join(app, dir), { recursive: true })
   writeFileSync(join(app, "units/0"), "")
-  writeFileSync(join(app, "runner.json"), JSON.stringify({ metricsDirectories: [textfiles], ...settings }))
+  writeFileSync(
+    join(app, "runner.json"),
+    encodeRunnerSettings({ metricsDirectories: [textfiles], ...settings }),
+  )
   const script = (option: string, content: string) => {
     writeFileSync(join(app, "operator-scripts", option), content, { mode: 0o700 })
     writeFileSync(join(app, "scripts", option), runnerFile, { mode: 0o700 })
@@ -330,7 +334,10 @@ describe("metrics for Prometheus", () => {
   it("writes into each listed directory that exists, and creates none", () => {
     const m = machine()
     const missing = join(m.root, "snap/node-exporter/common/textfile-collector.d")
-    writeFileSync(join(m.app, "runner.json"), JSON.stringify({ metricsDirectories: [missing, m.textfiles] }))
+    writeFileSync(
+      join(m.app, "runner.json"),
+      encodeRunnerSettings({ metricsDirectories: [missing, m.textfiles] }),
+    )
     const result = run(m.script("run-before-backup", "#!/bin/sh\n"))
     assert.strictEqual(result.status, 0)
     assert.strictEqual(result.stderr, "")
