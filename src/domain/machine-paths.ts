@@ -58,7 +58,7 @@ export const jobJournalPath = (optDir: string, appName: string): string =>
 
 /** Where the runner records the runs of one script (root only). */
 export const runsDirectory = (optDir: string, appName: string, option: ScriptOption): string =>
-  `${appDirectory(optDir, appName)}/runs/${option}`
+  `${runsRootDirectory(optDir, appName)}/${option}`
 
 /** A unit's marker in `unitsDirectory`, which holds its record of the last reconcile. */
 export const unitRecordPath = (optDir: string, appName: string, unitNumber: number): string =>

@@ -7,6 +7,7 @@ import type { DiskError } from "../domain/failures.ts"
 import { appDirectory, runnerSettingsPath } from "../domain/machine-paths.ts"
 import { metricsFileName } from "../domain/metrics-directory.ts"
 import { decodeRunnerSettings } from "../domain/runner-settings.ts"
+import { maxRecordBytes } from "../domain/trusted-file.ts"
 import { Descriptors } from "./Descriptors.ts"
 import { lstatIfAny, remove, step } from "./disk-steps.ts"
 import { JujuContext } from "./JujuContext.ts"
@@ -54,11 +55,13 @@ export class MetricsFiles extends Context.Service<
 
       // Only settings the charm wrote (src/domain/trusted-file.ts): never a link, a FIFO, another
       // user's. Settings that are not RunnerSettings (none yet, or a charm's before metrics) list none.
-      const listed = Effect.map(step("read", settings, descriptors.readTrusted(settings, 1 << 16)), (data) =>
-        Option.match(
-          Option.flatMap(data, (bytes) => decodeRunnerSettings(new TextDecoder().decode(bytes))),
-          { onNone: () => [], onSome: ({ metricsDirectories }) => metricsDirectories },
-        ),
+      const listed = Effect.map(
+        step("read", settings, descriptors.readTrusted(settings, maxRecordBytes)),
+        (data) =>
+          Option.match(
+            Option.flatMap(data, (bytes) => decodeRunnerSettings(new TextDecoder().decode(bytes))),
+            { onNone: () => [], onSome: ({ metricsDirectories }) => metricsDirectories },
+          ),
       )
 
       const removeIfGone = Effect.fnUntraced(function* (directories: ReadonlyArray<string>) {
