@@ -338,7 +338,10 @@ describe("npm run simulate", { timeout: 600_000 }, () => {
     // The next job's start marks it failed.
     assert.strictEqual(next?.job?.outcome, "OK (status T)")
     assert.strictEqual(backups(shownNext)?.failed, "1")
-    assert.strictEqual((backups(shownNext)?.["job-2"] as Record<string, string>).outcome, "failed")
+    assert.strictEqual(
+      (backups(shownNext)?.["job-2"] as Record<string, string> | undefined)?.outcome,
+      "failed",
+    )
   })
 
   it("--then runs later hooks on the same machine: update-status with nothing changed makes no call", () => {
