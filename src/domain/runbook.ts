@@ -4,7 +4,7 @@
  * `links.documentation`, which test/unit/runbook.test.ts keeps equal to this), its how-to
  * guides, the section for alerts, and the entry, titled with the alert's name.
  */
-export const documentationLink = "https://charmhub.io/backup-integrator/docs"
+export const documentationLink = "https://charmhub.io/backup-integrator"
 
 /** The how-to page's title and its section for alerts (docs/how-to.md). */
 export const runbookPage = "How-to guides"
@@ -12,4 +12,4 @@ export const runbookSection = "Respond to an alert"
 
 /** The `runbook` annotation of the alert `alert`. */
 export const runbookOf = (alert: string): string =>
-  `${documentationLink}: ${runbookPage}, "${runbookSection}", ${alert}`
+  `Backup Integrator's documentation (${documentationLink}), ${runbookPage}, "${runbookSection}", ${alert}`
