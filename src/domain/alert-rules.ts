@@ -1,26 +1,40 @@
+import { runbookOf } from "./runbook.ts"
+
 /**
  * The alert rules the charm hands to COS over `cos-agent` (src/domain/cos-agent-data.ts), in
  * Prometheus' rule-file form, over the metrics the runner writes (src/runner/). The
  * expressions name no `juju_*` label: COS scopes a rule to the series of the topology its
  * labels carry (the charm adds them). test/integration/alert-rules.test.ts runs them through
  * Debian's `promtool test rules`.
+ * Each rule's `runbook` names its entry in the how-to (src/domain/runbook.ts).
  */
 export interface AlertRule {
   readonly alert: string
   readonly expr: string
   readonly for: string
   readonly labels: Readonly<Record<string, string>>
-  readonly annotations: { readonly summary: string; readonly description: string }
+  readonly annotations: { readonly summary: string; readonly description: string; readonly runbook: string }
 }
 
-export interface AlertRuleGroup {
+export interface AlertRuleGroup<Rule = AlertRule> {
   readonly name: string
-  readonly rules: ReadonlyArray<AlertRule>
+  readonly rules: ReadonlyArray<Rule>
 }
+
+/** A rule as written below: its `runbook` comes from its name (`withRunbook`). */
+type WrittenRule = Omit<AlertRule, "annotations"> & {
+  readonly annotations: Omit<AlertRule["annotations"], "runbook">
+}
+
+/** The rule with its runbook entry named, so that no rule ships without one. */
+const withRunbook = (rule: WrittenRule): AlertRule => ({
+  ...rule,
+  annotations: { ...rule.annotations, runbook: runbookOf(rule.alert) },
+})
 
 const where = "{{ $labels.application }} on {{ $labels.unit }}"
 
-export const alertRules: { readonly groups: ReadonlyArray<AlertRuleGroup> } = {
+const written: { readonly groups: ReadonlyArray<AlertRuleGroup<WrittenRule>> } = {
   groups: [
     {
       name: "backup-integrator",
@@ -94,10 +108,14 @@ export const alertRules: { readonly groups: ReadonlyArray<AlertRuleGroup> } = {
           annotations: {
             summary: "A unit of backup-integrator stopped reporting its backups",
             description:
-              "The backup metrics of {{ if $labels.juju_unit }}{{ $labels.juju_unit }}{{ else }}{{ $labels.unit }}{{ end }} are no longer scraped: the machine, its telemetry agent or the node exporter that reads the metrics is down (docs/how-to.md, know when backups stop).",
+              "The backup metrics of {{ if $labels.juju_unit }}{{ $labels.juju_unit }}{{ else }}{{ $labels.unit }}{{ end }} are no longer scraped: the machine, its telemetry agent or the node exporter that reads the metrics is down.",
           },
         },
       ],
     },
   ],
+}
+
+export const alertRules: { readonly groups: ReadonlyArray<AlertRuleGroup> } = {
+  groups: written.groups.map((group) => ({ ...group, rules: group.rules.map(withRunbook) })),
 }

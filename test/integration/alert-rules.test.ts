@@ -8,6 +8,7 @@ import { join, resolve } from "node:path"
 import { afterAll, assert, describe, it } from "vitest"
 import { stringify } from "yaml"
 import { alertRules } from "../../src/domain/alert-rules.ts"
+import { runbookOf } from "../../src/domain/runbook.ts"
 
 const promtool = resolve("build/prometheus/usr/bin/promtool")
 const dir = mkdtempSync(join(tmpdir(), "alert-rules-"))
@@ -33,7 +34,7 @@ const alert = (eval_time: string, alertname: string, expected: ReadonlyArray<Exp
   alertname,
   exp_alerts: expected.map(({ labels, summary, description }) => ({
     exp_labels: labels,
-    exp_annotations: { summary, description },
+    exp_annotations: { summary, description, runbook: runbookOf(alertname) },
   })),
 })
 
@@ -157,7 +158,7 @@ describe("the alert rules", () => {
 
   it("a unit whose series stop, or whose scrape fails, stopped reporting after 10 minutes", () => {
     const description = (who: string) =>
-      `The backup metrics of ${who} are no longer scraped: the machine, its telemetry agent or the node exporter that reads the metrics is down (docs/how-to.md, know when backups stop).`
+      `The backup metrics of ${who} are no longer scraped: the machine, its telemetry agent or the node exporter that reads the metrics is down.`
     passes("missing", [
       {
         interval: "1m",
