@@ -1,9 +1,9 @@
 // What an action's results show of a script's output: credential values hidden, control
-// characters escaped (src/domain/action-text.ts, src/domain/redaction.ts).
+// characters escaped (src/domain/action-text.ts; the hiding alone: redaction.test.ts).
 import { assert, describe, it } from "@effect/vitest"
 import fc from "fast-check"
 import { escapeControls, shownOutput } from "../../src/domain/action-text.ts"
-import { redact, secretTexts } from "../../src/domain/redaction.ts"
+import { secretTexts } from "../../src/domain/redaction.ts"
 
 describe("escapeControls", () => {
   it("escapes NUL, ESC, CR, BEL, DEL and C1 controls; keeps newline, tab and every letter", () => {
@@ -11,20 +11,6 @@ describe("escapeControls", () => {
       escapeControls("a\u0000b\u001b[31mc\rd\u0007\u007f\u009b\n\té€😀"),
       "a\\u0000b\\u001b[31mc\\u000dd\\u0007\\u007f\\u009b\n\té€😀",
     )
-  })
-})
-
-describe("redact", () => {
-  it("hides each value, trimmed or not, and each line of a value", () => {
-    const secrets = secretTexts(["hunter2\n", "-----BEGIN KEY-----\nMIIEabc\n-----END KEY-----\n"])
-    assert.strictEqual(redact("password hunter2.", secrets), "password ***.")
-    assert.strictEqual(redact("line MIIEabc", secrets), "line ***")
-  })
-
-  it("a tail cut inside a value: its start is hidden too, and only then", () => {
-    const secrets = secretTexts(["hunter2"])
-    assert.strictEqual(redact("ter2 connected", secrets, { cutBefore: true }), "*** connected")
-    assert.strictEqual(redact("ter2 connected", secrets), "ter2 connected")
   })
 })
 

@@ -7,7 +7,7 @@ import * as TestClock from "effect/testing/TestClock"
 import { parseBackupMaxAge } from "../../src/domain/backup-max-age.ts"
 import { emptyJournal, type JobJournal } from "../../src/domain/job-journal.ts"
 import { jobJournalPath } from "../../src/domain/machine-paths.ts"
-import { shownStatus, type UnitStatus } from "../../src/domain/unit-status.ts"
+import { backupDeadline, shownStatus, type UnitStatus } from "../../src/domain/unit-status.ts"
 import { appName, type FakeModel, model, optDir, putRunRecord } from "../support/fake-juju.ts"
 import { putFile } from "../support/memory-file-system.ts"
 import { runEvent } from "../support/run-program.ts"
@@ -64,6 +64,17 @@ describe("the status of backups", () => {
     })
   })
 
+  it("update-status wakes when the last backup, or else the check's start, is backup-max-age old; never unset", () => {
+    const since = { ...check, checkSince: "2026-12-01T00:00:00.000Z", maxAge: 3600 }
+    const lastBackup = "2026-12-02T09:59:00.000Z"
+    assert.strictEqual(backupDeadline({ ...since, lastBackup }), at("2026-12-02T10:59:00.000Z"))
+    assert.strictEqual(backupDeadline(since), at("2026-12-01T01:00:00.000Z"))
+    assert.isUndefined(backupDeadline({ ...check, lastBackup }))
+    assert.isUndefined(backupDeadline({ ...since, checkSince: null }))
+  })
+
+  // shownStatus's own `since !== null`, `maxAge !== null` and `deadline !== undefined` only
+  // narrow types: with backupDeadline as tested above, their mutants (`true`) are equivalent.
   it("a failed script comes before a missing backup: it names the cause", () => {
     const failed = runRecord("run-before-backup", "2026-12-02T01:00:00.000Z", { exitStatus: 2 })
     const shown = shownStatus(active, [failed], {
