@@ -45,6 +45,13 @@ export const operatorScriptPath = (optDir: string, appName: string, option: Scri
 export const runnerSettingsPath = (optDir: string, appName: string): string =>
   `${appDirectory(optDir, appName)}/runner.json`
 
+/**
+ * The textfile directories the runner wrote the metrics file in, which it keeps (root only)
+ * so that none is left behind when metrics-directory changes or the application goes.
+ */
+export const keptMetricsDirectoriesPath = (optDir: string, appName: string): string =>
+  `${appDirectory(optDir, appName)}/metrics-directories.json`
+
 /** Where the runner records the runs of every script, a directory each (root only). */
 export const runsRootDirectory = (optDir: string, appName: string): string =>
   `${appDirectory(optDir, appName)}/runs`

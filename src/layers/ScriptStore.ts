@@ -95,6 +95,11 @@ export class ScriptStore extends Context.Service<
     /** The fingerprint of each path as it is now (src/domain/file-fingerprint.ts). */
     readonly fingerprints: (paths: ReadonlyArray<string>) => Effect.Effect<Inventory["files"], DiskError>
     /**
+     * When this unit is the application's last on the machine, an installed runner: the one
+     * to ask to delete the metrics files before the application's directory goes.
+     */
+    readonly lastUnitRunner: Effect.Effect<Option.Option<string>, DiskError>
+    /**
      * This unit is going: the application's directory is deleted once no other unit of it on
      * this machine uses it; the Python charm's directories are deleted in any case.
      */
@@ -313,10 +318,27 @@ export class ScriptStore extends Context.Service<
         for (const path of yield* pythonEra) yield* remove(fs, path)
       })
 
+      const lastUnitRunner = Effect.gen(function* () {
+        const others = (yield* list(fs, units)).filter((name) => `${units}/${name}` !== unitMarker)
+        if (others.length > 0) return Option.none<string>()
+        const runner = runnerPath(optDir, appName, "run-before-backup")
+        const found = yield* lstatIfAny(fs, runner)
+        return Option.isSome(found) && found.value.type === "File"
+          ? Option.some(runner)
+          : Option.none<string>()
+      })
+
       // Followed, as the kernel follows it (/usr/bin/python3 is a link to python3.X).
       const interpreterPresent = step("inspect", runnerInterpreter, fs.exists(runnerInterpreter))
 
-      return ScriptStore.of({ install, inventory, interpreterPresent, fingerprints, removeAll })
+      return ScriptStore.of({
+        install,
+        inventory,
+        interpreterPresent,
+        fingerprints,
+        lastUnitRunner,
+        removeAll,
+      })
     }),
   )
 }

@@ -320,14 +320,19 @@ describe("metrics for Prometheus", () => {
     )
   })
 
-  it("replaces a link planted at the file's path rather than writing through it, and leaves no temporary file", () => {
+  it("a link planted at the file's path: left alone and said, never written through nor replaced; no temporary file", () => {
     const m = machine()
     const target = join(m.root, "elsewhere")
     writeFileSync(target, "untouched\n")
     symlinkSync(target, m.prom)
-    run(m.script("run-before-backup", "#!/bin/sh\n"), ["--write-metrics"])
+    const result = run(m.script("run-before-backup", "#!/bin/sh\n"), ["--write-metrics"])
+    assert.strictEqual(result.status, 0)
+    assert.match(
+      result.stderr,
+      /could not write metrics in .*node-exporter: backup-integrator-backup-integrator\.prom is a link, not the metrics file: left alone\n$/,
+    )
     assert.strictEqual(readFileSync(target, "utf8"), "untouched\n")
-    assert.isTrue(lstatSync(m.prom).isFile())
+    assert.isTrue(lstatSync(m.prom).isSymbolicLink())
     assert.deepStrictEqual(readdirSync(m.textfiles), ["backup-integrator-backup-integrator.prom"])
   })
 
@@ -345,15 +350,14 @@ describe("metrics for Prometheus", () => {
     assert.isFalse(existsSync(missing))
   })
 
-  it("a file it cannot write: said on stderr, the script's exit status stands, no temporary file left", () => {
+  it("a directory at the file's path: left alone and said on stderr, the script's exit status stands, no temporary file left", () => {
     const m = machine()
-    // A directory in the way makes the rename fail, as a full disk or a read-only mount would fail a write.
     mkdirSync(m.prom)
     const result = run(m.script("run-before-backup", "#!/bin/sh\nexit 0\n"))
     assert.strictEqual(result.status, 0)
     assert.match(
       result.stderr,
-      /^backup-integrator: could not write metrics in .*node-exporter: Is a directory\n$/,
+      /^backup-integrator: could not write metrics in .*node-exporter: backup-integrator-backup-integrator\.prom is a directory, not the metrics file: left alone\n$/,
     )
     assert.deepStrictEqual(readdirSync(m.textfiles), ["backup-integrator-backup-integrator.prom"])
   })

@@ -290,7 +290,7 @@ describe("actions", () => {
   )
 
   it.effect(
-    "run-script and show-runs: credential values hidden from the output, control characters escaped",
+    "run-script and show-runs: credential values hidden from the output, hidden characters escaped as the status escapes them",
     () =>
       Effect.gen(function* () {
         const uri = "secret:cq1k2l3m4n5o6p7q8r9s"
@@ -299,8 +299,10 @@ describe("actions", () => {
           secrets: { [uri]: { granted: true, content: { password: "hunter2\n", user: "backup" } } },
         }
         const first = yield* runEvent(model({ ...withSecret, relations }))
-        const printed = "connecting as backup with password hunter2\n\u0000\u001b[31mdone\tok\n"
-        const shown = "connecting as *** with password ***\n\\u0000\\u001b[31mdone\tok\n"
+        const printed =
+          "connecting as backup with password hunter2\n\u0000\u001b[31mdone\tok\n\u202egnp.exe\u2028x\u200by\n"
+        const shown =
+          "connecting as *** with password ***\n\\u0000\\u001b[31mdone\tok\n\\u202egnp.exe\\u2028x\\u200by\n"
         const ran = yield* runEvent({
           ...action("run-script", { name: "run-before-backup" })(first.model),
           event: "run-script",
