@@ -6,8 +6,7 @@ import * as Schema from "effect/Schema"
 import { Databag } from "../domain/backup-spec.ts"
 import { HookToolError, SecretUnreadable } from "../domain/failures.ts"
 import type { UnitStatus } from "../domain/unit-status.ts"
-import type { RunTool, ToolOutcome } from "../entry/hook-tool-process.ts"
-import type { ToolProcess } from "../entry/started-config-get.ts"
+import type { RunTool, ToolOutcome } from "./hook-tool-process.ts"
 import { JujuContext } from "./JujuContext.ts"
 
 /** `backup:2`: checked before it is passed back to a tool, so it can never read as a flag. */
@@ -74,17 +73,12 @@ export class HookTools extends Context.Service<
     }) => Effect.Effect<void, HookToolError>
   }
 >()("backup-integrator/layers/HookTools") {
-  /**
-   * The live layer, running each tool with `run` (src/main.ts passes runTool). `started` is
-   * a `config-get --format=json` that `dispatch` may have started before Node: the first
-   * `configGet` takes it over instead of running another one, under the same time limit.
-   */
-  static readonly layer = (run: RunTool, started?: ToolProcess) =>
+  /** The live layer, running each tool with `run` (src/main.ts passes runTool). */
+  static readonly layer = (run: RunTool) =>
     Layer.effect(
       HookTools,
       Effect.gen(function* () {
         const { hookToolTimeout, appName } = yield* JujuContext
-        let startedConfigGet = started
 
         const noAnswer = (tool: string) =>
           new HookToolError({ tool, reason: `no answer after ${Duration.format(hookToolTimeout)}` })
@@ -98,21 +92,6 @@ export class HookTools extends Context.Service<
                   ? noAnswer(tool)
                   : new HookToolError({ tool, reason: outcome.reason }),
               )
-
-        /**
-         * Waits for the `config-get` dispatch started. Still running after the time limit,
-         * or when the hook is interrupted, it is killed.
-         */
-        const finish = (child: ToolProcess) =>
-          Effect.callback<string, HookToolError>((resume) => {
-            child.outcome.then((outcome) => resume(printed("config-get", outcome)))
-            return Effect.promise(child.kill)
-          }).pipe(
-            Effect.timeoutOrElse({
-              duration: hookToolTimeout,
-              orElse: () => Effect.fail(noAnswer("config-get")),
-            }),
-          )
 
         const runToEnd = (tool: string, args: ReadonlyArray<string>, input?: string) =>
           Effect.suspend(() =>
@@ -160,13 +139,7 @@ export class HookTools extends Context.Service<
           )
 
         return HookTools.of({
-          configGet: () =>
-            Effect.suspend(() => {
-              const child = startedConfigGet
-              startedConfigGet = undefined
-              const stdout = child ? finish(child) : runToEnd("config-get", ["--format=json"])
-              return decodeJson("config-get", stdout, JsonObject, "an object")
-            }),
+          configGet: () => runJson("config-get", ["--format=json"], JsonObject, "an object"),
           isLeader: () => runJson("is-leader", ["--format=json"], Schema.Boolean, "a boolean"),
           relationIds: (endpoint) =>
             runJson(

@@ -66,7 +66,6 @@ describe("npm run pack", () => {
           "config.yaml",
           "dispatch",
           "dist/hook.cjs",
-          "dist/program.cjs",
           "manifest.yaml",
           "metadata.yaml",
         ])
