@@ -22,5 +22,8 @@ export const packDir = (architecture: Architecture) => `build/pack/${architectur
 /** The `.charm` file `npm run pack` writes for each architecture (every base is in its manifest). */
 export const charmFile = (architecture: Architecture) => `backup-integrator_${architecture}.charm`
 
+/** Written by the hook at run time (V8's code cache, see src/entry/code-cache.ts): never packed. */
+export const compileCacheDir = "compile-cache"
+
 /** Beside bin/node: the architecture it is built for, which `dispatch` checks before running it. */
 export const runtimeArchFile = "bin/node.arch"

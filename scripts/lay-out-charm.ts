@@ -106,12 +106,14 @@ const deferBuiltins: Plugin = {
 }
 
 /**
- * Bundles `entry` into the CommonJS file `outfile` that a hook runs, with the deferred
- * built-ins. Fails on import.meta, which a CommonJS bundle does not have: it would fail every
- * hook, and no type check or unit test.
+ * Bundles `entry` into the CommonJS file `outfile` as a hook runs it: the entry (src/entry/hook.ts)
+ * run by Node, or the program it loads through node:vm with V8's code cache (`deferring`: with
+ * the deferred built-ins), which has to be a script for that, run inside a function. Fails on
+ * what would fail every hook and no type check or unit test: import.meta, which a CommonJS
+ * bundle does not have, and a dynamic import(), for which node:vm has no loader.
  */
-export const bundleForHook = async (entry: string, outfile: string) => {
-  await build({
+export const bundleForHook = async (entry: string, outfile: string, { deferring = false } = {}) => {
+  const { metafile } = await build({
     bundle: true,
     platform: "node",
     format: "cjs",
@@ -120,12 +122,18 @@ export const bundleForHook = async (entry: string, outfile: string) => {
     legalComments: "none",
     logLevel: "silent",
     logOverride: { "empty-import-meta": "error" },
+    metafile: true,
     // The runner the charm installs on the machine (src/runner/runner.py), as a string.
     loader: { ".py": "text" },
-    plugins: [deferBuiltins],
+    plugins: deferring ? [deferBuiltins] : [],
     entryPoints: [entry],
     outfile,
   })
+  const dynamic = Object.entries(metafile.inputs).flatMap(([file, { imports }]) =>
+    imports.filter(({ kind }) => kind === "dynamic-import").map(({ path }) => `${file} imports ${path}`),
+  )
+  if (dynamic.length > 0)
+    throw new Error(`${outfile}: a dynamic import() cannot run in the hook: ${dynamic.join("; ")}`)
 }
 
 /** The runtime as the charm carries it: without its debug information and symbol table (cached). */
@@ -161,7 +169,7 @@ const swapIn = (dir: string, built: string) => {
 }
 
 /**
- * The charm in `dir` for `architecture`: dispatch, the bundle, the runtime, and (unless
+ * The charm in `dir` for `architecture`: dispatch, the two bundles, the runtime, and (unless
  * charmcraft writes them, `yaml: false`) metadata.yaml, config.yaml and manifest.yaml.
  */
 export const layOutCharm = async (dir: string, architecture: Architecture, { yaml = true } = {}) => {
@@ -170,6 +178,7 @@ export const layOutCharm = async (dir: string, architecture: Architecture, { yam
   mkdirSync(join(built, "bin"), { recursive: true })
 
   await bundleForHook("src/entry/hook.ts", join(built, "dist/hook.cjs"))
+  await bundleForHook("src/main.ts", join(built, "dist/program.cjs"), { deferring: true })
 
   copyFileSync("dispatch", join(built, "dispatch"))
   chmodSync(join(built, "dispatch"), 0o755)

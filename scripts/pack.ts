@@ -4,7 +4,7 @@ import { createWriteStream, realpathSync } from "node:fs"
 import { readdir, stat } from "node:fs/promises"
 import { finished } from "node:stream/promises"
 import { ZipFile } from "yazl"
-import { type Architecture, architectures, charmFile, packDir } from "./charm-layout.ts"
+import { type Architecture, architectures, charmFile, compileCacheDir, packDir } from "./charm-layout.ts"
 import { type Command, runCommand } from "./command-line.ts"
 import { layOutCharm } from "./lay-out-charm.ts"
 
@@ -21,7 +21,7 @@ const zip = async (dir: string, file: string) => {
   for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
     const path = `${entry.parentPath}/${entry.name}`
     const name = path.slice(dir.length + 1)
-    if (!entry.isFile()) continue
+    if (!entry.isFile() || name.startsWith(`${compileCacheDir}/`)) continue
     // Keep the mode bits: Juju must find dispatch and the runtime executable.
     archive.addFile(path, name, { mode: (await stat(path)).mode })
   }

@@ -1,6 +1,16 @@
-// `juju refresh`: Juju replaces the charm's files and runs upgrade-charm; what the old
-// revision left on the machine (its runners, the unit's record) must not outlive it.
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
+// `juju refresh` to a revision whose program has the same length as the one before: Juju
+// replaces the charm's files but keeps those the charm wrote in its directory, V8's code
+// cache among them (compile-cache/, see src/entry/code-cache.ts).
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { afterAll, assert, describe, it } from "vitest"
@@ -26,10 +36,10 @@ const copyOfCharm = () => {
 }
 
 /**
- * The hook rebuilt from the project's sources with one change: the first comment of the
- * runner it installs in capitals. Returns the bundle and that runner.
+ * The program rebuilt from the project's sources with one change that keeps its length: the
+ * first comment of the runner it installs in capitals. Returns the program and that runner.
  */
-const rebuilt = async () => {
+const rebuiltSameLength = async () => {
   const sources = join(work, "project")
   // package.json and tsconfig.json too: esbuild reads them (the sources are ES modules).
   for (const entry of ["src", "package.json", "tsconfig.json"])
@@ -40,15 +50,15 @@ const rebuilt = async () => {
   const changed = runner.replace(/^# .*$/m, (line) => line.toUpperCase())
   assert.notStrictEqual(changed, runner)
   writeFileSync(runnerFile, changed)
-  const hook = join(work, "hook.cjs")
-  await bundleForHook(join(sources, "src/entry/hook.ts"), hook)
-  return { hook: readFileSync(hook), runner: changed }
+  const program = join(work, "program.cjs")
+  await bundleForHook(join(sources, "src/main.ts"), program, { deferring: true })
+  return { program: readFileSync(program), runner: changed }
 }
 
 const config = { fileset: "/var/backups", "run-before-backup": "#!/bin/sh\necho dumped\n" }
 
 describe("juju refresh", () => {
-  it("to a revision whose runner changed: upgrade-charm installs the new runner", async () => {
+  it("to a program of the same length: the next hooks run the new program, not the cached one", async () => {
     const charm = copyOfCharm()
     const u = new CharmUnit(
       { config, relations: { "backup:3": backupRelation() } },
@@ -56,19 +66,28 @@ describe("juju refresh", () => {
       charm,
     )
     units.push(u)
-    for (const event of ["install", "config-changed"]) expectOk(u.hook(event))
+    for (const event of ["install", "config-changed", "config-changed"]) {
+      const result = u.hook(event)
+      expectOk(result)
+    }
+    const cache = join(charm, "compile-cache", "program.v8")
+    assert.isTrue(statSync(cache).isFile())
     const runnerPath = u.scriptPath("run-before-backup")
     const oldRunner = readFileSync(runnerPath, "utf8")
 
-    const revision = await rebuilt()
-    assert.notStrictEqual(revision.runner, oldRunner)
-    writeFileSync(join(charm, "dist/hook.cjs"), revision.hook)
+    // The refresh: the new program in place of the old, compile-cache/ kept.
+    const rebuilt = await rebuiltSameLength()
+    const old = readFileSync(join(charm, "dist/program.cjs"))
+    assert.strictEqual(rebuilt.program.length, old.length)
+    assert.isFalse(rebuilt.program.equals(old))
+    assert.notStrictEqual(rebuilt.runner, oldRunner)
+    writeFileSync(join(charm, "dist/program.cjs"), rebuilt.program)
 
     for (const event of ["upgrade-charm", "config-changed"]) {
       const result = u.hook(event)
       expectOk(result)
       assert.deepStrictEqual(result.state.status, { status: "active", message: "no backup yet" })
-      assert.strictEqual(readFileSync(runnerPath, "utf8"), revision.runner)
+      assert.strictEqual(readFileSync(runnerPath, "utf8"), rebuilt.runner)
     }
   })
 })

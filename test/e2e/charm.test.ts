@@ -1,5 +1,17 @@
 import { spawnSync } from "node:child_process"
-import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from "node:fs"
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from "node:fs"
+import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterEach, assert, describe, it } from "vitest"
 import { scriptOptions } from "../../src/domain/options.ts"
@@ -20,8 +32,10 @@ const unit = (...args: ConstructorParameters<typeof CharmUnit>) => {
   units.push(made)
   return made
 }
+const copies: Array<string> = []
 afterEach(() => {
   for (const made of units.splice(0)) made.remove()
+  for (const copy of copies.splice(0)) rmSync(copy, { recursive: true, force: true })
 })
 
 const mode = (path: string) => statSync(path).mode & 0o7777
@@ -40,6 +54,7 @@ describe("the packed charm", () => {
       "manifest.yaml",
       "actions.yaml",
       "dist/hook.cjs",
+      "dist/program.cjs",
       "bin/node",
     ]) {
       assert.isTrue(existsSync(join(charmDir, file)), file)
@@ -51,7 +66,7 @@ describe("the packed charm", () => {
   it("a steady-state hook loads none of Node's HTTP or crypto modules, nor node:module", () => {
     // Each was once on the hook's path and cost every hook time: Effect's barrel (HTTP), the
     // platform FileSystem's crypto (deferred by the build until first use, which never comes),
-    // and node:module (a loader's createRequire). NodeFileSystem's
+    // and node:module for the program's require (the entry passes its own). NodeFileSystem's
     // readDirectory loads fs/promises, and with it readline and os: ~1.3 ms, in docs/hook-cost.md.
     const u = unit({ config, relations: { "backup:3": backupRelation() } })
     u.hook("config-changed")
@@ -69,6 +84,38 @@ describe("the packed charm", () => {
       loaded.filter((name) => unwanted.test(name)),
       [],
     )
+  })
+
+  it("the first hook writes the program's code cache; only a hook that ran further rewrites it", () => {
+    // A copy of the charm of its own (the runtime linked), whose cache no other test writes.
+    const charm = mkdtempSync(join(tmpdir(), "backup-integrator-charm-"))
+    copies.push(charm)
+    for (const entry of ["dispatch", "dist", "metadata.yaml"])
+      cpSync(join(charmDir, entry), join(charm, entry), { recursive: true })
+    mkdirSync(join(charm, "bin"))
+    symlinkSync(join(charmDir, "bin", "node"), join(charm, "bin", "node"))
+    cpSync(join(charmDir, "bin", "node.arch"), join(charm, "bin", "node.arch"))
+    const cache = join(charm, "compile-cache", "program.v8")
+    const written = () => ({
+      depth: JSON.parse(readFileSync(cache, "utf8").split("\n")[0] ?? "").depth,
+      at: statSync(cache, { bigint: true }).mtimeNs,
+    })
+
+    const u = unit({ config }, "backup-integrator/0", charm)
+    assert.strictEqual(u.hook("install").state.status?.status, "waiting")
+    const waiting = written()
+    expectOk(u.hook("update-status"))
+    assert.deepStrictEqual(written(), waiting)
+
+    u.update((s) => {
+      s.relations = { "backup:3": backupRelation() }
+    })
+    const publishing = u.hook("backup-relation-joined", "backup:3")
+    assert.deepStrictEqual(publishing.state.status, { status: "active", message: "no backup yet" })
+    const published = written()
+    assert.isAbove(Number(published.depth), Number(waiting.depth))
+    expectOk(u.hook("config-changed"))
+    assert.deepStrictEqual(written(), published)
   })
 })
 

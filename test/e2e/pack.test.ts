@@ -66,6 +66,7 @@ describe("npm run pack", () => {
           "config.yaml",
           "dispatch",
           "dist/hook.cjs",
+          "dist/program.cjs",
           "manifest.yaml",
           "metadata.yaml",
         ])

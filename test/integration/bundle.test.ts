@@ -1,11 +1,12 @@
-// The hook's bundle: what would fail every hook, and no type check or unit test, fails the
+// The hook's bundles: what would fail every hook, and no type check or unit test, fails the
 // build instead; Node modules the hook never uses are not loaded by the program.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { createRequire } from "node:module"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Script } from "node:vm"
 import { afterAll, assert, describe, it } from "vitest"
 import { bundleForHook } from "../../scripts/lay-out-charm.ts"
+import { loadWithCodeCache } from "../../src/entry/code-cache.ts"
 
 const root = mkdtempSync(join(tmpdir(), "bundle-"))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
@@ -17,34 +18,41 @@ const entry = (name: string, source: string) => {
 }
 
 describe("bundleForHook", () => {
+  it("fails on a dynamic import(), which the program's node:vm has no loader for", async () => {
+    const file = entry("dynamic", 'export const f = async () => (await import("node:path")).sep\n')
+    const error = await bundleForHook(file, join(root, "dynamic.cjs")).catch((e: Error) => e)
+    assert.match(
+      String(error),
+      /a dynamic import\(\) cannot run in the hook: .*dynamic\.ts imports node:path/,
+    )
+  })
+
   it("fails on import.meta, which a CommonJS bundle does not have", async () => {
     const file = entry("meta", "export const url = import.meta.url\n")
     const error = await bundleForHook(file, join(root, "meta.cjs")).catch((e: Error) => e)
     assert.match(String(error), /import\.meta.*not available/)
   })
 
-  it("an ordinary import of Node runs at once, and a deferred one loads only when used", async () => {
+  it("an ordinary import of Node runs in the program, and a deferred one loads only when used", async () => {
     const file = entry(
       "ordinary",
       'import { join } from "node:path"\nimport { tmpdir } from "node:os"\nexport const joined = join("a", "b")\nexport const tmp = () => tmpdir()\n',
     )
-    await bundleForHook(file, join(root, "ordinary.cjs"))
-    // Run as Node runs a CommonJS file, with a `require` that records what it is asked for.
+    await bundleForHook(file, join(root, "ordinary.cjs"), { deferring: true })
     const requested: Array<string> = []
-    const recording = (id: string) => {
+    const real = createRequire(import.meta.filename)
+    const recording = Object.assign((id: string) => {
       requested.push(id)
-      return process.getBuiltinModule(id)
-    }
-    const source = readFileSync(join(root, "ordinary.cjs"), "utf8")
-    const module = { exports: {} as { joined: string; tmp: () => string } }
-    new Script(`(function (module, exports, require) {${source}\n})`).runInThisContext()(
-      module,
-      module.exports,
+      return real(id)
+    }, real) as NodeJS.Require
+    const { exports } = loadWithCodeCache<{ joined: string; tmp: () => string }>(
+      join(root, "ordinary.cjs"),
+      join(root, "cache", "ordinary.v8"),
       recording,
     )
-    assert.strictEqual(module.exports.joined, "a/b")
+    assert.strictEqual(exports.joined, "a/b")
     assert.notInclude(requested, "node:os")
-    assert.strictEqual(module.exports.tmp(), tmpdir())
+    assert.strictEqual(exports.tmp(), tmpdir())
     assert.include(requested, "node:os")
   })
 })
