@@ -20,6 +20,7 @@ import {
   scriptPath,
   scriptsDirectory,
   unitsDirectory,
+  updateStatusMemoPath,
 } from "../domain/script-paths.ts"
 import type { Script } from "../domain/scripts.ts"
 import runnerSource from "../runner/runner.py"
@@ -306,6 +307,7 @@ export class ScriptStore extends Context.Service<
       })
 
       const removeAll = Effect.gen(function* () {
+        yield* remove(fs, updateStatusMemoPath(optDir, appName, unitNumber))
         yield* remove(fs, unitMarker)
         if ((yield* list(fs, units)).length === 0) yield* remove(fs, ownDirectory)
         for (const path of yield* pythonEra) yield* remove(fs, path)
