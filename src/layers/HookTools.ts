@@ -15,6 +15,15 @@ export const RelationId = Schema.String.check(Schema.isPattern(/^[a-z][a-z0-9-]*
 const JsonObject = Schema.Record(Schema.String, Schema.Unknown)
 
 /**
+ * How `secret-get` says, on its last stderr line, that the secret is not this application's to
+ * read, which only an operator can change (juju's apiserver/facades/agent/secretsmanager/secrets.go):
+ * removed or never there (errors.NotFoundf, `secret "<id>" not found`), not granted or revoked
+ * (apiservererrors.ErrPerm, `permission denied`). Any other failure passes (the agent
+ * restarting, the controller out of reach): a fault, so that Juju retries the hook.
+ */
+const secretRefused = /: ERROR (secret "[^"]*" not found|permission denied)$/
+
+/**
  * The Juju hook tools this charm calls, one function each, arguments named as on the
  * command line (after the `ops` library's `hookcmds`). Every call is one process and one
  * round trip to the unit agent: this is the only place that runs them.
@@ -51,8 +60,8 @@ export class HookTools extends Context.Service<
     /** `status-set --application=False <status> -- <message>` */
     readonly statusSet: (status: UnitStatus) => Effect.Effect<void, HookToolError>
     /**
-     * `secret-get <uri> --format=json` (`--refresh`: move to the newest revision). A tool that
-     * ran and refused (not granted, removed) is SecretUnreadable, not a fault.
+     * `secret-get <uri> --format=json` (`--refresh`: move to the newest revision). A refusal
+     * (not granted, removed) is SecretUnreadable, not a fault; any other failure is one.
      */
     readonly secretGet: (args: {
       readonly uri: string
@@ -171,8 +180,13 @@ export class HookTools extends Context.Service<
                   input: undefined,
                   timeout: Duration.toMillis(hookToolTimeout),
                 })
-                // Exit 1 is Juju refusing the read; 2 would be this charm's own misuse of the flags.
-                if (outcome._tag === "Failed" && String(outcome.exitStatus) === "1")
+                // Exit 1 is a run error (2 would be this charm's own misuse of the flags): a
+                // refusal only in the words above.
+                if (
+                  outcome._tag === "Failed" &&
+                  String(outcome.exitStatus) === "1" &&
+                  secretRefused.test(outcome.reason)
+                )
                   return Effect.fail(new SecretUnreadable({ uri, app: appName, reason: outcome.reason }))
                 // The values are credentials: a shape error names the shape only.
                 return decodeJson(

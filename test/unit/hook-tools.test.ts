@@ -224,6 +224,26 @@ describe("HookTools: each kind of output is a value or a typed error", () => {
 
 describe("HookTools: secret-get", () => {
   const uri = "secret:cq1k2l3m4n5o6p7q8r9s"
+  it.effect("a failure that passes (the agent restarting) is a fault, so that Juju retries the hook", () =>
+    Effect.gen(function* () {
+      for (const line of [
+        "ERROR connection is shut down",
+        "ERROR not found: context deadline exceeded (retrying)",
+      ]) {
+        const passing = toolsAnswering({
+          _tag: "Failed",
+          reason: `exited with status 1: ${line}`,
+          exitStatus: 1,
+        })
+        const exit = yield* Effect.exit((yield* passing.tools).secretGet({ uri, refresh: false }))
+        assert.include(
+          String(Exit.isFailure(exit) ? exit.cause : ""),
+          `HookToolError: secret-get: exited with status 1: ${line}`,
+        )
+      }
+    }),
+  )
+
   it.effect(
     "a refusal (the tool exited) is SecretUnreadable, naming the application; no answer is a fault",
     () =>
@@ -254,6 +274,13 @@ describe("HookTools: secret-get", () => {
           String(Exit.isFailure(flagError) ? flagError.cause : ""),
           "HookToolError: secret-get: exited with status 2",
         )
+        const removed = toolsAnswering({
+          _tag: "Failed",
+          reason: 'exited with status 1: ERROR secret "cq1k2l3m4n5o6p7q8r9s" not found',
+          exitStatus: 1,
+        })
+        const notFound = yield* Effect.exit((yield* removed.tools).secretGet({ uri, refresh: false }))
+        assert.include(String(Exit.isFailure(notFound) ? notFound.cause : ""), "SecretUnreadable")
         const silent = toolsAnswering({ _tag: "TimedOut" })
         const timedOut = yield* Effect.exit((yield* silent.tools).secretGet({ uri, refresh: false }))
         assert.include(
