@@ -1,6 +1,6 @@
-// `juju refresh` to a revision whose program has the same length as the one before: Juju
-// replaces the charm's files but keeps those the charm wrote in its directory, V8's code
-// cache among them (compile-cache/, see src/entry/code-cache.ts).
+// `juju refresh`: Juju replaces the charm's files but keeps what the charm wrote, V8's code
+// cache in its directory (compile-cache/, see src/entry/code-cache.ts) and the unit's record
+// on the machine: neither may carry the old revision's program or words into the new one.
 import {
   cpSync,
   mkdirSync,
@@ -15,6 +15,7 @@ import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { afterAll, assert, describe, it } from "vitest"
 import { bundleForProgram } from "../../scripts/lay-out-charm.ts"
+import { runnerFile } from "../../scripts/runner-file.ts"
 import { backupRelation, CharmUnit, charmDir, expectOk } from "../support/charm-unit.ts"
 
 const work = mkdtempSync(join(tmpdir(), "backup-integrator-refresh-"))
@@ -51,7 +52,7 @@ const rebuilt = async (name: string, file: string, change: (text: string) => str
   writeFileSync(join(sources, file), changed)
   const program = join(work, `${name}.cjs`)
   await bundleForProgram(program, join(sources, "src/main.ts"))
-  return { program: readFileSync(program), changed }
+  return { program: readFileSync(program), sources }
 }
 
 /**
@@ -59,10 +60,10 @@ const rebuilt = async (name: string, file: string, change: (text: string) => str
  * installs in capitals. Returns the program and that runner.
  */
 const rebuiltSameLength = async () => {
-  const { program, changed } = await rebuilt("same-length", "src/runner/runner.py", (runner) =>
-    runner.replace(/^# .*$/m, (line) => line.toUpperCase()),
+  const { program, sources } = await rebuilt("same-length", "src/runner/__main__.py", (source) =>
+    source.replace(/^# .*$/m, (line) => line.toUpperCase()),
   )
-  return { program, runner: changed }
+  return { program, runner: Buffer.from(runnerFile(join(sources, "src/runner"))) }
 }
 
 const config = { fileset: "/var/backups", "run-before-backup": "#!/bin/sh\necho dumped\n" }
@@ -94,21 +95,21 @@ describe("juju refresh", () => {
     const cache = join(charm, "compile-cache", "program.v8")
     assert.isTrue(statSync(cache).isFile())
     const runnerPath = u.scriptPath("run-before-backup")
-    const oldRunner = readFileSync(runnerPath, "utf8")
+    const oldRunner = readFileSync(runnerPath)
 
     // The refresh: the new program in place of the old, compile-cache/ kept.
     const rebuilt = await rebuiltSameLength()
     const old = readFileSync(join(charm, "dist/program.cjs"))
     assert.strictEqual(rebuilt.program.length, old.length)
     assert.isFalse(rebuilt.program.equals(old))
-    assert.notStrictEqual(rebuilt.runner, oldRunner)
+    assert.isFalse(rebuilt.runner.equals(oldRunner))
     writeFileSync(join(charm, "dist/program.cjs"), rebuilt.program)
 
     for (const event of ["upgrade-charm", "config-changed"]) {
       const result = u.hook(event)
       expectOk(result)
       assert.deepStrictEqual(result.state.status, { status: "active", message: "no backup yet" })
-      assert.strictEqual(readFileSync(runnerPath, "utf8"), rebuilt.runner)
+      assert.isTrue(readFileSync(runnerPath).equals(rebuilt.runner))
     }
   })
 
