@@ -72,6 +72,13 @@ export const unitRecordPath = (optDir: string, appName: string, unitNumber: numb
   `${unitsDirectory(optDir, appName)}/${unitNumber}`
 
 /**
+ * Beside it, what `dispatch` reads to end update-status without the program
+ * (src/domain/update-status-memo.ts); `dispatch` builds the same path.
+ */
+export const updateStatusMemoPath = (optDir: string, appName: string, unitNumber: number): string =>
+  `${unitsDirectory(optDir, appName)}/${unitNumber}.update-status`
+
+/**
  * The keys of the credentials secret, one root-only file each: the runner gives scripts this
  * directory as `CREDENTIALS_DIRECTORY`, systemd's name for a service's credentials.
  */

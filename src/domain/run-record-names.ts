@@ -1,5 +1,3 @@
-// Plain TypeScript, no Effect: the hook's entry (src/entry/quiet-update-status.ts) uses it too.
-
 /**
  * The runner names a record `<end in ms, 13 digits>-<its pid>.json` (src/runner/):
  * sorted as strings, the newest is last. Anything else in a runs directory is not a record.

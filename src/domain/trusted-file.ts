@@ -1,4 +1,4 @@
-// Plain TypeScript, no Effect: the hook's entry (src/entry/quiet-update-status.ts) uses it too.
+// Plain TypeScript, no Effect: the code cache's loader (src/entry/code-cache.ts) uses it too.
 
 /**
  * The most a file the charm reads back may hold (a run record, the unit's record, runner.json):

@@ -4,12 +4,13 @@ import { UnitStatus } from "./unit-status.ts"
 /**
  * What a unit's last reconcile left, kept in its marker file (`units/<n>`): what update-status
  * checks instead of reconciling again, since nothing Juju knows changes without an event of
- * its own. The hook's entry reads it too, before the program is loaded
- * (src/entry/quiet-update-status.ts): `waitingForSecret`, `files`, `runs`, `journal` and
- * `deadline` are read there as well.
+ * its own, and what the status shown was made from. `dispatch` reads what it needs of it in
+ * the memo made from it (src/domain/update-status-memo.ts).
  */
 export const UnitRecord = Schema.Struct({
   version: Schema.Literal(1),
+  /** The charm build that wrote it (src/domain/charm-build.ts): another build's `shown` is made again. */
+  build: Schema.String,
   /** The status reconcile reached, before the runs of the scripts count. */
   reconciled: UnitStatus,
   /** The status last set. */
@@ -28,7 +29,7 @@ export const UnitRecord = Schema.Struct({
   maxAge: Schema.NullOr(Schema.Number),
   /** When the check began (the first status with `backup-max-age` set): its start before any backup. */
   checkSince: Schema.NullOr(Schema.String),
-  /** When the status changes by itself (the last backup grows older than `backup-max-age`), while that is ahead. */
+  /** When the status may change by itself (src/domain/next-status-change.ts), while that is ahead. */
   deadline: Schema.NullOr(Schema.String),
 })
 export type UnitRecord = typeof UnitRecord.Type

@@ -3,7 +3,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as PlatformError from "effect/PlatformError"
-import { claimDirectory, readTrustedFile } from "../entry/descriptors.ts"
+import { claimDirectory, readTrustedFile } from "./no-follow-descriptors.ts"
 
 const tags: Readonly<Record<string, PlatformError.SystemErrorTag>> = {
   ENOENT: "NotFound",

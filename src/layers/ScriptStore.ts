@@ -20,6 +20,7 @@ import {
   runsRootDirectory,
   unitRecordPath,
   unitsDirectory,
+  updateStatusMemoPath,
 } from "../domain/machine-paths.ts"
 import { type ScriptOption, scriptOptions } from "../domain/options.ts"
 import { encodeRunnerSettings, type RunnerSettings } from "../domain/runner-settings.ts"
@@ -313,6 +314,7 @@ export class ScriptStore extends Context.Service<
       })
 
       const removeAll = Effect.gen(function* () {
+        yield* remove(fs, updateStatusMemoPath(optDir, appName, unitNumber))
         yield* remove(fs, unitMarker)
         if ((yield* list(fs, units)).length === 0) yield* remove(fs, ownDirectory)
         for (const path of yield* pythonEra) yield* remove(fs, path)

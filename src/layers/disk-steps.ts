@@ -53,13 +53,18 @@ export const remove = (fs: FileSystem.FileSystem, path: string) =>
  * `mode`, then renamed over it (a link there is replaced, not written through). The temporary
  * name is short whatever the file's (a name may have Linux's 255 bytes: a credentials key) and
  * starts with a dot, which no script option or credentials key does. `durable` flushes the
- * file and its directory first, for what must survive a crash. A failure names `path`.
+ * file and its directory first, for what must survive a crash; `modified` (ms since 1970) sets
+ * its modification time before it takes the name. A failure names `path`.
  */
 export const writeAtomically = Effect.fnUntraced(function* (
   fs: FileSystem.FileSystem,
   path: string,
   data: Uint8Array,
-  { mode, durable }: { readonly mode: number; readonly durable: boolean },
+  {
+    mode,
+    durable,
+    modified,
+  }: { readonly mode: number; readonly durable: boolean; readonly modified?: number },
 ) {
   const directory = path.slice(0, path.lastIndexOf("/"))
   const temporary = `${directory}/.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`
@@ -77,6 +82,11 @@ export const writeAtomically = Effect.fnUntraced(function* (
     )
     // The umask may have narrowed the mode.
     yield* step("chmod", path, fs.chmod(temporary, mode))
+    if (modified !== undefined) {
+      // A Date: Node reads a number as seconds.
+      const time = new Date(modified)
+      yield* step("set the times of", path, fs.utimes(temporary, time, time))
+    }
     yield* step("rename into", path, fs.rename(temporary, path))
   }).pipe(Effect.onError(() => Effect.ignore(remove(fs, temporary))))
   if (durable) {

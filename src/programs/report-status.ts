@@ -1,8 +1,10 @@
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import { charmBuild } from "../domain/charm-build.ts"
+import { nextStatusChange } from "../domain/next-status-change.ts"
 import type { UnitRecord } from "../domain/unit-record.ts"
-import { backupDeadline, shownStatus, type UnitStatus } from "../domain/unit-status.ts"
+import { shownStatus, type UnitStatus } from "../domain/unit-status.ts"
 import { JobJournals } from "../layers/JobJournals.ts"
 import { RunRecords } from "../layers/RunRecords.ts"
 import { ScriptStore } from "../layers/ScriptStore.ts"
@@ -16,7 +18,7 @@ const sameStatus = (a: UnitStatus, b: UnitStatus) => a.status === b.status && a.
  * installed and the last backup (past `backup-max-age`, its absence). A status is set only
  * when it is not what the record says was shown (a call that changes nothing costs a hook a
  * process and a round trip to the agent), or `always` (around the events at which Juju sets
- * one itself). Then keeps the record for the next hook, writing it only when it changed.
+ * one itself). Then keeps the record, and the memo made from it, for the next hook.
  */
 export const reportStatus = Effect.fn("reportStatus")(function* (
   { reconciled, waitingForSecret, maxAge }: Pick<UnitRecord, "reconciled" | "waitingForSecret" | "maxAge">,
@@ -42,10 +44,11 @@ export const reportStatus = Effect.fn("reportStatus")(function* (
         : new Date(now).toISOString()
   const backups = { lastBackup, maxAge, checkSince, now }
   // The status follows from what reconcile reached, the newest runs and the last backup, and
-  // from the time only once the deadline passes: when none of them changed since it was
-  // shown, it is what was shown, and the records need not be read again.
+  // from the time only once the deadline passes: when none of them changed since this build
+  // showed it, it is what was shown, and the records need not be read again.
   const shown =
     Option.isSome(last) &&
+    last.value.build === charmBuild &&
     sameStatus(reconciled, last.value.reconciled) &&
     JSON.stringify(runs) === JSON.stringify(last.value.runs) &&
     lastBackup === last.value.lastBackup &&
@@ -60,10 +63,10 @@ export const reportStatus = Effect.fn("reportStatus")(function* (
     if (changed && Option.isSome(last)) yield* (yield* UnitRecords).forget
     yield* (yield* StatusReporter).set(shown)
   }
-  // update-status must wake when the age passes: the hook's entry compares it with the time.
-  const deadline = reconciled.status === "active" ? backupDeadline(backups) : undefined
+  const deadline = nextStatusChange({ reconciled, backups })
   const record: UnitRecord = {
     version: 1,
+    build: charmBuild,
     reconciled,
     shown,
     waitingForSecret,
@@ -73,9 +76,7 @@ export const reportStatus = Effect.fn("reportStatus")(function* (
     lastBackup,
     maxAge,
     checkSince,
-    deadline: deadline !== undefined && deadline > now ? new Date(deadline).toISOString() : null,
+    deadline: deadline === undefined ? null : new Date(deadline).toISOString(),
   }
-  if (Option.isNone(last) || JSON.stringify(last.value) !== JSON.stringify(record)) {
-    yield* (yield* UnitRecords).write(record)
-  }
+  yield* (yield* UnitRecords).write(record, now)
 })

@@ -86,6 +86,10 @@ describe("the last backup in the status", () => {
         deadline: earlier(record.deadline),
       }),
     )
+    // And dispatch's memo, made from it: its instant has passed too.
+    const memo = `${recordPath(u)}.update-status`
+    const seconds = Math.ceil(Date.parse(earlier(record.deadline)) / 1000)
+    writeFileSync(memo, readFileSync(memo, "utf8").replace(/^until \d+$/m, `until ${seconds}`))
     const stale = u.hook("update-status")
     expectOk(stale)
     assert.deepStrictEqual(tools(u), ["status-set"])

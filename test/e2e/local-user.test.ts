@@ -110,7 +110,7 @@ describe("another local user", () => {
     },
   )
 
-  it("a FIFO named as the newest record, or at the unit's record: update-status ends", () => {
+  it("a FIFO named as the newest record, or at the unit's record and its memo: update-status ends", () => {
     const u = configured(failing)
     expectOk(u.hook("config-changed"))
     assert.strictEqual(bacula(u).status, 2)
@@ -121,11 +121,13 @@ describe("another local user", () => {
     assert.match(past.state.status.message, failure)
 
     const record = `${appDir(u)}/units/0`
-    spawnSync("rm", [record])
-    spawnSync("mkfifo", [record])
+    const memo = `${record}.update-status`
+    spawnSync("rm", [record, memo])
+    spawnSync("mkfifo", [record, memo])
     const again = updateStatus(u)
     expectOk(again)
     assert.match(again.state.status.message, failure)
     assert.isTrue(statSync(record).isFile(), "replaced by a record of the charm's")
+    assert.isTrue(statSync(memo).isFile(), "and a memo")
   })
 })
