@@ -321,7 +321,10 @@ export class ScriptStore extends Context.Service<
       })
 
       const lastUnitRunner = Effect.gen(function* () {
-        const others = (yield* list(fs, units)).filter((name) => `${units}/${name}` !== unitMarker)
+        // Unit markers are numbers; `units/` also holds each unit's update-status memo.
+        const others = (yield* list(fs, units)).filter(
+          (name) => /^[0-9]+$/.test(name) && `${units}/${name}` !== unitMarker,
+        )
         if (others.length > 0) return Option.none<string>()
         const runner = runnerPath(optDir, appName, "run-before-backup")
         const found = yield* lstatIfAny(fs, runner)
