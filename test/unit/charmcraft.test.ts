@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs"
 import { Ajv } from "ajv"
 import { assert, describe, it } from "vitest"
 import { parse } from "yaml"
+import { documentationLink } from "../../src/domain/alert-rules.ts"
 import { CharmConfigValues, scriptOptions } from "../../src/domain/options.ts"
 
 const charmcraft = parse(readFileSync("charmcraft.yaml", "utf8"))
@@ -13,6 +14,10 @@ describe("charmcraft.yaml", () => {
     const schema = JSON.parse(readFileSync("test/fixtures/charmcraft.schema.json", "utf8"))
     const validate = new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(schema)
     assert.isTrue(validate(charmcraft), JSON.stringify(validate.errors, null, 1))
+  })
+
+  it("links the documentation the alert rules' runbook annotations name", () => {
+    assert.strictEqual(charmcraft.links.documentation, documentationLink)
   })
 
   it("declares the subordinate charm of the spec", () => {
