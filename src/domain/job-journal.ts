@@ -51,7 +51,7 @@ export const JobsOfKind = Schema.Struct({
 export type JobsOfKind = typeof JobsOfKind.Type
 
 /**
- * The job journal the runner (src/runner/runner.py) keeps in `<app>/jobs.json` (root only):
+ * The job journal the runner (src/runner/) keeps in `<app>/jobs.json` (root only):
  * the recent backups and restores of this machine. This is the one description of its shape.
  */
 export const JobJournal = Schema.Struct({
