@@ -21,18 +21,6 @@ def metrics_since(app: int) -> int:
     return int(os.stat("metrics-since", dir_fd=app, follow_symlinks=False).st_mtime)
 
 
-def units(app: int) -> list[str]:
-    """The numbers of this application's units on the machine."""
-    try:
-        fd = os.open("units", OPEN_DIRECTORY, dir_fd=app)
-    except OSError:
-        return []
-    try:
-        return sorted((n for n in os.listdir(fd) if n.isdigit()), key=int)
-    finally:
-        os.close(fd)
-
-
 def write_text(directory: str, name: str, text: str) -> None:
     """Mode 0644 (node_exporter runs as `prometheus`), atomically: the exporter never reads half
     a file (it skips names not ending .prom). The directory itself is never followed as a link."""
@@ -55,7 +43,10 @@ def write_metrics(app: int, app_name: str, settings: Settings) -> None:
         with locked(app):
             journal: dict[str, Any] = read_json(app, "jobs.json") or {}
             text = render(
-                (("application", app_name), ("unit", ",".join(f"{app_name}/{n}" for n in units(app)))),
+                # The application alone: the units on the machine share its scripts and jobs,
+                # and a series must keep its identity when they come and go (COS's agent adds
+                # each unit's juju_unit to what it scrapes for that unit).
+                (("application", app_name),),
                 journal,
                 newest_records(app),
                 metrics_since(app),
