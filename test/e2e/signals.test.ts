@@ -99,6 +99,13 @@ describe("healthy changes page no one", () => {
     const second = w.unit(m, "backup-integrator/1", config)
     await w.relate(second, m)
     await scraped(w, 2)
+    // The next job rewrites the file, now with two units on the machine.
+    assert.strictEqual(job(second), 0)
+    await eventually("the second job scraped", async () =>
+      (await w.cos.query('backup_integrator_jobs_total{kind="backup",outcome="succeeded"} == 2')).length === 2
+        ? true
+        : undefined,
+    )
     await quiet(w, start)
     // The first unit's series is the one it was.
     const after = await w.cos.query(
