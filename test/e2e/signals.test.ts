@@ -70,7 +70,7 @@ const quiet = async (w: SignalsWorld, since: number, application?: string) => {
 }
 
 describe("healthy changes page no one", () => {
-  it("a healthy unit stays quiet, before its first backup and after one", async () => {
+  it("a healthy unit stays quiet, before its first backup, after one, and across a refresh", async () => {
     const start = Date.now()
     const w = world()
     const m = await w.machine()
@@ -84,6 +84,27 @@ describe("healthy changes page no one", () => {
         ? true
         : undefined,
     )
+    // A refresh: Juju runs upgrade-charm with the new charm (here the same one).
+    expectOk(u.hook("upgrade-charm"), "upgrade-charm")
+    await quiet(w, start)
+  })
+
+  it("a unit on another machine joins, then is removed: no alert", async () => {
+    const start = Date.now()
+    const w = world()
+    const first = await w.machine()
+    const u0 = w.unit(first, "backup-integrator/0", config)
+    await w.relate(u0, first)
+    const second = await w.machine()
+    const u1 = w.unit(second, "backup-integrator/1", config)
+    await w.relate(u1, second)
+    await scraped(w, 2)
+    assert.strictEqual(job(u1), 0)
+    // Removed: it leaves the relation (its agent stops scraping), then its remove hook
+    // deletes the last file of the application on its machine.
+    await w.unrelate(u1)
+    expectOk(u1.hook("remove"), "backup-integrator/1's remove")
+    await scraped(w, 1)
     await quiet(w, start)
   })
 
