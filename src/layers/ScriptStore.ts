@@ -56,7 +56,7 @@ export interface Installation {
   readonly credentials: Credentials
   /** The textfile directories the runner writes its metrics in, those that exist. */
   readonly metricsDirectories: ReadonlyArray<string>
-  /** `backup-max-age` in seconds, the metrics' deadline; undefined: the runner's default (26h). */
+  /** `backup-max-age` in seconds, the metrics' deadline; undefined: no check (no deadline in the metrics). */
   readonly backupMaxAge: number | undefined
 }
 

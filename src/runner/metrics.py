@@ -94,11 +94,12 @@ def last_duration(jobs: list[dict[str, Any]]) -> float | None:
 
 
 def render(
-    identity: Labels, journal: dict[str, Any], records: dict[str, dict[str, Any]], since: int, max_age: int
+    identity: Labels, journal: dict[str, Any], records: dict[str, dict[str, Any]], since: int, max_age: int | None
 ) -> str:
     """`identity`: the labels every series carries; `journal`: jobs.json's content ({} before
     any job); `records`: the newest run record of each script that ran; `since`: when the
-    metrics began (Unix seconds); `max_age`: the longest wait for a successful backup, in seconds."""
+    metrics began (Unix seconds); `max_age`: the longest wait for a successful backup, in
+    seconds, or None (backup-max-age unset: no deadline, as the status has none)."""
     base = ",".join(f'{key}="{label_value(value)}"' for key, value in identity)
     kinds = jobs_by_kind(journal)
 
@@ -158,7 +159,7 @@ def render(
             base,
             "backup_max_age_seconds",
             "gauge",
-            "The longest wait for a successful backup before it is overdue (backup-max-age, or 26h).",
+            "The longest wait for a successful backup before it is overdue (backup-max-age; absent when unset).",
             [((), max_age)],
         ),
         family(
@@ -166,8 +167,8 @@ def render(
             "backup_deadline_timestamp_seconds",
             "gauge",
             "When a backup is overdue: the end of the last successful one (before any, the start of these"
-            " metrics) plus the max age.",
-            [((), (last_success(kinds["backup"][0]) or since) + max_age)],
+            " metrics) plus backup-max-age; absent when it is unset.",
+            [((), None if max_age is None else (last_success(kinds["backup"][0]) or since) + max_age)],
         ),
         family(
             base,

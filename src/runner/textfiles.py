@@ -170,7 +170,10 @@ def write_in(app: int, app_name: str, settings: Settings, opened: list[tuple[str
         keep(app, [*was, *(path for path, _ in opened if path not in was)])
     journal: dict[str, Any] = read_json(app, "jobs.json") or {}
     text = render(
-        (("application", app_name), ("unit", ",".join(f"{app_name}/{n}" for n in units(app)))),
+        # The application alone: the units on the machine share its scripts and jobs, and a
+        # series must keep its identity when they come and go (COS's agent adds each unit's
+        # juju_unit to what it scrapes for that unit).
+        (("application", app_name),),
         journal,
         newest_records(app),
         metrics_since(app),
@@ -222,15 +225,3 @@ def metrics_since(app: int) -> int:
     with contextlib.suppress(FileExistsError):
         os.close(os.open("metrics-since", os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=app))
     return int(os.stat("metrics-since", dir_fd=app, follow_symlinks=False).st_mtime)
-
-
-def units(app: int) -> list[str]:
-    """The numbers of this application's units on the machine."""
-    try:
-        fd = os.open("units", OPEN_DIRECTORY, dir_fd=app)
-    except OSError:
-        return []
-    try:
-        return sorted((n for n in os.listdir(fd) if n.isdigit()), key=int)
-    finally:
-        os.close(fd)

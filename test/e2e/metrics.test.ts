@@ -34,7 +34,7 @@ const sample = (text: string, series: string) => {
   const line = text.split("\n").find((l) => l.startsWith(`${series} `))
   return line === undefined ? undefined : Number(line.slice(series.length + 1))
 }
-const labels = 'application="backup-integrator",unit="backup-integrator/0"'
+const labels = 'application="backup-integrator"'
 
 describe("the metrics, from the packed charm", () => {
   it("a new unit shows no backup yet; Bacula's run of a script shows in them; the last unit's remove deletes them", () => {

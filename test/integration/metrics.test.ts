@@ -149,7 +149,8 @@ const series = (name: string, labelText: string) => {
   return pairs.length === 0 ? name : `${name}{${[...pairs].sort().join(",")}}`
 }
 
-const labels = 'application="backup-integrator",unit="backup-integrator/0"'
+/** The application alone: units on the machine come and go without the series changing identity. */
+const labels = 'application="backup-integrator"'
 
 describe("metrics for Prometheus", () => {
   it("the journal's jobs as metrics, served by node_exporter without error", async () => {
@@ -216,7 +217,7 @@ describe("metrics for Prometheus", () => {
   })
 
   it("before any job (the charm's --write-metrics): no backup yet, and the deadline counts from the first write", async () => {
-    const m = machine()
+    const m = machine({ backupMaxAge: 26 * 3600 })
     const runner = m.script("run-after-backup", "#!/bin/sh\necho never run\n")
     const result = run(runner, ["--write-metrics"])
     assert.strictEqual(result.status, 0)
@@ -253,6 +254,20 @@ describe("metrics for Prometheus", () => {
       ),
       since,
     )
+  })
+
+  it("backup-max-age unset: no max age and no deadline, as the status checks none; a second unit changes no series", async () => {
+    const m = machine()
+    const runner = m.script("run-after-backup", "#!/bin/sh\necho never run\n")
+    assert.strictEqual(run(runner, ["--write-metrics"]).status, 0)
+    const first = await scrape(m.prom)
+    assert.strictEqual(first.samples.get("node_textfile_scrape_error"), 0, first.text)
+    assert.notMatch(first.text, /backup_integrator_backup_max_age_seconds/)
+    assert.notMatch(first.text, /backup_integrator_backup_deadline_timestamp_seconds/)
+    assert.isDefined(first.samples.get(series("backup_integrator_metrics_since_timestamp_seconds", labels)))
+    writeFileSync(join(m.app, "units/1"), "")
+    assert.strictEqual(run(runner, ["--write-metrics"]).status, 0)
+    assert.deepStrictEqual([...(await scrape(m.prom)).samples.keys()], [...first.samples.keys()])
   })
 
   it("whatever the journal holds (damaged, another shape), the file stays one the exporter reads", async () => {

@@ -35,6 +35,14 @@ class Render(unittest.TestCase):
         self.assertIn('backup_integrator_jobs_total{application="app",kind="backup",outcome="succeeded"} 3', text)
         self.assertIn('backup_integrator_last_success_timestamp_seconds{application="app",kind="backup"} 2000.5', text)
 
+    def test_backup_max_age_unset_means_no_deadline(self) -> None:
+        # As the status: no check, so nothing BackupIntegratorBackupOverdue could fire on.
+        text = render(IDENTITY, {}, {}, 1000, None)
+        self.assertEqual(sample(text, "backup_deadline_timestamp_seconds"), [])
+        self.assertEqual(sample(text, "backup_max_age_seconds"), [])
+        self.assertNotIn("backup_integrator_backup_deadline_timestamp_seconds", text)
+        self.assertEqual(len(sample(text, "metrics_since_timestamp_seconds")), 1)
+
     def test_each_family_has_help_and_type_before_its_samples(self) -> None:
         lines = render(
             IDENTITY, {}, {"run-before-backup": {"exitStatus": 2, "ended": "1970-01-01T00:00:01.000Z"}}, 0, DAY
