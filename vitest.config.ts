@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs"
 import { dirname, resolve } from "node:path"
 import { defineConfig } from "vitest/config"
 import { runnerFile } from "./scripts/runner-file.ts"
@@ -7,8 +8,14 @@ export default defineConfig({
   plugins: [
     {
       name: "runner-file",
-      resolveId: (source, importer) =>
-        source.endsWith(".pyz") && importer !== undefined ? resolve(dirname(importer), source) : undefined,
+      resolveId: (source, importer) => {
+        if (!source.endsWith(".pyz") || importer === undefined) return undefined
+        // Vitest's module cache keeps the importer's code with the import rewritten from the
+        // project's root (`/src/runner/runner.pyz`): a second run resolves that, not a path.
+        if (source.startsWith("/") && !existsSync(dirname(source)))
+          return resolve(import.meta.dirname, `.${source}`)
+        return resolve(dirname(importer), source)
+      },
       load: (id) =>
         id.endsWith(".pyz")
           ? `export default new Uint8Array(Buffer.from(${JSON.stringify(Buffer.from(runnerFile(dirname(id))).toString("base64"))}, "base64"))`
