@@ -62,8 +62,11 @@ const onUnit = (action: string) =>
 
 const scripts = "run-before-backup|run-after-backup|run-before-restore|run-after-restore"
 
-/** The charm's own scrape job (its `job_name` ends so: cos-agent-data.ts). */
-const scrapeUp = 'up{job=~".+_backup_metrics"}'
+/** How the name of the charm's scrape job ends (`<application>_backup_metrics`: cos-agent-data.ts). */
+export const scrapeJobSuffix = "_backup_metrics"
+
+/** Each unit's scrape by the charm's own job. */
+const scrapeUp = `up{job=~".+${scrapeJobSuffix}"}`
 
 /** How far ahead of Prometheus' clock a machine's may be before its timestamps are impossible. */
 const clockSlack = 3600

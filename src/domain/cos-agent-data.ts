@@ -1,4 +1,4 @@
-import { alertRules } from "./alert-rules.ts"
+import { alertRules, scrapeJobSuffix } from "./alert-rules.ts"
 import { dashboard } from "./dashboard.ts"
 import { xzStored } from "./xz.ts"
 
@@ -35,7 +35,7 @@ export interface Topology {
  * (Juju allows `[a-z0-9-]`), and the regex has no `$` (the collector would double it).
  */
 const scrapeJob = (application: string) => ({
-  job_name: `${application}_backup_metrics`,
+  job_name: `${application}${scrapeJobSuffix}`,
   metrics_path: "/metrics",
   static_configs: [{ targets: [nodeExporterTarget] }],
   metric_relabel_configs: [

@@ -258,6 +258,24 @@ describe("backups that fail or stop", () => {
     await w.cos.resolved("BackupIntegratorScriptFailed")
   })
 
+  it("a failed restore fires RestoreFailed (a warning); the next successful restore resolves it", async () => {
+    const w = world()
+    const m = await w.machine()
+    const u = w.unit(m, "backup-integrator/0", { "run-before-restore": dump })
+    await w.relate(u, m)
+    const restore = (env: Record<string, string> = {}) => {
+      const before = baculaRuns(u, "run-before-restore", env)
+      if (before.status === 0) expectOk(baculaRuns(u, "run-after-restore"), "run-after-restore")
+      return before.status
+    }
+    assert.strictEqual(restore({ FAIL: "1" }), 2)
+    const [failed] = await w.cos.firing("BackupIntegratorRestoreFailed")
+    assert.strictEqual(failed?.labels.severity, "warning")
+    assert.strictEqual(failed?.annotations.summary, "The last restore on backup-integrator/0 failed")
+    assert.strictEqual(restore(), 0)
+    await w.cos.resolved("BackupIntegratorRestoreFailed")
+  })
+
   it("a script timed out fires ScriptTimedOut, not ScriptFailed; the next success resolves it", async () => {
     const w = world()
     const m = await w.machine()
