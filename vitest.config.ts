@@ -7,11 +7,17 @@ export default defineConfig({
   plugins: [
     {
       name: "runner-file",
+      // A virtual module (Vite's "\0" prefix): a path to a file that does not exist would be
+      // turned into a root-relative URL on the way to the test's module runner, and lost.
       resolveId: (source, importer) =>
-        source.endsWith(".pyz") && importer !== undefined ? resolve(dirname(importer), source) : undefined,
+        source.startsWith("\0runner-file:")
+          ? source
+          : source.endsWith(".pyz") && importer !== undefined
+            ? `\0runner-file:${resolve(dirname(importer), source)}`
+            : undefined,
       load: (id) =>
-        id.endsWith(".pyz")
-          ? `export default new Uint8Array(Buffer.from(${JSON.stringify(Buffer.from(runnerFile(dirname(id))).toString("base64"))}, "base64"))`
+        id.startsWith("\0runner-file:")
+          ? `export default new Uint8Array(Buffer.from(${JSON.stringify(Buffer.from(runnerFile(dirname(id.slice("\0runner-file:".length)))).toString("base64"))}, "base64"))`
           : undefined,
     },
   ],
