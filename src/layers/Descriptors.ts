@@ -30,7 +30,7 @@ const platformError = (method: string, path: string) => (error: unknown) => {
 /**
  * What Effect's FileSystem cannot do: act on a path through a descriptor opened without
  * following a link or blocking, so that what was checked is what is changed or read
- * (src/entry/descriptors.ts). The unit tests give an in-memory one over the same disk as
+ * (src/layers/no-follow-descriptors.ts). The unit tests give an in-memory one over the same disk as
  * their FileSystem (test/support/memory-file-system.ts).
  */
 export class Descriptors extends Context.Service<

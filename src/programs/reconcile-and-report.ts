@@ -46,5 +46,6 @@ export const reconcileAndReport = Effect.gen(function* () {
   const { event } = yield* JujuContext
   yield* reportStatus({ reconciled: status, waitingForSecret, maxAge }, last, {
     always: eventsJujuSetsStatusAround.has(event),
+    rewrite: false,
   })
 })

@@ -18,12 +18,15 @@ const sameStatus = (a: UnitStatus, b: UnitStatus) => a.status === b.status && a.
  * installed and the last backup (past `backup-max-age`, its absence). A status is set only
  * when it is not what the record says was shown (a call that changes nothing costs a hook a
  * process and a round trip to the agent), or `always` (around the events at which Juju sets
- * one itself). Then keeps the record, and the memo made from it, for the next hook.
+ * one itself). Then keeps the record, and the memo made from it, for the next hook: when the
+ * record changed, or `rewrite` (update-status, which `dispatch` starts only when it found the
+ * memo out of date: a directory it names changed in a way the record does not hold, say).
+ * A steady hook writes nothing (a read-only /opt still serves).
  */
 export const reportStatus = Effect.fn("reportStatus")(function* (
   { reconciled, waitingForSecret, maxAge }: Pick<UnitRecord, "reconciled" | "waitingForSecret" | "maxAge">,
   last: Option.Option<UnitRecord>,
-  { always }: { readonly always: boolean },
+  { always, rewrite }: { readonly always: boolean; readonly rewrite: boolean },
 ) {
   const now = yield* Clock.currentTimeMillis
   const inventory = yield* (yield* ScriptStore).inventory
@@ -78,5 +81,7 @@ export const reportStatus = Effect.fn("reportStatus")(function* (
     checkSince,
     deadline: deadline === undefined ? null : new Date(deadline).toISOString(),
   }
-  yield* (yield* UnitRecords).write(record, now)
+  if (rewrite || Option.isNone(last) || JSON.stringify(last.value) !== JSON.stringify(record)) {
+    yield* (yield* UnitRecords).write(record, now)
+  }
 })

@@ -35,5 +35,5 @@ export const updateStatus = Effect.gen(function* () {
     yield* (yield* JujuLog).info(`changed on disk, repairing: ${changed.map(({ path }) => path).join(", ")}`)
     return yield* reconcileAndReport
   }
-  yield* reportStatus(last.value, last, { always: false })
+  yield* reportStatus(last.value, last, { always: false, rewrite: true })
 })

@@ -65,4 +65,36 @@ describe("SIGTERM to a running hook", () => {
     const record = JSON.parse(readFileSync(join(runs, records()[0] as string), "utf8"))
     assert.strictEqual(record.signal, "SIGTERM")
   })
+
+  it("a hook tool hanging: SIGTERM to the whole hook, as systemd sends it, ends the hook with a line, not silently", async () => {
+    const u = new CharmUnit({
+      config: { fileset: "/srv" },
+      relations: { "backup:3": backupRelation() },
+      faults: { "relation-ids": { hang: true } },
+    })
+    units.push(u)
+    // Its own process group, as the agent's service is its own cgroup: the group is signalled.
+    const hook = spawn(join(u.charm, "dispatch"), [], {
+      cwd: u.charm,
+      env: u.env("config-changed"),
+      stdio: ["ignore", "ignore", "pipe"],
+      detached: true,
+    })
+    let stderr = ""
+    hook.stderr.on("data", (chunk) => {
+      stderr += chunk
+    })
+    const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      hook.on("close", (code, signal) => resolve({ code, signal })),
+    )
+    while (!u.state.calls.some(([tool]) => tool === "relation-ids")) await sleep(20)
+    process.kill(-(hook.pid as number), "SIGTERM")
+    const { code, signal } = await ended
+    settleHook(u.stateFile, code)
+    assert.notStrictEqual(code, 0)
+    // The tool died of the signal first, and the program, handed that, failed the hook; or
+    // the signal reached the program first and interrupted it. Either is one line.
+    assert.match(stderr, /^backup-integrator: (relation-ids: killed by SIGTERM|stopped by SIGTERM)\n$/)
+    if (signal !== null) assert.strictEqual(signal, "SIGTERM")
+  })
 })
