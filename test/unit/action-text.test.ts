@@ -43,6 +43,12 @@ describe("shownOutput", () => {
     )
   })
 
+  it("a tail the runner cut inside a value: its start is hidden too, and only then", () => {
+    const secrets = secretTexts(["hunter2"])
+    assert.strictEqual(shownOutput("ter2 connected\n", secrets, { cutBefore: true }), "*** connected\n")
+    assert.strictEqual(shownOutput("ter2 connected\n", secrets, { cutBefore: false }), "ter2 connected\n")
+  })
+
   it("keeps the last 4096 characters", () => {
     assert.strictEqual(shownOutput(`${"a".repeat(5000)}z`, [], { cutBefore: false }).length, 4096)
   })

@@ -90,9 +90,15 @@ describe("statusOf", () => {
     }
   })
 
-  it("shows as much of a long path as fits: the message is 120 characters", () => {
+  it("shows as much of a long path as fits: the message is 120 characters; a path that fits, whole", () => {
     const { message } = statusOf(new InvalidFileset({ path: `/${"x".repeat(300)}`, reason: "r" }))
     assert.strictEqual(messageLength(message), maxMessageLength)
+    // A path whose message is exactly 120 characters is shown whole.
+    const path = `/${"x".repeat(maxMessageLength - messageLength('invalid fileset: "/": r'))}`
+    assert.strictEqual(
+      statusOf(new InvalidFileset({ path, reason: "r" })).message,
+      `invalid fileset: "${path}": r`,
+    )
   })
 
   it("names a credentials key whole when it fits in 60 characters quoted, else by its first 40", () => {
