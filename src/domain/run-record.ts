@@ -1,14 +1,7 @@
 import * as Schema from "effect/Schema"
 import { ScriptOption } from "./options.ts"
+import { Count, ExitStatus, IsoTime, SignalName } from "./runner-fields.ts"
 import { durationText, maxScriptTimeout } from "./script-timeout.ts"
-
-/** ISO 8601, UTC, to the millisecond, as the runner writes it: `2026-12-01T03:00:00.000Z`. */
-const IsoTime = Schema.String.check(Schema.isPattern(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/))
-
-/** A signal by the name Python's signal module gives it: `SIGTERM`. */
-const SignalName = Schema.String.check(Schema.isPattern(/^SIG[A-Z0-9]{1,12}$/))
-
-const Count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 
 /**
  * What the runner (src/runner/runner.py) records of one run of a script, as JSON in
@@ -29,7 +22,7 @@ export const RunRecord = Schema.Struct({
   ended: IsoTime,
   durationMs: Count,
   /** Set when the script exited; null when a signal ended it. */
-  exitStatus: Schema.NullOr(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 255 }))),
+  exitStatus: Schema.NullOr(ExitStatus),
   signal: Schema.NullOr(SignalName),
   /** Stopped by the runner at `script-timeout`. */
   timedOut: Schema.Boolean,

@@ -3,6 +3,7 @@ import * as Schema from "effect/Schema"
 import { shortSecretUri } from "./credentials.ts"
 import { displayJson, hiddenEscaped } from "./display-json.ts"
 import type { InvalidFileset, ReconcileStop, ScriptProblem } from "./failures.ts"
+import type { Unanswered } from "./job-journal.ts"
 import { outcomeText, type RunRecord, succeeded, whenText } from "./run-record.ts"
 import { durationText } from "./script-timeout.ts"
 
@@ -102,9 +103,16 @@ export const statusOf: (stop: ReconcileStop) => UnitStatus = Match.type<Reconcil
   }),
 )
 
+/**
+ * A time of the runner's as the status shows it, said to be suspect when it is ahead of the
+ * charm's clock (the machine's clock was ahead when the runner took it, and was set back since).
+ */
+const whenShown = (iso: string, now: number): string =>
+  Date.parse(iso) > now ? `${whenText(iso)} (future: clock?)` : whenText(iso)
+
 /** A run that failed, in words: which script, how it ended, when. */
-const failedRunText = (record: RunRecord): string =>
-  `${record.script} ${record.timedOut ? outcomeText(record) : `failed (${outcomeText(record)})`} at ${whenText(record.ended)}`
+const failedRunText = (record: RunRecord, now: number): string =>
+  `${record.script} ${record.timedOut ? outcomeText(record) : `failed (${outcomeText(record)})`} at ${whenShown(record.ended, now)}`
 
 /** What the status says of backups: the last success, and `backup-max-age` if set. */
 export interface BackupCheck {
@@ -114,6 +122,8 @@ export interface BackupCheck {
   readonly maxAge: number | null
   /** When the check began: what the age counts from before the first success. */
   readonly checkSince: string | null
+  /** Jobs whose result is awaited or was missed (src/domain/job-journal.ts's unansweredJobs). */
+  readonly unanswered: ReadonlyArray<Unanswered>
   /** Now, in ms since 1970. */
   readonly now: number
 }
@@ -123,6 +133,23 @@ export const backupDeadline = ({ lastBackup, maxAge, checkSince }: BackupCheck):
   const since = lastBackup ?? checkSince
   return maxAge === null || since === null ? undefined : Date.parse(since) + maxAge * 1000
 }
+
+/**
+ * The next instant after `now` at which the status may change by itself, with no file
+ * changing: `backup-max-age` passing, a job's result falling due, a future time of the
+ * runner's ceasing to be one. Undefined: none ahead.
+ */
+export const nextStatusChange = (backups: BackupCheck): number | undefined =>
+  [
+    backupDeadline(backups),
+    ...backups.unanswered.map(({ due }) => Date.parse(due)),
+    backups.lastBackup === null ? undefined : Date.parse(backups.lastBackup),
+  ]
+    .filter((instant): instant is number => instant !== undefined && instant > backups.now)
+    .reduce<number | undefined>(
+      (first, instant) => (first === undefined || instant < first ? instant : first),
+      undefined,
+    )
 
 /**
  * A message made of a record's fields, held to what every message is (one line, at most
@@ -139,10 +166,11 @@ const boundedMessage = (message: string): string => {
 /**
  * What the unit shows: what reconcile reached and, when that is active, the scripts whose
  * last run failed or timed out (the most recent first), until each next succeeds; else, past
+ * a job whose result is overdue (Bacula failed it after its before-script); else, past
  * `backup-max-age`, since when no backup succeeded; else when the last one did. A
  * configuration, relation or credentials problem comes first: it is what to fix first. A
- * failed script comes before a missing backup: it names the cause (a failing
- * run-before-backup fails every backup).
+ * failed script comes before a job with no result, and that before a missing backup: each
+ * names the cause of the next (a failing run-before-backup fails every backup).
  */
 export const shownStatus = (
   reconciled: UnitStatus,
@@ -157,7 +185,16 @@ export const shownStatus = (
     const more = others.length === 0 ? "" : `, ${others.length} more failing`
     return {
       status: "blocked",
-      message: boundedMessage(`${failedRunText(latest)}${more}; see action show-runs`),
+      message: boundedMessage(`${failedRunText(latest, backups.now)}${more}; see action show-runs`),
+    }
+  }
+  const overdue = backups.unanswered.find(({ due }) => Date.parse(due) <= backups.now)
+  if (overdue !== undefined) {
+    return {
+      status: "blocked",
+      message: boundedMessage(
+        `no result from the ${overdue.kind} started ${whenShown(overdue.started, backups.now)}, due ${whenText(overdue.due)}; see action show-backups`,
+      ),
     }
   }
   const deadline = backupDeadline(backups)
@@ -170,6 +207,9 @@ export const shownStatus = (
   }
   return {
     status: "active",
-    message: backups.lastBackup === null ? "no backup yet" : `last backup ${whenText(backups.lastBackup)}`,
+    message:
+      backups.lastBackup === null
+        ? "no backup yet"
+        : `last backup ${whenShown(backups.lastBackup, backups.now)}`,
   }
 }

@@ -1,8 +1,9 @@
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import { unansweredJobs } from "../domain/job-journal.ts"
 import type { UnitRecord } from "../domain/unit-record.ts"
-import { backupDeadline, shownStatus, type UnitStatus } from "../domain/unit-status.ts"
+import { nextStatusChange, shownStatus, type UnitStatus } from "../domain/unit-status.ts"
 import { JobJournals } from "../layers/JobJournals.ts"
 import { RunRecords } from "../layers/RunRecords.ts"
 import { ScriptStore } from "../layers/ScriptStore.ts"
@@ -30,17 +31,20 @@ export const reportStatus = Effect.fn("reportStatus")(function* (
   // The journal is read only when a job's run changed it since the last status.
   const journals = yield* JobJournals
   const journal = yield* journals.fingerprint
-  const lastBackup =
+  const { lastBackup, unanswered } =
     Option.isSome(last) && last.value.journal === journal
-      ? last.value.lastBackup
-      : (yield* journals.read).backup.lastSuccess
+      ? last.value
+      : yield* Effect.map(journals.read, (read) => ({
+          lastBackup: read.backup.lastSuccess,
+          unanswered: unansweredJobs(read),
+        }))
   const checkSince =
     maxAge === null
       ? null
       : Option.isSome(last) && last.value.maxAge !== null && last.value.checkSince !== null
         ? last.value.checkSince
         : new Date(now).toISOString()
-  const backups = { lastBackup, maxAge, checkSince, now }
+  const backups = { lastBackup, unanswered, maxAge, checkSince, now }
   // The status follows from what reconcile reached, the newest runs and the last backup, and
   // from the time only once the deadline passes: when none of them changed since it was
   // shown, it is what was shown, and the records need not be read again.
@@ -49,6 +53,7 @@ export const reportStatus = Effect.fn("reportStatus")(function* (
     sameStatus(reconciled, last.value.reconciled) &&
     JSON.stringify(runs) === JSON.stringify(last.value.runs) &&
     lastBackup === last.value.lastBackup &&
+    JSON.stringify(unanswered) === JSON.stringify(last.value.unanswered) &&
     maxAge === last.value.maxAge &&
     (last.value.deadline === null || now < Date.parse(last.value.deadline))
       ? last.value.shown
@@ -60,8 +65,8 @@ export const reportStatus = Effect.fn("reportStatus")(function* (
     if (changed && Option.isSome(last)) yield* (yield* UnitRecords).forget
     yield* (yield* StatusReporter).set(shown)
   }
-  // update-status must wake when the age passes: the hook's entry compares it with the time.
-  const deadline = reconciled.status === "active" ? backupDeadline(backups) : undefined
+  // update-status must wake when the status changes with time: the hook's entry compares it with the time.
+  const deadline = reconciled.status === "active" ? nextStatusChange(backups) : undefined
   const record: UnitRecord = {
     version: 1,
     reconciled,
@@ -71,6 +76,7 @@ export const reportStatus = Effect.fn("reportStatus")(function* (
     runs,
     journal,
     lastBackup,
+    unanswered,
     maxAge,
     checkSince,
     deadline: deadline !== undefined && deadline > now ? new Date(deadline).toISOString() : null,

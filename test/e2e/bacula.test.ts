@@ -372,7 +372,7 @@ describe.concurrent("Bacula 9.6 running the published paths", slow, () => {
       assertEnded(await d.site.restore(last.jobId), "T", 0, d.site)
 
       const { backup, restore } = journal(d.unit)
-      assert.deepStrictEqual(backup.counts, { succeeded: 2, failed: 2 })
+      assert.deepStrictEqual(backup.counts, { succeeded: 2, failed: 2, noResult: 0 })
       assert.deepStrictEqual(
         backup.jobs.map((job) => job.outcome),
         ["succeeded", "failed", "failed", "succeeded"],
@@ -385,7 +385,7 @@ describe.concurrent("Bacula 9.6 running the published paths", slow, () => {
       assert.isNull(cancelled?.ended)
       assert.deepInclude(refused?.scripts["run-before-backup"], { set: true, exitStatus: 2 })
       assert.strictEqual(refused?.ended, refused?.scripts["run-before-backup"]?.ended)
-      assert.deepStrictEqual(restore.counts, { succeeded: 1, failed: 0 })
+      assert.deepStrictEqual(restore.counts, { succeeded: 1, failed: 0, noResult: 0 })
       assert.deepInclude(restore.jobs[0]?.scripts["run-before-restore"], { set: false, exitStatus: 0 })
 
       // The metrics say the same, for Prometheus, about this unit of this application.

@@ -70,19 +70,21 @@ describe("the job journal", () => {
     const before = runRecord(app, "run-before-backup")
     const after = runRecord(app, "run-after-backup")
     const journal = journalOf(app)
-    assert.deepStrictEqual(journal.backup.counts, { succeeded: 1, failed: 0 })
+    assert.deepStrictEqual(journal.backup.counts, { succeeded: 1, failed: 0, noResult: 0 })
     assert.deepStrictEqual(journal.restore, {
-      counts: { succeeded: 0, failed: 0 },
+      counts: { succeeded: 0, failed: 0, noResult: 0 },
       lastSuccess: null,
       jobs: [],
     })
     assert.strictEqual(journal.backup.lastSuccess, after.ended)
     const [job] = journal.backup.jobs
     assert.deepStrictEqual(job, {
+      sequence: job?.sequence ?? -1,
       started: before.started,
       ended: after.ended,
       outcome: "succeeded",
       durationMs: Date.parse(after.ended) - Date.parse(before.started),
+      resultDue: job?.resultDue ?? null,
       scripts: {
         "run-before-backup": {
           set: true,
@@ -127,7 +129,7 @@ describe("the job journal", () => {
     assert.strictEqual(run(app, "run-before-backup").status, 2)
     const before = runRecord(app, "run-before-backup")
     const journal = journalOf(app)
-    assert.deepStrictEqual(journal.backup.counts, { succeeded: 0, failed: 1 })
+    assert.deepStrictEqual(journal.backup.counts, { succeeded: 0, failed: 1, noResult: 0 })
     assert.isNull(journal.backup.lastSuccess)
     assert.include(journal.backup.jobs[0], {
       started: before.started,
@@ -151,7 +153,7 @@ describe("the job journal", () => {
         ["failed", null],
       ],
     )
-    assert.deepStrictEqual(journal.backup.counts, { succeeded: 0, failed: 1 })
+    assert.deepStrictEqual(journal.backup.counts, { succeeded: 0, failed: 1, noResult: 0 })
   })
 
   it("a failing after-script: the job still succeeded (Bacula: OK -- with warnings), its result says how it ended", () => {
@@ -178,12 +180,12 @@ describe("the job journal", () => {
     run(app, "run-before-restore")
     const { restore } = journalOf(app)
     assert.strictEqual(restore.jobs.length, 18)
-    assert.deepStrictEqual(restore.counts, { succeeded: 16, failed: 1 })
+    assert.deepStrictEqual(restore.counts, { succeeded: 16, failed: 1, noResult: 0 })
     for (let i = 0; i < 30; i++) run(app, "run-after-restore")
     const later = journalOf(app).restore
     assert.strictEqual(later.jobs.length, 30)
     assert.strictEqual(later.lastSuccess, later.jobs[0]?.ended)
-    assert.deepStrictEqual(later.counts, { succeeded: 46, failed: 1 })
+    assert.deepStrictEqual(later.counts, { succeeded: 46, failed: 1, noResult: 0 })
     const ends = later.jobs.map(({ ended }) => ended ?? "")
     assert.deepStrictEqual(ends, [...ends].sort().reverse())
   })
@@ -199,7 +201,7 @@ describe("the job journal", () => {
     assert.deepStrictEqual(codes, Array(8).fill(0))
     const journal = journalOf(app)
     assert.strictEqual(journal.backup.jobs.length, 8)
-    assert.deepStrictEqual(journal.backup.counts, { succeeded: 8, failed: 0 })
+    assert.deepStrictEqual(journal.backup.counts, { succeeded: 8, failed: 0, noResult: 0 })
   })
 
   it("run-script's runs are recorded, but are no job of Bacula's", () => {

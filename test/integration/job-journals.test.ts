@@ -33,14 +33,16 @@ const withJournals = <A, E>(f: (journals: JobJournals["Service"], path: string) 
 const oneBackup: JobJournal = {
   ...emptyJournal,
   backup: {
-    counts: { succeeded: 1, failed: 0 },
+    counts: { succeeded: 1, failed: 0, noResult: 0 },
     lastSuccess: "2026-12-03T01:00:00.000Z",
     jobs: [
       {
+        sequence: 1,
         started: null,
         ended: "2026-12-03T01:00:00.000Z",
         outcome: "succeeded",
         durationMs: null,
+        resultDue: null,
         scripts: { "run-before-backup": null },
       },
     ],

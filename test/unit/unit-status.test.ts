@@ -162,6 +162,7 @@ describe("for any run record", () => {
         const records = raws.flatMap((raw) => Option.toArray(decode(raw)))
         const { status, message } = shownStatus(active, records, {
           lastBackup: null,
+          unanswered: [],
           maxAge: null,
           checkSince: null,
           now: 0,
