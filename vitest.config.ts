@@ -1,11 +1,18 @@
+import { dirname, resolve } from "node:path"
 import { defineConfig } from "vitest/config"
+import { runnerFile } from "./scripts/runner-file.ts"
 
 export default defineConfig({
-  // As the build bundles it (scripts/lay-out-charm.ts): the runner the charm installs, as a string.
+  // As the build bundles it (scripts/lay-out-charm.ts): the runner the charm installs, as bytes.
   plugins: [
     {
-      name: "python-as-text",
-      transform: (code, id) => (id.endsWith(".py") ? `export default ${JSON.stringify(code)}` : undefined),
+      name: "runner-file",
+      resolveId: (source, importer) =>
+        source.endsWith(".pyz") && importer !== undefined ? resolve(dirname(importer), source) : undefined,
+      load: (id) =>
+        id.endsWith(".pyz")
+          ? `export default new Uint8Array(Buffer.from(${JSON.stringify(Buffer.from(runnerFile(dirname(id))).toString("base64"))}, "base64"))`
+          : undefined,
     },
   ],
   test: {

@@ -19,6 +19,7 @@ import { build, type Plugin } from "esbuild"
 import { parse, stringify } from "yaml"
 import { type Architecture, runtimeArchFile } from "./charm-layout.ts"
 import { compareVersions, elfArchitecture, glibcNeeded, stripElf } from "./elf.ts"
+import { runnerFile } from "./runner-file.ts"
 import { runtimeFor } from "./runtime.ts"
 
 /** The glibc of each Ubuntu release a charm may name as a base. */
@@ -105,6 +106,21 @@ const deferBuiltins: Plugin = {
   },
 }
 
+/** The runner the charm installs on the machine (`import … from "…/runner.pyz"`), as bytes. */
+const runnerAsBytes: Plugin = {
+  name: "runner-file",
+  setup(build) {
+    build.onResolve({ filter: /\.pyz$/ }, ({ path, resolveDir }) => ({
+      path: join(resolveDir, path),
+      namespace: "runner-file",
+    }))
+    build.onLoad({ filter: /.*/, namespace: "runner-file" }, ({ path }) => ({
+      contents: runnerFile(dirname(path)),
+      loader: "binary",
+    }))
+  },
+}
+
 /**
  * Bundles `entry` into the CommonJS file `outfile` as a hook runs it: the entry (src/entry/hook.ts)
  * run by Node, or the program it loads through node:vm with V8's code cache (`deferring`: with
@@ -123,9 +139,7 @@ export const bundleForHook = async (entry: string, outfile: string, { deferring 
     logLevel: "silent",
     logOverride: { "empty-import-meta": "error" },
     metafile: true,
-    // The runner the charm installs on the machine (src/runner/runner.py), as a string.
-    loader: { ".py": "text" },
-    plugins: deferring ? [deferBuiltins] : [],
+    plugins: deferring ? [runnerAsBytes, deferBuiltins] : [runnerAsBytes],
     entryPoints: [entry],
     outfile,
   })

@@ -1,6 +1,6 @@
 /**
  * The alert rules the charm hands to COS over `cos-agent` (src/domain/cos-agent-data.ts), in
- * Prometheus' rule-file form, over the metrics the runner writes (src/runner/runner.py). The
+ * Prometheus' rule-file form, over the metrics the runner writes (src/runner/). The
  * expressions name no `juju_*` label: COS scopes a rule to the series of the topology its
  * labels carry (the charm adds them). test/integration/alert-rules.test.ts runs them through
  * Debian's `promtool test rules`.

@@ -1,7 +1,7 @@
 // Plain TypeScript, no Effect: the hook's entry (src/entry/quiet-update-status.ts) uses it too.
 
 /**
- * The runner names a record `<end in ms, 13 digits>-<its pid>.json` (src/runner/runner.py):
+ * The runner names a record `<end in ms, 13 digits>-<its pid>.json` (src/runner/):
  * sorted as strings, the newest is last. Anything else in a runs directory is not a record.
  */
 export const isRunRecordName = (name: string): boolean => /^\d{13}-\d+\.json$/.test(name)

@@ -4,7 +4,7 @@ import { Count, ExitStatus, IsoTime, SignalName } from "./runner-fields.ts"
 import { durationText, maxScriptTimeout } from "./script-timeout.ts"
 
 /**
- * What the runner (src/runner/runner.py) records of one run of a script, as JSON in
+ * What the runner (src/runner/) records of one run of a script, as JSON in
  * `runs/<option>/<end in ms, 13 digits>-<runner pid>.json`: this is the one description.
  * Every field the charm shows (in a status, in an action's results) is held to what the runner
  * writes, so that a record that is not the runner's cannot put text of its own there.

@@ -71,7 +71,7 @@ export const credentialsDirectory = (optDir: string, appName: string): string =>
   `${appDirectory(optDir, appName)}/credentials`
 
 /**
- * What the runner (src/runner/runner.py) runs with, as its `#!` line names it: on every Ubuntu
+ * What the runner (src/runner/) runs with, as its `#!` line names it: on every Ubuntu
  * base the charm lists, but a machine trimmed of it would fail every script in Bacula's job.
  */
 export const runnerInterpreter = "/usr/bin/python3"

@@ -40,7 +40,7 @@ export const parseScriptTimeout = (
     (reason) => new InvalidScriptTimeout({ reason }),
   )
 
-/** Seconds as the option writes them: `1h30m`, `45s`. The runner (src/runner/runner.py) writes them alike. */
+/** Seconds as the option writes them: `1h30m`, `45s`. The runner (src/runner/) writes them alike. */
 export const durationText = (total: number): string => {
   const hours = Math.floor(total / 3600)
   const minutes = Math.floor((total % 3600) / 60)

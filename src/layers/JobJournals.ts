@@ -14,7 +14,7 @@ import { JujuContext } from "./JujuContext.ts"
 
 const decode = Schema.decodeUnknownOption(Schema.fromJsonString(JobJournal))
 
-/** The job journal the runner (src/runner/runner.py) keeps of this machine's backups and restores. */
+/** The job journal the runner (src/runner/) keeps of this machine's backups and restores. */
 export class JobJournals extends Context.Service<
   JobJournals,
   {

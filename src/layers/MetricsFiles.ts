@@ -14,7 +14,7 @@ const modified = (info: FileSystem.File.Info) => Option.getOrElse(Option.map(inf
 
 /**
  * This application's metrics files in the textfile directories the runner writes them in
- * (src/runner/runner.py writes them; the charm only asks it to, and deletes them at the end).
+ * (src/runner/ writes them; the charm only asks it to, and deletes them at the end).
  */
 export class MetricsFiles extends Context.Service<
   MetricsFiles,

@@ -26,7 +26,7 @@ const decode = Schema.decodeUnknownOption(Schema.fromJsonString(RunRecord))
 const newestFirst = (names: ReadonlyArray<string>) => names.filter(isRunRecordName).sort().reverse()
 
 /**
- * The records the runner (src/runner/runner.py) leaves of each run of a script. Only a record
+ * The records the runner (src/runner/) leaves of each run of a script. Only a record
  * the runner wrote counts (src/domain/trusted-file.ts): a file another user planted is passed
  * over, and cannot hide a failure by being newer, nor block a read by being a FIFO.
  */

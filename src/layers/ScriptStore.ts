@@ -22,7 +22,7 @@ import {
   unitsDirectory,
 } from "../domain/script-paths.ts"
 import type { Script } from "../domain/scripts.ts"
-import runnerSource from "../runner/runner.py"
+import runnerFile from "../runner/runner.pyz"
 import { Descriptors } from "./Descriptors.ts"
 import { fileStatOf, list, lstatIfAny, remove, step, writeAtomically } from "./disk-steps.ts"
 import { JujuContext } from "./JujuContext.ts"
@@ -72,7 +72,7 @@ export interface Inventory {
 /**
  * The scripts of this application on the machine's disk, through Effect's FileSystem: for
  * each set option, the operator's script (root only), and for every option, at the path
- * published for it, the runner that runs it (src/runner/runner.py; with no script it records
+ * published for it, the runner that runs it (src/runner/; with no script it records
  * the run and exits 0). Links are never followed: every path is looked at with
  * `lstat` before it is used, a new file is created exclusively, and a rename replaces a link
  * rather than writing through it.
@@ -168,8 +168,12 @@ export class ScriptStore extends Context.Service<
       })
 
       /** Writes `content` at `path` with `mode`, unless the file there is already exactly that. */
-      const installFile = Effect.fnUntraced(function* (path: string, content: string, mode: number) {
-        const data = new TextEncoder().encode(content)
+      const installFile = Effect.fnUntraced(function* (
+        path: string,
+        content: string | Uint8Array,
+        mode: number,
+      ) {
+        const data = typeof content === "string" ? new TextEncoder().encode(content) : content
         const found = yield* lstatIfAny(fs, path)
         const current =
           Option.isSome(found) && found.value.type === "File"
@@ -241,7 +245,7 @@ export class ScriptStore extends Context.Service<
           if (!set.has(name as ScriptOption)) yield* remove(fs, `${operatorDirectory}/${name}`)
         }
         const runners = yield* Effect.forEach(scriptOptions, (option) =>
-          Effect.as(installFile(scriptPath(optDir, appName, option), runnerSource, scriptMode), {
+          Effect.as(installFile(scriptPath(optDir, appName, option), runnerFile, scriptMode), {
             option,
             path: scriptPath(optDir, appName, option),
           }),

@@ -15,6 +15,7 @@ import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { afterAll, assert, describe, it } from "vitest"
 import { bundleForHook } from "../../scripts/lay-out-charm.ts"
+import { runnerFile } from "../../scripts/runner-file.ts"
 import { backupRelation, CharmUnit, charmDir, expectOk } from "../support/charm-unit.ts"
 
 const work = mkdtempSync(join(tmpdir(), "backup-integrator-refresh-"))
@@ -45,14 +46,14 @@ const rebuiltSameLength = async () => {
   for (const entry of ["src", "package.json", "tsconfig.json"])
     cpSync(entry, join(sources, entry), { recursive: true })
   symlinkSync(resolve("node_modules"), join(sources, "node_modules"))
-  const runnerFile = join(sources, "src/runner/runner.py")
-  const runner = readFileSync(runnerFile, "utf8")
-  const changed = runner.replace(/^# .*$/m, (line) => line.toUpperCase())
-  assert.notStrictEqual(changed, runner)
-  writeFileSync(runnerFile, changed)
+  const entry = join(sources, "src/runner/__main__.py")
+  const source = readFileSync(entry, "utf8")
+  const changed = source.replace(/^# .*$/m, (line) => line.toUpperCase())
+  assert.notStrictEqual(changed, source)
+  writeFileSync(entry, changed)
   const program = join(work, "program.cjs")
   await bundleForHook(join(sources, "src/main.ts"), program, { deferring: true })
-  return { program: readFileSync(program), runner: changed }
+  return { program: readFileSync(program), runner: Buffer.from(runnerFile(join(sources, "src/runner"))) }
 }
 
 const config = { fileset: "/var/backups", "run-before-backup": "#!/bin/sh\necho dumped\n" }
@@ -73,21 +74,21 @@ describe("juju refresh", () => {
     const cache = join(charm, "compile-cache", "program.v8")
     assert.isTrue(statSync(cache).isFile())
     const runnerPath = u.scriptPath("run-before-backup")
-    const oldRunner = readFileSync(runnerPath, "utf8")
+    const oldRunner = readFileSync(runnerPath)
 
     // The refresh: the new program in place of the old, compile-cache/ kept.
     const rebuilt = await rebuiltSameLength()
     const old = readFileSync(join(charm, "dist/program.cjs"))
     assert.strictEqual(rebuilt.program.length, old.length)
     assert.isFalse(rebuilt.program.equals(old))
-    assert.notStrictEqual(rebuilt.runner, oldRunner)
+    assert.isFalse(rebuilt.runner.equals(oldRunner))
     writeFileSync(join(charm, "dist/program.cjs"), rebuilt.program)
 
     for (const event of ["upgrade-charm", "config-changed"]) {
       const result = u.hook(event)
       expectOk(result)
       assert.deepStrictEqual(result.state.status, { status: "active", message: "no backup yet" })
-      assert.strictEqual(readFileSync(runnerPath, "utf8"), rebuilt.runner)
+      assert.isTrue(readFileSync(runnerPath).equals(rebuilt.runner))
     }
   })
 })

@@ -1,4 +1,4 @@
-// The job journal the runner (src/runner/runner.py) keeps, through real runs of real runners:
+// The job journal the runner (src/runner/) keeps, through real runs of real runners:
 // before and after pairs, failed starts, missing ends, runs ending at once, run-script's runs.
 import { spawn, spawnSync } from "node:child_process"
 import {
@@ -19,7 +19,7 @@ import * as Schema from "effect/Schema"
 import { afterEach, assert, describe, it } from "vitest"
 import { JobJournal } from "../../src/domain/job-journal.ts"
 import { type ScriptOption, scriptOptions } from "../../src/domain/options.ts"
-import runnerSource from "../../src/runner/runner.py"
+import runnerFile from "../../src/runner/runner.pyz"
 
 const dirs: Array<string> = []
 afterEach(() => {
@@ -32,8 +32,7 @@ const install = (scripts: Partial<Record<ScriptOption, string>>) => {
   dirs.push(app)
   mkdirSync(join(app, "scripts"))
   mkdirSync(join(app, "operator-scripts"), { mode: 0o700 })
-  for (const option of scriptOptions)
-    writeFileSync(join(app, "scripts", option), runnerSource, { mode: 0o700 })
+  for (const option of scriptOptions) writeFileSync(join(app, "scripts", option), runnerFile, { mode: 0o700 })
   for (const [option, script] of Object.entries(scripts))
     writeFileSync(join(app, "operator-scripts", option), script, { mode: 0o700 })
   return app

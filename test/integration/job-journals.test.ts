@@ -1,7 +1,7 @@
 // The journal as the charm reads it, on Node's FileSystem and a real (temporary) disk: only a
 // regular file of bounded size, never through a link, never blocking on a FIFO.
 import { spawnSync } from "node:child_process"
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
@@ -10,7 +10,6 @@ import { Effect, Layer } from "effect"
 import { emptyJournal, type JobJournal, maxJournalBytes } from "../../src/domain/job-journal.ts"
 import { Descriptors } from "../../src/layers/Descriptors.ts"
 import { JobJournals } from "../../src/layers/JobJournals.ts"
-import runnerSource from "../../src/runner/runner.py"
 import { jujuContext } from "../support/juju-context.ts"
 
 const withJournals = <A, E>(f: (journals: JobJournals["Service"], path: string) => Effect.Effect<A, E>) =>
@@ -89,6 +88,9 @@ describe("JobJournals (live)", () => {
   )
 
   it("bounds the journal as the runner does", () => {
-    assert.include(runnerSource, `JOURNAL_MAX_BYTES = 1 << ${Math.log2(maxJournalBytes)}`)
+    assert.include(
+      readFileSync("src/runner/files.py", "utf8"),
+      `READ_MAX_BYTES = 1 << ${Math.log2(maxJournalBytes)}`,
+    )
   })
 })

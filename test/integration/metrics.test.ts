@@ -1,4 +1,4 @@
-// The runner's metrics (src/runner/runner.py) read by Debian's own prometheus-node-exporter, as
+// The runner's metrics (src/runner/) read by Debian's own prometheus-node-exporter, as
 // on a machine: the runner runs a script, writes the metrics into a textfile directory, and the
 // exporter (127.0.0.1, a free port, the textfile collector alone) serves them in a scrape.
 // `bash scripts/fetch-prometheus.sh` unpacks the exporter into build/prometheus.
@@ -19,7 +19,7 @@ import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import fc from "fast-check"
 import { afterAll, afterEach, assert, beforeAll, describe, it } from "vitest"
-import runnerSource from "../../src/runner/runner.py"
+import runnerFile from "../../src/runner/runner.pyz"
 
 const exporterBinary = resolve("build/prometheus/usr/bin/prometheus-node-exporter")
 
@@ -40,7 +40,7 @@ const machine = (settings: object = {}) => {
   writeFileSync(join(app, "runner.json"), JSON.stringify({ metricsDirectories: [textfiles], ...settings }))
   const script = (option: string, content: string) => {
     writeFileSync(join(app, "operator-scripts", option), content, { mode: 0o700 })
-    writeFileSync(join(app, "scripts", option), runnerSource, { mode: 0o700 })
+    writeFileSync(join(app, "scripts", option), runnerFile, { mode: 0o700 })
     return join(app, "scripts", option)
   }
   return { root, app, textfiles, script, prom: join(textfiles, "backup-integrator-backup-integrator.prom") }

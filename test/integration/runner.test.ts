@@ -1,4 +1,4 @@
-// The runner the charm installs (src/runner/runner.py), run as Bacula runs it: a real process,
+// The runner the charm installs (src/runner/), run as Bacula runs it: a real process,
 // real scripts, real signals, a real full disk.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process"
 import {
@@ -20,7 +20,7 @@ import {
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterEach, assert, describe, it } from "vitest"
-import runnerSource from "../../src/runner/runner.py"
+import runnerFile from "../../src/runner/runner.pyz"
 
 const dirs: Array<string> = []
 afterEach(() => {
@@ -34,7 +34,7 @@ const install = (script: string | undefined, settings?: object, appDir?: string)
   mkdirSync(join(app, "scripts"), { recursive: true })
   mkdirSync(join(app, "operator-scripts"), { recursive: true, mode: 0o700 })
   const runner = join(app, "scripts/run-before-backup")
-  writeFileSync(runner, runnerSource, { mode: 0o700 })
+  writeFileSync(runner, runnerFile, { mode: 0o700 })
   if (script !== undefined)
     writeFileSync(join(app, "operator-scripts/run-before-backup"), script, { mode: 0o700 })
   if (settings !== undefined) writeFileSync(join(app, "runner.json"), JSON.stringify(settings))
@@ -581,8 +581,9 @@ while not os.path.exists(app + "/stop"):
     const { runner, runs } = install("#!/bin/sh\necho done\n")
     run(runner)
     const dead = spawnSync("true").pid
-    const stale = `.1700000000000-${dead}.json.tmp`
-    const live = `.1700000000000-${process.pid}.json.tmp`
+    // The runner's one temporary-file scheme: `.<name>.tmp-<pid of the writer>`.
+    const stale = `.1700000000000-${dead}.json.tmp-${dead}`
+    const live = `.1700000000000-${process.pid}.json.tmp-${process.pid}`
     writeFileSync(join(runs, stale), "{")
     writeFileSync(join(runs, live), "{")
     assert.strictEqual(run(runner).status, 0)

@@ -22,7 +22,7 @@ import { scriptOptions } from "../../src/domain/options.ts"
 import type { Script } from "../../src/domain/scripts.ts"
 import { Descriptors } from "../../src/layers/Descriptors.ts"
 import { ScriptStore } from "../../src/layers/ScriptStore.ts"
-import runnerSource from "../../src/runner/runner.py"
+import runnerFile from "../../src/runner/runner.pyz"
 import { installation } from "../support/installation.ts"
 import { jujuContext } from "../support/juju-context.ts"
 
@@ -72,7 +72,7 @@ describe("ScriptStore (live)", () => {
         for (const d of [dir, join(dir, ".."), join(opt, "backup-integrator-charm")])
           assert.strictEqual(mode(d), 0o755)
         // The published path is the runner's; the script is beside it, root only.
-        assert.strictEqual(readFileSync(join(dir, "run-after-restore"), "utf8"), runnerSource)
+        assert.isTrue(readFileSync(join(dir, "run-after-restore")).equals(runnerFile))
         const script = join(dir, "../operator-scripts/run-after-restore")
         assert.strictEqual(readFileSync(script, "utf8"), "#!/bin/sh\necho after\n")
         assert.strictEqual(mode(script), 0o700)

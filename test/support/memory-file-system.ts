@@ -386,6 +386,12 @@ export const putFile = (
   disk.entries.set(normal(path), file)
 }
 
+/** A file's bytes, if the path (links not followed) is a file. */
+export const fileBytes = (disk: MemoryDisk, path: string): Uint8Array | undefined => {
+  const entry = disk.entries.get(normal(path))
+  return entry?.type === "File" ? entry.data : undefined
+}
+
 /** A file's content, if the path (links not followed) is a file. */
 export const fileContent = (disk: MemoryDisk, path: string): string | undefined => {
   const entry = disk.entries.get(normal(path))

@@ -1,4 +1,4 @@
-// A run record as the runner (src/runner/runner.py) writes it: for the unit tests' fake runner
+// A run record as the runner (src/runner/) writes it: for the unit tests' fake runner
 // and for `npm run bench`, which runs under Node without a bundler (a type import only).
 import type { ScriptOption } from "../../src/domain/options.ts"
 import type { RunRecord } from "../../src/domain/run-record.ts"

@@ -4,7 +4,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
 import { operatorScriptPath, runnerInterpreter } from "../../src/domain/script-paths.ts"
-import runnerSource from "../../src/runner/runner.py"
+import runnerFile from "../../src/runner/runner.pyz"
 import { appName, type FakeModel, model, optDir, putRunRecord } from "../support/fake-juju.ts"
 import { memoryDisk, putFile } from "../support/memory-file-system.ts"
 import { runEvent } from "../support/run-program.ts"
@@ -82,7 +82,7 @@ describe("update-status", () => {
 
 describe("the runner's interpreter", () => {
   it("is the one the runner's #! line names", () => {
-    assert.strictEqual(runnerSource.split("\n")[0], `#!${runnerInterpreter} -I`)
+    assert.strictEqual(Buffer.from(runnerFile).toString("latin1").split("\n")[0], `#!${runnerInterpreter} -I`)
   })
 
   it.effect(

@@ -9,9 +9,10 @@ import { installation } from "../support/installation.ts"
 
 const none: Credentials = { _tag: "None" }
 
-import runnerSource from "../../src/runner/runner.py"
+import runnerFile from "../../src/runner/runner.pyz"
 import { jujuContext } from "../support/juju-context.ts"
 import {
+  fileBytes,
   fileContent,
   type MemoryDisk,
   memoryDisk,
@@ -75,7 +76,7 @@ describe("ScriptStore over the FileSystem service", () => {
         for (const d of [dir, `${dir}/..`, "/opt/backup-integrator-charm"])
           assert.strictEqual(mode(disk, d.replace("/scripts/..", "")), 0o755)
         // The published path is the runner; the operator's script is beside it, root only.
-        assert.strictEqual(fileContent(disk, `${dir}/run-after-restore`), runnerSource)
+        assert.deepStrictEqual(fileBytes(disk, `${dir}/run-after-restore`), runnerFile)
         assert.strictEqual(fileContent(disk, `${ops}/run-after-restore`), "#!/bin/sh\necho after\n")
         assert.strictEqual(mode(disk, ops), 0o700)
         assert.strictEqual(mode(disk, `${ops}/run-after-restore`), 0o700)
