@@ -5,7 +5,8 @@ import { durationText, maxScriptTimeout } from "./script-timeout.ts"
 
 /**
  * What the runner (src/runner/) records of one run of a script, as JSON in
- * `runs/<option>/<end in ms, 13 digits>-<runner pid>.json`: this is the one description.
+ * `runs/<option>/<sequence number, 13 digits>-<runner pid>.json` (src/domain/run-record-names.ts):
+ * this is the one description.
  * Every field the charm shows (in a status, in an action's results) is held to what the runner
  * writes, so that a record that is not the runner's cannot put text of its own there.
  */

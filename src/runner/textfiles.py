@@ -4,6 +4,7 @@ run and when the charm asks (--write-metrics: its settings changed)."""
 
 import contextlib
 import os
+import time
 from typing import Any
 
 from files import OPEN_DIRECTORY, read_json, write_atomically
@@ -60,6 +61,7 @@ def write_metrics(app: int, app_name: str, settings: Settings) -> None:
                 newest_records(app),
                 metrics_since(app),
                 settings.backup_max_age,
+                time.time(),
             )
             for directory in present:
                 try:
