@@ -108,12 +108,14 @@ def add_run(journal: Journal, option: str, record: RunRecord, sequence: int) -> 
     """The job a run opens or ends. Bacula gives a script no job id (docs/explanation.md), so
     jobs are paired by order. A before-script's run opens a job: running, due back at its end
     plus its kind's window; failed at once when the script failed (Bacula runs no after-script
-    then). An after-script's run ends the oldest running job of its kind, succeeded (Bacula ran
+    then). An after-script's run ends the newest running job of its kind, succeeded (Bacula ran
     it because the data was saved: a failing after-script is "OK -- with warnings", its result
-    says so); with none running, a job whose start the journal never saw. Each run first finds
-    the running jobs past their due without a result (Bacula failed or cancelled them after
-    their before-script), but for the one an after-script ends when every running job is past
-    due: a job slower than ever, ending now. Jobs are ordered by sequence, the newest first."""
+    says so); with none running, a job whose start the journal never saw. The newest, because
+    an older job still running is most often one Bacula failed or cancelled after its
+    before-script (jobs of one Bacula job do not overlap unless its Maximum Concurrent Jobs
+    allows), which its due then finds. Each run first finds the running jobs past their due
+    without a result, but for the one an after-script ends when every running job is past due:
+    a job slower than ever, ending now. Jobs are ordered by sequence, the newest first."""
     kind, before, after = JOB_SCRIPTS[option]
     entry = journal[kind]
     jobs: list[Job] = entry["jobs"]
@@ -122,7 +124,7 @@ def add_run(journal: Journal, option: str, record: RunRecord, sequence: int) -> 
     running = sorted((job for job in jobs if job["outcome"] == "running"), key=lambda job: job["sequence"])
     overdue = [job for job in running if (parse_iso_ms(job["resultDue"]) or now + 1) <= now]
     if option == after and running and len(overdue) == len(running):
-        overdue = overdue[1:]
+        overdue = overdue[:-1]
     for job in overdue:
         job["outcome"] = "no-result"
         counts["noResult"] += 1
@@ -143,7 +145,7 @@ def add_run(journal: Journal, option: str, record: RunRecord, sequence: int) -> 
         if not ok:
             counts["failed"] += 1
     else:
-        ending: Job | None = next((job for job in running if job["outcome"] == "running"), None)
+        ending: Job | None = next((job for job in reversed(running) if job["outcome"] == "running"), None)
         if ending is None:  # Started before this journal did (an upgrade), or its start went unrecorded.
             ending = {"sequence": sequence, "started": None, "resultDue": None, "scripts": {before: None, after: None}}
             jobs.append(ending)

@@ -73,10 +73,10 @@ class Pairing(unittest.TestCase):
         self.assertEqual(runs.outcomes(), ["running", "running"])
         self.assertEqual(runs.kind()["counts"], {"succeeded": 0, "failed": 0, "noResult": 0})
 
-    def test_after_scripts_end_the_running_jobs_oldest_first(self) -> None:
+    def test_after_scripts_end_the_running_jobs_newest_first(self) -> None:
         runs = Runs().run("run-before-backup", T0).run("run-before-backup", T0 + 1000)
         runs.run("run-after-backup", T0 + 5000)
-        self.assertEqual(runs.outcomes(), ["running", "succeeded"])
+        self.assertEqual(runs.outcomes(), ["succeeded", "running"])
         runs.run("run-after-backup", T0 + 6000)
         self.assertEqual(runs.outcomes(), ["succeeded", "succeeded"])
 
@@ -125,10 +125,22 @@ class ResultDue(unittest.TestCase):
         runs = Runs().run("run-before-backup", T0).run("run-before-backup", T0 + 11 * HOUR_MS)
         self.assertEqual(runs.outcomes(), ["running", "running"])
 
-    def test_an_after_script_past_every_due_ends_the_oldest_a_slow_job_not_a_lost_one(self) -> None:
+    def test_an_after_script_past_every_due_ends_the_newest_a_slow_job_not_a_lost_one(self) -> None:
         runs = Runs().run("run-before-backup", T0).run("run-after-backup", T0 + 13 * HOUR_MS)
         self.assertEqual(runs.outcomes(), ["succeeded"])
         self.assertEqual(runs.kind()["counts"], {"succeeded": 1, "failed": 0, "noResult": 0})
+        runs.run("run-before-backup", T0 + DAY_MS).run("run-before-backup", T0 + DAY_MS + 1000)
+        runs.run("run-after-backup", T0 + 3 * DAY_MS)
+        self.assertEqual(runs.outcomes(), ["succeeded", "no-result", "succeeded"])
+
+    def test_a_job_cancelled_in_its_before_script_then_one_that_succeeds_the_first_is_the_one_without_result(
+        self,
+    ) -> None:
+        runs = Runs().run("run-before-backup", T0).run("run-before-backup", T0 + HOUR_MS)
+        runs.run("run-after-backup", T0 + HOUR_MS + 60_000)
+        self.assertEqual(runs.outcomes(), ["succeeded", "running"])
+        runs.run("run-before-backup", T0 + DAY_MS)
+        self.assertEqual(runs.outcomes(), ["running", "succeeded", "no-result"])
 
 
 class Sequence(unittest.TestCase):
