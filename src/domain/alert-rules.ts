@@ -97,6 +97,45 @@ export const alertRules: { readonly groups: ReadonlyArray<AlertRuleGroup> } = {
               "The backup metrics of {{ if $labels.juju_unit }}{{ $labels.juju_unit }}{{ else }}{{ $labels.unit }}{{ end }} are no longer scraped: the machine, its telemetry agent or the node exporter that reads the metrics is down (docs/how-to.md, know when backups stop).",
           },
         },
+        {
+          alert: "BackupIntegratorBackupNoResult",
+          // A backup's result is due at its before-script's end plus 3 times the longest recent
+          // success (at least 1h; 12h before any); the deadline is 0 while none waits. The next
+          // backup's start records the job as no result, which BackupFailed then says.
+          expr: 'backup_integrator_job_result_deadline_timestamp_seconds{kind="backup"} > 0 and backup_integrator_job_result_deadline_timestamp_seconds{kind="backup"} < time()',
+          for: "0m",
+          labels: { severity: "critical" },
+          annotations: {
+            summary: `A backup of ${where} has no result`,
+            description:
+              "A backup job's run-before-backup succeeded and its run-after-backup had not run by {{ $value | humanizeTimestamp }}, when its result was due: Bacula failed or cancelled the job after the before-script (storage or network down, a full volume), or it runs far longer than ever. Look at the Director's job log and `juju run {{ $labels.unit }} show-backups`.",
+          },
+        },
+        {
+          alert: "BackupIntegratorRestoreNoResult",
+          // A restore is started by someone who is watching it: not a page.
+          expr: 'backup_integrator_job_result_deadline_timestamp_seconds{kind="restore"} > 0 and backup_integrator_job_result_deadline_timestamp_seconds{kind="restore"} < time()',
+          for: "0m",
+          labels: { severity: "warning" },
+          annotations: {
+            summary: `A restore on ${where} has no result`,
+            description:
+              "A restore job's run-before-restore succeeded and its run-after-restore had not run by {{ $value | humanizeTimestamp }}, when its result was due: Bacula failed or cancelled the restore after the before-script. Look at the Director's job log and `juju run {{ $labels.unit }} show-backups`.",
+          },
+        },
+        {
+          alert: "BackupIntegratorFutureTimestamps",
+          // Times taken while the clock was ahead hold the backup deadline ahead with them:
+          // BackupOverdue cannot fire until the clock passes them. Not a page by itself.
+          expr: "backup_integrator_future_timestamps > 0",
+          for: "0m",
+          labels: { severity: "warning" },
+          annotations: {
+            summary: `Times in the future in the backups of ${where}`,
+            description:
+              "{{ $value }} times the runner recorded lie in the future: the machine's clock was ahead and was set back. Until the clock passes them the last backup may look newer than it is, and BackupOverdue may not fire. Check the machine's time synchronisation and `juju run {{ $labels.unit }} show-backups`.",
+          },
+        },
       ],
     },
   ],

@@ -142,20 +142,19 @@ export interface Unanswered {
 }
 
 /**
- * Of each kind, the running job whose result is due first; else the newest job that had no
- * result, unless a job of its kind succeeded after it. Backups first.
+ * Of each kind, the newest job that had no result unless a job of the kind succeeded after it,
+ * and the running job whose result is due first. Backups first.
  */
 export const unansweredJobs = (journal: JobJournal): ReadonlyArray<Unanswered> =>
   jobKinds.flatMap((kind) => {
     const { jobs } = journal[kind]
+    const missed = jobs.find((job) => job.outcome === "succeeded" || job.outcome === "no-result")
     const [running] = jobs
-      .filter((job) => job.outcome === "running" && job.started !== null && job.resultDue !== null)
+      .filter((job) => job.outcome === "running")
       .sort((a, b) => ((a.resultDue ?? "") < (b.resultDue ?? "") ? -1 : 1))
-    const last = running ?? jobs.find((job) => job.outcome === "succeeded" || job.outcome === "no-result")
-    return last === undefined ||
-      last.outcome === "succeeded" ||
-      last.started === null ||
-      last.resultDue === null
-      ? []
-      : [{ kind, started: last.started, due: last.resultDue }]
+    return [missed?.outcome === "no-result" ? missed : undefined, running].flatMap((job) =>
+      job === undefined || job.started === null || job.resultDue === null
+        ? []
+        : [{ kind, started: job.started, due: job.resultDue }],
+    )
   })

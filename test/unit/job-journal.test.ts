@@ -108,6 +108,16 @@ describe("the jobs whose result the unit waits for", () => {
     // A failed start after it changes nothing: no job of the kind succeeded since.
     const failedStart = job({ outcome: "failed", sequence: 3, resultDue: null })
     assert.strictEqual(unansweredJobs(withBackups([failedStart, missed])).length, 1)
+    // Nor does the next job running: both are said, the missed one first.
+    const next = job({
+      sequence: 4,
+      started: "2026-12-04T01:00:00.000Z",
+      resultDue: "2026-12-04T02:00:00.000Z",
+    })
+    assert.deepStrictEqual(unansweredJobs(withBackups([next, missed])), [
+      { kind: "backup", started: "2026-12-03T01:00:00.000Z", due: "2026-12-03T02:00:01.200Z" },
+      { kind: "backup", started: "2026-12-04T01:00:00.000Z", due: "2026-12-04T02:00:00.000Z" },
+    ])
     assert.deepStrictEqual(unansweredJobs(emptyJournal), [])
   })
 })
