@@ -3,12 +3,16 @@
 // in-memory disk, and a runner that only leaves its record.
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
+import * as TestClock from "effect/testing/TestClock"
 import { operatorScriptPath, runnerInterpreter } from "../../src/domain/script-paths.ts"
 import runnerFile from "../../src/runner/runner.pyz"
 import { appName, type FakeModel, model, optDir, putRunRecord } from "../support/fake-juju.ts"
 import { memoryDisk, putFile } from "../support/memory-file-system.ts"
 import { runEvent } from "../support/run-program.ts"
 import { runRecord } from "../support/run-record.ts"
+
+/** The clock after the records' times (2026-12-01): a time ahead of it is said to be suspect. */
+const afterTheRecords = TestClock.setTime(Date.parse("2026-12-07T00:00:00Z"))
 
 const config = {
   fileset: "/srv",
@@ -37,6 +41,7 @@ describe("update-status", () => {
 
   it.effect("a failed run since: one status-set naming the script, how and when; then quiet again", () =>
     Effect.gen(function* () {
+      yield* afterTheRecords
       const failed = yield* following("update-status", (m) => {
         putRunRecord(m.disk, runRecord("run-before-backup", "2026-12-01T03:00:05.000Z", { exitStatus: 2 }))
       })
@@ -113,6 +118,7 @@ describe("the runner's interpreter", () => {
 describe("the status of runs", () => {
   it.effect("a timed-out run, the most recent failure first, and a count of the others", () =>
     Effect.gen(function* () {
+      yield* afterTheRecords
       const { model: m } = yield* following("config-changed", (next) => {
         putRunRecord(
           next.disk,
@@ -181,6 +187,7 @@ describe("records another local user planted (before the charm took runs/ over)"
 
   it.effect("a newer successful record another user owns does not hide the failure", () =>
     Effect.gen(function* () {
+      yield* afterTheRecords
       for (const event of ["config-changed", "update-status"]) {
         const { model: m } = yield* following(event, (next) =>
           planted(next, (path) => {
@@ -200,6 +207,7 @@ describe("records another local user planted (before the charm took runs/ over)"
 
   it.effect("a record the runner would not write cannot put text of its own in the status", () =>
     Effect.gen(function* () {
+      yield* afterTheRecords
       const hostile = `SIGKILL\n\u001b[31m${"x".repeat(5000)}`
       const forged = { ...runRecord("run-before-backup", "2026-12-01T04:00:00.000Z"), exitStatus: null }
       for (const fields of [{ signal: hostile }, { ended: `2026-12-01T04:00:00.000Z${hostile}` }]) {
@@ -213,6 +221,7 @@ describe("records another local user planted (before the charm took runs/ over)"
 
   it.effect("a FIFO named as the newest record blocks nothing: update-status and show-runs end", () =>
     Effect.gen(function* () {
+      yield* afterTheRecords
       const fifo = (next: FakeModel) =>
         planted(next, (path) =>
           next.disk.entries.set(path, { type: "FIFO", mode: 0o10600, uid: next.disk.uid }),
