@@ -136,9 +136,9 @@ describe("a clock set 30 days ahead, then back", () => {
 
     const runs = u.runAction("show-runs")
     expectOk(runs)
-    const listed = (runs.state.action?.results as Record<string, Record<string, Record<string, string>>>)[
-      "run-before-backup"
-    ]
+    const listed = (
+      (runs.state.action?.results ?? {}) as Record<string, Record<string, Record<string, string>>>
+    )["run-before-backup"]
     assert.deepStrictEqual(
       [1, 2, 3, 4].map((n) => listed?.[`run-${n}`]?.result),
       ["exit status 2", "exit status 2", "exit status 2", "exit status 0"],
@@ -149,7 +149,7 @@ describe("a clock set 30 days ahead, then back", () => {
       /^run-before-backup failed \(exit status 2\) at \d{4}-\d\d-\d\d \d\d:\d\d UTC; see action show-runs$/,
     )
     const shown = u.runAction("show-backups")
-    const backup = (shown.state.action?.results as Record<string, Record<string, string>>).backup
+    const { backup } = (shown.state.action?.results ?? {}) as Record<string, Record<string, string>>
     assert.include(backup, { succeeded: "10", failed: "3" })
     assert.match(backup?.["last-success"] ?? "", /^\d{4}-.*Z \(future: clock\?\)$/)
 
