@@ -165,8 +165,8 @@ const boundedMessage = (message: string): string => {
 
 /**
  * What the unit shows: what reconcile reached and, when that is active, the scripts whose
- * last run failed or timed out (the most recent first), until each next succeeds; else, past
- * a job whose result is overdue (Bacula failed it after its before-script); else, past
+ * last run failed or timed out (`lastRuns` comes the most recent run first, by sequence: the
+ * first failed is named), until each next succeeds; else a job whose result is overdue (Bacula failed it after its before-script); else, past
  * `backup-max-age`, since when no backup succeeded; else when the last one did. A
  * configuration, relation or credentials problem comes first: it is what to fix first. A
  * failed script comes before a job with no result, and that before a missing backup: each
@@ -178,9 +178,7 @@ export const shownStatus = (
   backups: BackupCheck,
 ): UnitStatus => {
   if (reconciled.status !== "active") return reconciled
-  const [latest, ...others] = lastRuns
-    .filter((record) => !succeeded(record))
-    .sort((a, b) => b.ended.localeCompare(a.ended))
+  const [latest, ...others] = lastRuns.filter((record) => !succeeded(record))
   if (latest !== undefined) {
     const more = others.length === 0 ? "" : `, ${others.length} more failing`
     return {

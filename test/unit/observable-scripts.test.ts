@@ -116,6 +116,30 @@ describe("the runner's interpreter", () => {
 })
 
 describe("the status of runs", () => {
+  it.effect("the failure named is the most recent run by sequence, not by a clock that was set back", () =>
+    Effect.gen(function* () {
+      yield* afterTheRecords
+      const { model: m } = yield* following("config-changed", (next) => {
+        // Ended while the clock was 30 days ahead, numbered 5; then one ended after it was set back.
+        putRunRecord(
+          next.disk,
+          runRecord("run-after-backup", "2027-01-01T04:10:00.000Z", { exitStatus: 3 }),
+          5,
+        )
+        putRunRecord(
+          next.disk,
+          runRecord("run-before-backup", "2026-12-01T02:00:00.000Z", { exitStatus: 2 }),
+          6,
+        )
+      })
+      assert.deepStrictEqual(m.status, {
+        status: "blocked",
+        message:
+          "run-before-backup failed (exit status 2) at 2026-12-01 02:00 UTC, 1 more failing; see action show-runs",
+      })
+    }),
+  )
+
   it.effect("a timed-out run, the most recent failure first, and a count of the others", () =>
     Effect.gen(function* () {
       yield* afterTheRecords
