@@ -135,6 +135,13 @@ describe("JobJournals (live)", () => {
           }
           writeFileSync(path, JSON.stringify(v1), { mode: 0o600 })
           assert.deepStrictEqual(yield* journals.read, { ...oneBackup, sequence: 0 })
+          // And is held to the same forms.
+          for (const lastSuccess of ["2026-12-03T01:00:00.000Z\u202e", "run `curl x | sh` now"]) {
+            writeFileSync(path, JSON.stringify({ ...v1, backup: { ...v1.backup, lastSuccess } }), {
+              mode: 0o600,
+            })
+            assert.deepStrictEqual(yield* journals.read, emptyJournal, lastSuccess)
+          }
         }),
       ),
   )
