@@ -59,7 +59,7 @@ def parse(data: bytes) -> Journal:
             if not isinstance(entry["jobs"], list) or not all(isinstance(counts[name], int) for name in names):
                 raise ValueError("counts or jobs of another form")
             jobs = cast("list[object]", entry["jobs"])
-            if not all(isinstance(job, dict) for job in jobs):
+            if not all(well_formed(job, version) for job in jobs):
                 raise ValueError("a job of another form")
             entry.setdefault("lastSuccess", None)
             if version == 1:
@@ -73,6 +73,24 @@ def parse(data: bytes) -> Journal:
     except (KeyError, TypeError, AttributeError) as error:
         raise ValueError(f"not a journal: {error}") from None
     return journal
+
+
+OUTCOMES = {1: ("running", "succeeded", "failed"), 2: ("running", "succeeded", "failed", "no-result")}
+
+
+def well_formed(job: object, version: int) -> bool:
+    """A job whose fields add_run and the metrics rely on are there, each of its type."""
+    if not isinstance(job, dict):
+        return False
+    fields = cast("Job", job)
+    times = ("started", "ended", "resultDue") if version == 2 else ("started", "ended")
+    return (
+        fields.get("outcome") in OUTCOMES[version]
+        and all(isinstance(fields.get(name), str | None) for name in times)
+        and isinstance(fields.get("durationMs"), int | None)
+        and isinstance(fields.get("scripts"), dict)
+        and (version == 1 or isinstance(fields.get("sequence"), int))
+    )
 
 
 def next_sequence(journal: Journal, newest_recorded: int) -> int:

@@ -203,6 +203,11 @@ class Parse(unittest.TestCase):
             b'{"version": 3}',
             b'{"version": 1, "backup": {}}',
             json.dumps({**new_journal(), "sequence": "1"}).encode(),
+            # A job add_run could not work on: no sequence, an outcome of another version.
+            json.dumps(
+                {**new_journal(), "backup": {**new_journal()["backup"], "jobs": [{"outcome": "running"}]}}
+            ).encode(),
+            json.dumps({**new_journal(), "restore": {**new_journal()["restore"], "jobs": [[]]}}).encode(),
         ):
             with self.assertRaises(ValueError):
                 parse(data)
