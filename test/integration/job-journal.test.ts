@@ -288,6 +288,7 @@ describe("overlapping jobs, counted exactly", () => {
 
   it(
     "20 workers × 25 successful jobs at once: 500 succeeded, none failed, none invented",
+    manyRuns,
     async () => {
       const app = install({})
       const worker = async () => {
@@ -301,7 +302,6 @@ describe("overlapping jobs, counted exactly", () => {
       assert.deepStrictEqual(backup.counts, { succeeded: 500, failed: 0, noResult: 0 })
       assert.isTrue(backup.jobs.every((job) => job.started !== null && job.outcome === "succeeded"))
     },
-    manyRuns,
   )
 })
 
