@@ -22,6 +22,11 @@ export default defineConfig({
   ],
   test: {
     include: ["test/**/*.test.ts"],
+    // Off: a module loaded from Vitest's file-system cache imports runner.pyz with its importer
+    // named from the project's root (`/test/...`), so the plugin above looked in `/src/runner`
+    // and every such file failed from the second run on; and a cached virtual module would
+    // not follow changes to src/runner/*.py.
+    fsModuleCache: false,
     // Generous: the suite must pass on a busy 2-core machine running several suites at once,
     // where a hook or an `npm ci` takes many times its usual time. A real hang still fails.
     // The limit applies to synchronous tests and hooks too (vitest checks it when they return).

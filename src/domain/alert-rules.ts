@@ -68,6 +68,12 @@ export const scrapeJobSuffix = "_backup_metrics"
 /** Each unit's scrape by the charm's own job. */
 const scrapeUp = `up{job=~".+${scrapeJobSuffix}"}`
 
+/** A job of `kind` waiting for its result past the time it was due (0: none waits). */
+const resultOverdue = (kind: string) => {
+  const due = perUnit(`backup_integrator_job_result_deadline_timestamp_seconds{kind="${kind}"}`)
+  return `${due} > 0 and ${due} < time()`
+}
+
 /** How far ahead of Prometheus' clock a machine's may be before its timestamps are impossible. */
 const clockSlack = 3600
 
@@ -160,6 +166,42 @@ const written: { readonly groups: ReadonlyArray<AlertRuleGroup<WrittenRule>> } =
           annotations: {
             summary: `The backup metrics of ${unit} hold impossible values`,
             description: `A time ahead of Prometheus' clock by more than an hour, or a deadline or max age beyond the 366 days backup-max-age allows, is served as ${unit}'s backup metrics: its machine's clock was wrong, or something other than the charm's runner serves them, and the backup alerts of this unit cannot be trusted. Look at \`curl -s localhost:9100/metrics | grep ^backup_integrator_\` and at who listens on port 9100 (\`ss -ltnp\`).`,
+          },
+        },
+        {
+          alert: "BackupIntegratorBackupNoResult",
+          // A backup's result is due at its before-script's end plus 3 times the longest recent
+          // success (at least 1h; 12h before any); the deadline is 0 while none waits. The next
+          // backup's start records the job as no result, which BackupFailed then says.
+          expr: resultOverdue("backup"),
+          for: "0m",
+          labels: { severity: "critical" },
+          annotations: {
+            summary: `A backup of ${unit} has no result`,
+            description: `A backup job's run-before-backup succeeded and its run-after-backup had not run by {{ $value | humanizeTimestamp }}, when its result was due: Bacula failed or cancelled the job after the before-script (storage or network down, a full volume), or it runs far longer than ever. Look at the Director's job log and ${onUnit("show-backups")}.`,
+          },
+        },
+        {
+          alert: "BackupIntegratorRestoreNoResult",
+          // A restore is started by someone who is watching it: not a page.
+          expr: resultOverdue("restore"),
+          for: "0m",
+          labels: { severity: "warning" },
+          annotations: {
+            summary: `A restore on ${unit} has no result`,
+            description: `A restore job's run-before-restore succeeded and its run-after-restore had not run by {{ $value | humanizeTimestamp }}, when its result was due: Bacula failed or cancelled the restore after the before-script. Look at the Director's job log and ${onUnit("show-backups")}.`,
+          },
+        },
+        {
+          alert: "BackupIntegratorFutureTimestamps",
+          // Times taken while the clock was ahead hold the backup deadline ahead with them:
+          // BackupOverdue cannot fire until the clock passes them. Not a page by itself.
+          expr: `${perUnit("backup_integrator_future_timestamps")} > 0`,
+          for: "0m",
+          labels: { severity: "warning" },
+          annotations: {
+            summary: `Times in the future in the backups of ${unit}`,
+            description: `{{ $value }} times the runner recorded lie in the future: the machine's clock was ahead and was set back. Until the clock passes them the last backup may look newer than it is, and BackupOverdue may not fire. Check the machine's time synchronisation and ${onUnit("show-backups")}.`,
           },
         },
       ],

@@ -38,7 +38,8 @@ export class RunRecords extends Context.Service<
     ) => Effect.Effect<ReadonlyArray<NewestRun>, DiskError>
     /**
      * The newest record of each of those scripts: the newest named, or the newest before it
-     * that is one (the one named may be gone, pruned meanwhile, or not be a record).
+     * that is one (the one named may be gone, pruned meanwhile, or not be a record); the most
+     * recent run first, by the sequence number its name holds, never by the clock.
      */
     readonly read: (runs: ReadonlyArray<NewestRun>) => Effect.Effect<ReadonlyArray<RunRecord>, DiskError>
     /** The records of a script's runs, the newest first. */
@@ -79,10 +80,10 @@ export class RunRecords extends Context.Service<
         if (newest === null) return undefined
         const script = directory.slice(directory.lastIndexOf("/") + 1) as ScriptOption
         const record = yield* read(`${directory}/${newest}`, script)
-        if (record !== undefined) return record
+        if (record !== undefined) return { name: newest, record }
         for (const name of newestFirst(yield* list(fs, directory)).filter((name) => name < newest)) {
           const older = yield* read(`${directory}/${name}`, script)
-          if (older !== undefined) return older
+          if (older !== undefined) return { name, record: older }
         }
         return undefined
       })
@@ -90,8 +91,11 @@ export class RunRecords extends Context.Service<
       return RunRecords.of({
         newest: (scripts) => Effect.forEach(scripts, newestOf),
         read: (runs) =>
-          Effect.map(Effect.forEach(runs, newestRecord), (records) =>
-            records.filter((record) => record !== undefined),
+          Effect.map(Effect.forEach(runs, newestRecord), (found) =>
+            found
+              .filter((named) => named !== undefined)
+              .sort((a, b) => (a.name < b.name ? 1 : -1))
+              .map(({ record }) => record),
           ),
         recent,
       })

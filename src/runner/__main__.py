@@ -23,7 +23,7 @@ import sys  # noqa: E402
 from files import trusted_directory  # noqa: E402
 from journal import JOB_STARTS, journal_run  # noqa: E402
 from python_era import retire_python_era  # noqa: E402
-from records import Outcome, RunRecord, record_of, save, unset_outcome  # noqa: E402
+from records import Outcome, RunRecord, record_of, unset_outcome  # noqa: E402
 from report import say  # noqa: E402
 from settings import Settings, read_settings  # noqa: E402
 from supervisor import PR_SET_CHILD_SUBREAPER, Run, output_nonblocking, prctl  # noqa: E402
@@ -87,17 +87,12 @@ def remove_all_metrics(app_dir: str, settings: Settings) -> bool:
 
 
 def record_run(app: int, app_dir: str, option: str, record: RunRecord) -> None:
+    job = os.environ.get(ACTION_VARIABLE) != "1"  # run-script's runs are no job of Bacula's
     try:
-        save(app, app_dir, record)
-    except OSError as error:
-        say(f"could not record this run of {option}: {error.strerror}")
-    if os.environ.get(ACTION_VARIABLE) == "1":
-        return  # run-script's: no job of Bacula's
-    try:
-        journal_run(app, option, record)
+        journal_run(app, app_dir, option, record, job)
     except OSError as error:
         say(f"could not add this run of {option} to the job journal: {error.strerror}")
-    if option in JOB_STARTS:
+    if job and option in JOB_STARTS:
         retire_python_era(app_dir)
 
 

@@ -17,6 +17,7 @@ import errno
 import json
 import os
 import stat
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -178,6 +179,7 @@ def write_in(app: int, app_name: str, settings: Settings, opened: list[tuple[str
         newest_records(app),
         metrics_since(app),
         settings.backup_max_age,
+        time.time(),
     )
     for path, directory in opened:
         try:

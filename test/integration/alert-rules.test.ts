@@ -291,6 +291,73 @@ describe("the alert rules", () => {
     ])
   })
 
+  it("a job with no result: from its due until the next start ends the wait; a backup's critical, a restore's a warning", () => {
+    const description = (kind: string, scripts: string, what: string) =>
+      `A ${kind} job's run-before-${scripts} succeeded and its run-after-${scripts} had not run by 1970-01-01 01:00:00 +0000 UTC, when its result was due: Bacula failed or cancelled ${what}. Look at the Director's job log and \`juju run backup-integrator/0 show-backups\`.`
+    passes("no-result", [
+      {
+        interval: "1m",
+        input_series: [
+          // Waiting from 10m, due at 60m, the next start at 90m ends the wait (0: none waits).
+          series(
+            "backup_integrator_job_result_deadline_timestamp_seconds",
+            { kind: "backup" },
+            "0x9 3600x80 0x10",
+          ),
+          series(
+            "backup_integrator_job_result_deadline_timestamp_seconds",
+            { kind: "restore" },
+            "0x9 3600x80 0x10",
+          ),
+        ],
+        alert_rule_test: [
+          alert("5m", "BackupIntegratorBackupNoResult", []),
+          alert("59m", "BackupIntegratorBackupNoResult", []),
+          alert("61m", "BackupIntegratorBackupNoResult", [
+            {
+              labels: { ...unit, kind: "backup", severity: "critical" },
+              summary: "A backup of backup-integrator on backup-integrator/0 has no result",
+              description: description(
+                "backup",
+                "backup",
+                "the job after the before-script (storage or network down, a full volume), or it runs far longer than ever",
+              ),
+            },
+          ]),
+          alert("61m", "BackupIntegratorRestoreNoResult", [
+            {
+              labels: { ...unit, kind: "restore", severity: "warning" },
+              summary: "A restore on backup-integrator on backup-integrator/0 has no result",
+              description: description("restore", "restore", "the restore after the before-script"),
+            },
+          ]),
+          alert("95m", "BackupIntegratorBackupNoResult", []),
+        ],
+      },
+    ])
+  })
+
+  it("times in the future: a warning while any is seen", () => {
+    passes("future", [
+      {
+        interval: "1m",
+        input_series: [series("backup_integrator_future_timestamps", {}, "0x4 3x5 0x5")],
+        alert_rule_test: [
+          alert("3m", "BackupIntegratorFutureTimestamps", []),
+          alert("6m", "BackupIntegratorFutureTimestamps", [
+            {
+              labels: { ...unit, severity: "warning" },
+              summary: "Times in the future in the backups of backup-integrator on backup-integrator/0",
+              description:
+                "3 times the runner recorded lie in the future: the machine's clock was ahead and was set back. Until the clock passes them the last backup may look newer than it is, and BackupOverdue may not fire. Check the machine's time synchronisation and `juju run backup-integrator/0 show-backups`.",
+            },
+          ]),
+          alert("12m", "BackupIntegratorFutureTimestamps", []),
+        ],
+      },
+    ])
+  })
+
   it("a wrong expectation fails (the tests above can fail)", () => {
     const result = promtoolTest("wrong", [
       {

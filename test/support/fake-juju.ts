@@ -84,10 +84,15 @@ export interface FakeAction {
 }
 
 /** Puts a run record on `disk` where the runner writes it. */
-export const putRunRecord = (disk: MemoryDisk & { readonly uid: number }, record: RunRecord) =>
+/** A record as the runner saves it, named by its sequence number (by default, its end in ms, as runners before sequence numbers named it). */
+export const putRunRecord = (
+  disk: MemoryDisk & { readonly uid: number },
+  record: RunRecord,
+  sequence = Date.parse(record.ended),
+) =>
   putFile(
     disk,
-    `${runsDirectory(optDir, appName, record.script)}/${String(Date.parse(record.ended)).padStart(13, "0")}-${record.pid}.json`,
+    `${runsDirectory(optDir, appName, record.script)}/${String(sequence).padStart(13, "0")}-${record.pid}.json`,
     JSON.stringify(record),
     0o600,
   )

@@ -125,7 +125,7 @@ const shownByTheCode = (): Array<UnitStatus & { readonly from: string }> => {
     })),
   )
   const records = sample(RunRecord, 300)
-  const noCheck = { lastBackup: null, maxAge: null, checkSince: null, now: 0 }
+  const noCheck = { lastBackup: null, unanswered: [], maxAge: null, checkSince: null, now: 0 }
   const runs = records.flatMap((record, i) => [
     { ...shownStatus(active, [record], noCheck), from: "a failed run" },
     { ...shownStatus(active, records.slice(i, i + 3), noCheck), from: "failed runs" },
@@ -137,6 +137,16 @@ const shownByTheCode = (): Array<UnitStatus & { readonly from: string }> => {
         now: Date.parse("2026-12-01T01:00:00.000Z") + (1 + i) * 1000,
       }),
       from: "backup-max-age passed",
+    },
+    {
+      ...shownStatus(active, [], {
+        ...noCheck,
+        unanswered: [
+          { kind: i % 2 ? "backup" : "restore", started: record.started, due: "2026-12-01T02:00:00.000Z" },
+        ],
+        now: Date.parse("2026-12-01T02:00:00.000Z") + i * 1000,
+      }),
+      from: "a job with no result",
     },
   ])
   return [...stops, ...runs].filter(({ status }) => status !== "active")

@@ -165,7 +165,7 @@ describe("for any configuration", () => {
 })
 
 describe("a failed run in the status", () => {
-  const noCheck = { lastBackup: null, maxAge: null, checkSince: null, now: 0 }
+  const noCheck = { lastBackup: null, maxAge: null, checkSince: null, unanswered: [], now: 0 }
   // A signal name longer than Python's: a record the schema would refuse, whatever wrote it.
   const killedBy = (signal: string) =>
     shownStatus(
@@ -227,6 +227,7 @@ describe("for any run record", () => {
         const records = raws.flatMap((raw) => Option.toArray(decode(raw)))
         const { status, message } = shownStatus(active, records, {
           lastBackup: null,
+          unanswered: [],
           maxAge: null,
           checkSince: null,
           now: 0,
