@@ -165,7 +165,13 @@ describe("for any configuration", () => {
 })
 
 describe("a failed run in the status", () => {
-  const noCheck = { lastBackup: null, maxAge: null, checkSince: null, unanswered: [], now: 0 }
+  const noCheck = {
+    lastBackup: null,
+    maxAge: null,
+    checkSince: null,
+    unanswered: [],
+    now: Date.parse("2027-01-01T00:00:00Z"),
+  }
   // A signal name longer than Python's: a record the schema would refuse, whatever wrote it.
   const killedBy = (signal: string) =>
     shownStatus(
