@@ -1,4 +1,6 @@
 // Lays out the unpacked charm Juju runs (and charmcraft packs) for one architecture.
+
+import { createHash } from "node:crypto"
 import {
   chmodSync,
   copyFileSync,
@@ -126,9 +128,14 @@ const runnerAsBytes: Plugin = {
  * run by Node, or the program it loads through node:vm with V8's code cache (`deferring`: with
  * the deferred built-ins), which has to be a script for that, run inside a function. Fails on
  * what would fail every hook and no type check or unit test: import.meta, which a CommonJS
- * bundle does not have, and a dynamic import(), for which node:vm has no loader.
+ * bundle does not have, and a dynamic import(), for which node:vm has no loader. `build` is
+ * what src/domain/charm-build.ts says.
  */
-export const bundleForHook = async (entry: string, outfile: string, { deferring = false } = {}) => {
+export const bundleForHook = async (
+  entry: string,
+  outfile: string,
+  { deferring = false, build: charmBuild }: { readonly deferring?: boolean; readonly build?: string } = {},
+) => {
   const { metafile } = await build({
     bundle: true,
     platform: "node",
@@ -140,6 +147,7 @@ export const bundleForHook = async (entry: string, outfile: string, { deferring 
     logOverride: { "empty-import-meta": "error" },
     metafile: true,
     plugins: deferring ? [runnerAsBytes, deferBuiltins] : [runnerAsBytes],
+    define: charmBuild === undefined ? {} : { BACKUP_INTEGRATOR_BUILD: JSON.stringify(charmBuild) },
     entryPoints: [entry],
     outfile,
   })
@@ -148,6 +156,16 @@ export const bundleForHook = async (entry: string, outfile: string, { deferring 
   )
   if (dynamic.length > 0)
     throw new Error(`${outfile}: a dynamic import() cannot run in the hook: ${dynamic.join("; ")}`)
+}
+
+/**
+ * The program (src/main.ts) as the entry loads it, stamped with its build: a hash of the same
+ * bundle unstamped, so that any change to what it does changes it.
+ */
+export const bundleForProgram = async (outfile: string, entry = "src/main.ts") => {
+  await bundleForHook(entry, outfile, { deferring: true })
+  const hash = createHash("sha256").update(readFileSync(outfile)).digest("hex").slice(0, 16)
+  await bundleForHook(entry, outfile, { deferring: true, build: hash })
 }
 
 /** The runtime as the charm carries it: without its debug information and symbol table (cached). */
@@ -192,7 +210,7 @@ export const layOutCharm = async (dir: string, architecture: Architecture, { yam
   mkdirSync(join(built, "bin"), { recursive: true })
 
   await bundleForHook("src/entry/hook.ts", join(built, "dist/hook.cjs"))
-  await bundleForHook("src/main.ts", join(built, "dist/program.cjs"), { deferring: true })
+  await bundleForProgram(join(built, "dist/program.cjs"))
 
   copyFileSync("dispatch", join(built, "dispatch"))
   chmodSync(join(built, "dispatch"), 0o755)

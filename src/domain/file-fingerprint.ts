@@ -1,7 +1,4 @@
-// Plain TypeScript, no Effect: the hook's entry (src/entry/quiet-update-status.ts) uses it too,
-// before the program is loaded.
-
-/** What `lstat` says of a path, as both the program (Effect's FileSystem) and the entry read it. */
+/** What `lstat` says of a path, as the program reads it through Effect's FileSystem. */
 export interface FileStat {
   readonly type: string
   readonly mode: number

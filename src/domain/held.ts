@@ -1,8 +1,6 @@
 import * as Schema from "effect/Schema"
-import { IsoTime } from "./iso-time.ts"
 import type { JobJournal } from "./job-journal.ts"
-
-const Count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
+import { Count, IsoTime } from "./runner-fields.ts"
 
 /**
  * What the before-backup runner (src/runner/held.py) found at one `fileset` path after the

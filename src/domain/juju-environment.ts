@@ -1,6 +1,3 @@
-// Plain TypeScript, no Effect: the hook's entry (src/entry/quiet-update-status.ts) reads the
-// environment too, before the program is loaded.
-
 /** Juju application names, as Juju validates them; the scripts path is built from one. */
 const appNamePattern = "[a-z][a-z0-9]*(?:-[a-z0-9]*[a-z][a-z0-9]*)*"
 

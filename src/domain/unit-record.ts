@@ -1,16 +1,19 @@
 import * as Schema from "effect/Schema"
 import { HeldSummary } from "./held.ts"
+import { jobKinds } from "./job-journal.ts"
+import { IsoTime } from "./runner-fields.ts"
 import { UnitStatus } from "./unit-status.ts"
 
 /**
  * What a unit's last reconcile left, kept in its marker file (`units/<n>`): what update-status
  * checks instead of reconciling again, since nothing Juju knows changes without an event of
- * its own. The hook's entry reads it too, before the program is loaded
- * (src/entry/quiet-update-status.ts): `waitingForSecret`, `files`, `runs`, `journal` and
- * `deadline` are read there as well.
+ * its own, and what the status shown was made from. `dispatch` reads what it needs of it in
+ * the memo made from it (src/domain/update-status-memo.ts).
  */
 export const UnitRecord = Schema.Struct({
   version: Schema.Literal(1),
+  /** The charm build that wrote it (src/domain/charm-build.ts): another build's `shown` is made again. */
+  build: Schema.String,
   /** The status reconcile reached, before the runs of the scripts count. */
   reconciled: UnitStatus,
   /** The status last set. */
@@ -25,13 +28,20 @@ export const UnitRecord = Schema.Struct({
   journal: Schema.String,
   /** The end of the last successful backup the journal held then (ISO), if any. */
   lastBackup: Schema.NullOr(Schema.String),
+  /** The jobs whose result was awaited or missed then (src/domain/job-journal.ts's unansweredJobs). */
+  unanswered: Schema.Array(
+    Schema.Struct({ kind: Schema.Literals(jobKinds), started: IsoTime, due: IsoTime }),
+  ),
   /** What the last backup's fileset walk found missing or empty (the journal's then), if any walk. */
   held: Schema.NullOr(HeldSummary),
   /** `backup-max-age` in seconds, as the last reconcile read it; null: no check. */
   maxAge: Schema.NullOr(Schema.Number),
   /** When the check began (the first status with `backup-max-age` set): its start before any backup. */
   checkSince: Schema.NullOr(Schema.String),
-  /** When the status changes by itself (the last backup grows older than `backup-max-age`), while that is ahead. */
+  /**
+   * When the status may change by itself (src/domain/next-status-change.ts: the
+   * last backup growing older than `backup-max-age`, a job's result falling due), while that is ahead.
+   */
   deadline: Schema.NullOr(Schema.String),
 })
 export type UnitRecord = typeof UnitRecord.Type

@@ -26,7 +26,7 @@ import {
 } from "node:fs"
 import { dirname } from "node:path"
 import { Script } from "node:vm"
-import { claimDirectory, readTrustedFile } from "./descriptors.ts"
+import { claimDirectory, readTrustedFile } from "../layers/no-follow-descriptors.ts"
 
 // Wrapped as Node wraps a CommonJS module: what the bundle imports of Node (node:fs...) it
 // requires with the `require` given (the entry's own: node:module's createRequire would
@@ -73,7 +73,7 @@ const trustedDirectory = (directory: string) => {
 /** The data V8 may take for `program`, and the depth that made it; undefined when there is none it may. */
 const readCache = (cacheFile: string, program: Buffer) => {
   try {
-    // The file as src/entry/descriptors.ts reads what the charm made: a regular file of root's
+    // The file as src/layers/no-follow-descriptors.ts reads what the charm made: a regular file of root's
     // that nobody else may write, never through a link, a FIFO passed over at once.
     const file = trustedDirectory(dirname(cacheFile)) ? readTrustedFile(cacheFile, maxCacheBytes) : undefined
     if (file === undefined) return undefined

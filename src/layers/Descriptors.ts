@@ -3,7 +3,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as PlatformError from "effect/PlatformError"
-import { claimDirectory, readTrustedFile } from "../entry/descriptors.ts"
+import { claimDirectory, readTrustedFile } from "./no-follow-descriptors.ts"
 
 const tags: Readonly<Record<string, PlatformError.SystemErrorTag>> = {
   ENOENT: "NotFound",
@@ -30,7 +30,7 @@ const platformError = (method: string, path: string) => (error: unknown) => {
 /**
  * What Effect's FileSystem cannot do: act on a path through a descriptor opened without
  * following a link or blocking, so that what was checked is what is changed or read
- * (src/entry/descriptors.ts). The unit tests give an in-memory one over the same disk as
+ * (src/layers/no-follow-descriptors.ts). The unit tests give an in-memory one over the same disk as
  * their FileSystem (test/support/memory-file-system.ts).
  */
 export class Descriptors extends Context.Service<

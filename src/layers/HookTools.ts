@@ -6,14 +6,22 @@ import * as Schema from "effect/Schema"
 import { Databag } from "../domain/backup-spec.ts"
 import { HookToolError, SecretUnreadable } from "../domain/failures.ts"
 import type { UnitStatus } from "../domain/unit-status.ts"
-import type { RunTool, ToolOutcome } from "../entry/hook-tool-process.ts"
-import type { ToolProcess } from "../entry/started-config-get.ts"
+import type { RunTool, ToolOutcome } from "./hook-tool-process.ts"
 import { JujuContext } from "./JujuContext.ts"
 
 /** `backup:2`: checked before it is passed back to a tool, so it can never read as a flag. */
 export const RelationId = Schema.String.check(Schema.isPattern(/^[a-z][a-z0-9-]*:\d+$/))
 
 const JsonObject = Schema.Record(Schema.String, Schema.Unknown)
+
+/**
+ * How `secret-get` says, on its last stderr line, that the secret is not this application's to
+ * read, which only an operator can change (juju's apiserver/facades/agent/secretsmanager/secrets.go):
+ * removed or never there (errors.NotFoundf, `secret "<id>" not found`), not granted or revoked
+ * (apiservererrors.ErrPerm, `permission denied`). Any other failure passes (the agent
+ * restarting, the controller out of reach): a fault, so that Juju retries the hook.
+ */
+const secretRefused = /: ERROR (secret "[^"]*" not found|permission denied)$/
 
 /**
  * The Juju hook tools this charm calls, one function each, arguments named as on the
@@ -52,8 +60,8 @@ export class HookTools extends Context.Service<
     /** `status-set --application=False <status> -- <message>` */
     readonly statusSet: (status: UnitStatus) => Effect.Effect<void, HookToolError>
     /**
-     * `secret-get <uri> --format=json` (`--refresh`: move to the newest revision). A tool that
-     * ran and refused (not granted, removed) is SecretUnreadable, not a fault.
+     * `secret-get <uri> --format=json` (`--refresh`: move to the newest revision). A refusal
+     * (not granted, removed) is SecretUnreadable, not a fault; any other failure is one.
      */
     readonly secretGet: (args: {
       readonly uri: string
@@ -74,17 +82,12 @@ export class HookTools extends Context.Service<
     }) => Effect.Effect<void, HookToolError>
   }
 >()("backup-integrator/layers/HookTools") {
-  /**
-   * The live layer, running each tool with `run` (src/main.ts passes runTool). `started` is
-   * a `config-get --format=json` that `dispatch` may have started before Node: the first
-   * `configGet` takes it over instead of running another one, under the same time limit.
-   */
-  static readonly layer = (run: RunTool, started?: ToolProcess) =>
+  /** The live layer, running each tool with `run` (src/main.ts passes runTool). */
+  static readonly layer = (run: RunTool) =>
     Layer.effect(
       HookTools,
       Effect.gen(function* () {
         const { hookToolTimeout, appName } = yield* JujuContext
-        let startedConfigGet = started
 
         const noAnswer = (tool: string) =>
           new HookToolError({ tool, reason: `no answer after ${Duration.format(hookToolTimeout)}` })
@@ -98,21 +101,6 @@ export class HookTools extends Context.Service<
                   ? noAnswer(tool)
                   : new HookToolError({ tool, reason: outcome.reason }),
               )
-
-        /**
-         * Waits for the `config-get` dispatch started. Still running after the time limit,
-         * or when the hook is interrupted, it is killed.
-         */
-        const finish = (child: ToolProcess) =>
-          Effect.callback<string, HookToolError>((resume) => {
-            child.outcome.then((outcome) => resume(printed("config-get", outcome)))
-            return Effect.promise(child.kill)
-          }).pipe(
-            Effect.timeoutOrElse({
-              duration: hookToolTimeout,
-              orElse: () => Effect.fail(noAnswer("config-get")),
-            }),
-          )
 
         const runToEnd = (tool: string, args: ReadonlyArray<string>, input?: string) =>
           Effect.suspend(() =>
@@ -160,13 +148,7 @@ export class HookTools extends Context.Service<
           )
 
         return HookTools.of({
-          configGet: () =>
-            Effect.suspend(() => {
-              const child = startedConfigGet
-              startedConfigGet = undefined
-              const stdout = child ? finish(child) : runToEnd("config-get", ["--format=json"])
-              return decodeJson("config-get", stdout, JsonObject, "an object")
-            }),
+          configGet: () => runJson("config-get", ["--format=json"], JsonObject, "an object"),
           isLeader: () => runJson("is-leader", ["--format=json"], Schema.Boolean, "a boolean"),
           relationIds: (endpoint) =>
             runJson(
@@ -198,8 +180,13 @@ export class HookTools extends Context.Service<
                   input: undefined,
                   timeout: Duration.toMillis(hookToolTimeout),
                 })
-                // Exit 1 is Juju refusing the read; 2 would be this charm's own misuse of the flags.
-                if (outcome._tag === "Failed" && String(outcome.exitStatus) === "1")
+                // Exit 1 is a run error (2 would be this charm's own misuse of the flags): a
+                // refusal only in the words above.
+                if (
+                  outcome._tag === "Failed" &&
+                  String(outcome.exitStatus) === "1" &&
+                  secretRefused.test(outcome.reason)
+                )
                   return Effect.fail(new SecretUnreadable({ uri, app: appName, reason: outcome.reason }))
                 // The values are credentials: a shape error names the shape only.
                 return decodeJson(

@@ -2,12 +2,11 @@ import * as Effect from "effect/Effect"
 import type * as FileSystem from "effect/FileSystem"
 import * as Option from "effect/Option"
 import type * as PlatformError from "effect/PlatformError"
-import { ScriptStoreError } from "../domain/failures.ts"
+import { DiskError } from "../domain/failures.ts"
 import type { FileStat } from "../domain/file-fingerprint.ts"
 
-// File-system steps shared by the layers that keep the charm's files on the machine
-// (ScriptStore, RunRecords, UnitRecords): each failure a typed error naming the operation
-// and the path.
+// File-system steps shared by every layer that keeps the charm's files on the machine: each
+// failure a DiskError naming the operation and the path.
 
 /**
  * Why a step failed, in the system's own words ("ENOSPC: no space left on device, write"),
@@ -26,7 +25,7 @@ export const step = <A>(
   operation: string,
   path: string,
   effect: Effect.Effect<A, PlatformError.PlatformError>,
-) => Effect.mapError(effect, (error) => new ScriptStoreError({ operation, path, reason: reasonOf(error) }))
+) => Effect.mapError(effect, (error) => new DiskError({ operation, path, reason: reasonOf(error) }))
 
 const isNotFound = (error: PlatformError.PlatformError) => error.reason._tag === "NotFound"
 
@@ -54,13 +53,18 @@ export const remove = (fs: FileSystem.FileSystem, path: string) =>
  * `mode`, then renamed over it (a link there is replaced, not written through). The temporary
  * name is short whatever the file's (a name may have Linux's 255 bytes: a credentials key) and
  * starts with a dot, which no script option or credentials key does. `durable` flushes the
- * file and its directory first, for what must survive a crash. A failure names `path`.
+ * file and its directory first, for what must survive a crash; `modified` (ms since 1970) sets
+ * its modification time before it takes the name. A failure names `path`.
  */
 export const writeAtomically = Effect.fnUntraced(function* (
   fs: FileSystem.FileSystem,
   path: string,
   data: Uint8Array,
-  { mode, durable }: { readonly mode: number; readonly durable: boolean },
+  {
+    mode,
+    durable,
+    modified,
+  }: { readonly mode: number; readonly durable: boolean; readonly modified?: number },
 ) {
   const directory = path.slice(0, path.lastIndexOf("/"))
   const temporary = `${directory}/.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`
@@ -78,6 +82,11 @@ export const writeAtomically = Effect.fnUntraced(function* (
     )
     // The umask may have narrowed the mode.
     yield* step("chmod", path, fs.chmod(temporary, mode))
+    if (modified !== undefined) {
+      // A Date: Node reads a number as seconds.
+      const time = new Date(modified)
+      yield* step("set the times of", path, fs.utimes(temporary, time, time))
+    }
     yield* step("rename into", path, fs.rename(temporary, path))
   }).pipe(Effect.onError(() => Effect.ignore(remove(fs, temporary))))
   if (durable) {

@@ -12,9 +12,9 @@ import { reportStatus } from "./report-status.ts"
  * of its own, so it reconciles only when the last reconcile left no record, when a file it
  * installed changed on disk (which reconcile repairs), or once the credentials secret it
  * could not read is readable (a grant fires no event).
- * Otherwise it shows the runs recorded since, setting the status only if it changed. The
- * hook's entry makes the same checks first, and loads this program only when one fails
- * (src/entry/quiet-update-status.ts).
+ * Otherwise it shows the runs recorded since, setting the status only if it changed.
+ * `dispatch` starts this program only when the memo the last one left says something may have
+ * changed (src/domain/update-status-memo.ts).
  */
 export const updateStatus = Effect.gen(function* () {
   const last = yield* (yield* UnitRecords).read
@@ -35,5 +35,5 @@ export const updateStatus = Effect.gen(function* () {
     yield* (yield* JujuLog).info(`changed on disk, repairing: ${changed.map(({ path }) => path).join(", ")}`)
     return yield* reconcileAndReport
   }
-  yield* reportStatus(last.value, last, { always: false })
+  yield* reportStatus(last.value, last, { always: false, rewrite: true })
 })

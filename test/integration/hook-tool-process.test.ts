@@ -1,7 +1,7 @@
 // The live process runner under HookTools: what a tool that cannot start, never answers, or
 // says something hostile on the way out, becomes.
 import { assert, describe, it } from "@effect/vitest"
-import { runTool } from "../../src/entry/hook-tool-process.ts"
+import { runTool } from "../../src/layers/hook-tool-process.ts"
 
 // The hook's own limit: sh starting on a busy machine is no reason to fail.
 const timeout = 60_000

@@ -1,10 +1,23 @@
-// The hook entry's update-status check (src/entry/quiet-update-status.ts) against the record
-// the program wrote through Effect's NodeFileSystem, on a real disk: it must agree with the
-// program on every file, or every update-status would reconcile (or, worse, skip a repair).
+// update-status ended by `dispatch` itself, from the memo the program left
+// (src/domain/update-status-memo.ts), on a real disk with the packed charm: no process at all
+// while nothing changed; the program started by anything that may change the status, and by
+// any memo it cannot trust.
 import { spawnSync } from "node:child_process"
-import { appendFileSync, chmodSync, readFileSync, writeFileSync } from "node:fs"
+import {
+  appendFileSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs"
+import { join } from "node:path"
 import { afterAll, assert, describe, it } from "vitest"
-import { nothingToDo } from "../../src/entry/quiet-update-status.ts"
 import { backupRelation, CharmUnit, expectOk } from "../support/charm-unit.ts"
 
 const u = new CharmUnit({
@@ -12,65 +25,124 @@ const u = new CharmUnit({
   relations: { "backup:3": backupRelation() },
 })
 afterAll(() => u.remove())
-const quiet = () => nothingToDo(u.env("update-status"))
+const app = `${u.optDir}/backup-integrator-charm/backup-integrator`
+const memo = `${app}/units/0.update-status`
 
-describe("update-status before the program is loaded", () => {
-  it("nothing to do after a reconcile; anything changed, and the program runs", () => {
-    assert.isFalse(quiet(), "no record yet")
+/**
+ * update-status through `dispatch` under strace: the processes it made besides its own
+ * (`execve` of dispatch itself is the first line), and whether one of them was Node.
+ */
+const updateStatus = () => {
+  const trace = join(u.dir, "trace")
+  const result = spawnSync(
+    "strace",
+    ["-f", "-qq", "-e", "trace=execve,clone,clone3,fork,vfork", "-o", trace, join(u.charm, "dispatch")],
+    { cwd: u.charm, env: u.env("update-status"), encoding: "utf8" },
+  )
+  expectOk(result, "update-status")
+  const lines = readFileSync(trace, "utf8").trim().split("\n")
+  return { processes: lines.length - 1, node: lines.some((line) => line.includes("bin/node")) }
+}
+const quiet = () => updateStatus().processes === 0
+/** Whether this update-status starts the program; after it, the memo is the program's again. */
+const starts = () => updateStatus().node
+
+describe("update-status in dispatch", () => {
+  it("with nothing changed since a reconcile: no process at all", () => {
+    assert.isTrue(starts(), "no memo yet")
     expectOk(u.hook("config-changed"))
     assert.isTrue(quiet())
-    assert.isFalse(nothingToDo(u.env("config-changed")))
-
-    appendFileSync(u.operatorScript("run-before-backup"), "# edited\n")
-    assert.isFalse(quiet())
-    expectOk(u.hook("update-status"))
-    assert.isTrue(quiet())
-
-    chmodSync(u.scriptPath("run-after-backup"), 0o755)
-    assert.isFalse(quiet())
-    expectOk(u.hook("update-status"))
-    assert.isTrue(quiet())
-
-    const runner = u.scriptPath("run-after-backup")
-    assert.strictEqual(spawnSync(runner, [], { stdio: "ignore" }).status, 1)
-    assert.isFalse(quiet(), "a new run record")
-    assert.strictEqual(u.hook("update-status").state.status.status, "blocked")
     assert.isTrue(quiet())
   })
 
-  it("a job's run changes the journal; the moment backup-max-age passes wakes it too", () => {
+  it("a file installed written, or replaced by a rename keeping its old time: the program repairs it", () => {
+    appendFileSync(u.operatorScript("run-before-backup"), "# edited\n")
+    assert.isTrue(starts())
+    assert.isTrue(quiet())
+    const runner = u.runnerPath("run-after-backup")
+    copyFileSync(runner, `${runner}.new`)
+    utimesSync(`${runner}.new`, new Date(0), new Date(0))
+    renameSync(`${runner}.new`, runner)
+    assert.isTrue(starts())
+    assert.isTrue(quiet())
+  })
+
+  it("a new run record, a job's journal: the program shows them", () => {
+    assert.strictEqual(spawnSync(u.runnerPath("run-after-backup"), [], { stdio: "ignore" }).status, 1)
+    assert.isTrue(starts())
+    assert.strictEqual(u.state.status.status, "blocked")
+    assert.isTrue(quiet())
+    spawnSync(u.runnerPath("run-before-restore"), [], { stdio: "ignore" })
+    assert.isTrue(starts())
+    assert.isTrue(quiet())
+  })
+
+  it("the moment the status may change by itself: the program runs from then on", () => {
     u.update((s) => {
       s.config = { ...s.config, "backup-max-age": "26h" }
     })
     expectOk(u.hook("config-changed"))
+    const kept = readFileSync(memo, "utf8")
+    const until = Number(/^until (\d+)$/m.exec(kept)?.[1])
+    assert.isAbove(until * 1000, Date.now() + 25 * 3600_000)
     assert.isTrue(quiet())
-    spawnSync(u.scriptPath("run-before-restore"), [], { stdio: "ignore" })
-    assert.isFalse(quiet(), "a new job in the journal")
-    expectOk(u.hook("update-status"))
+    writeFileSync(memo, kept.replace(/^until \d+$/m, `until ${Math.floor(Date.now() / 1000)}`))
+    utimesSync(memo, new Date(), new Date())
+    assert.isTrue(starts(), "the instant passed")
     assert.isTrue(quiet())
-    const record = `${u.optDir}/backup-integrator-charm/backup-integrator/units/0`
-    const kept = JSON.parse(readFileSync(record, "utf8"))
-    assert.isString(kept.deadline)
-    writeFileSync(record, JSON.stringify({ ...kept, deadline: new Date(Date.now() - 1).toISOString() }))
-    assert.isFalse(quiet(), "the deadline passed")
-    writeFileSync(record, JSON.stringify({ ...kept, deadline: new Date(Date.now() + 60_000).toISOString() }))
-    assert.isTrue(quiet())
-    writeFileSync(record, JSON.stringify(kept))
   })
 
-  it("a record it cannot read is never taken for nothing to do", () => {
-    const record = `${u.optDir}/backup-integrator-charm/backup-integrator/units/0`
-    const kept = readFileSync(record, "utf8")
-    for (const bad of [
-      "",
-      "{",
-      '{"waitingForSecret":null}',
-      JSON.stringify({ ...JSON.parse(kept), waitingForSecret: "secret:cq1k2l3m4n5o6p7q8r9s" }),
-    ]) {
-      writeFileSync(record, bad)
-      assert.isFalse(quiet(), bad)
+  it("a memo it cannot trust or read starts the program, which writes its own", () => {
+    const kept = readFileSync(memo, "utf8")
+    const pwned = join(u.dir, "pwned")
+    const forged: Array<[string, () => void]> = [
+      ["none", () => rmSync(memo)],
+      ["another user's", () => chownSync(memo, 65534, 65534)],
+      [
+        "a link to a good one",
+        () => {
+          writeFileSync(join(u.dir, "memo"), kept)
+          rmSync(memo)
+          symlinkSync(join(u.dir, "memo"), memo)
+        },
+      ],
+      ["empty", () => writeFileSync(memo, "")],
+      ["cut short", () => writeFileSync(memo, kept.replace("end\n", ""))],
+      ["an unknown line", () => writeFileSync(memo, kept.replace("end\n", "socket /run/x\nend\n"))],
+      ["an unknown version", () => writeFileSync(memo, kept.replace("memo 1", "memo 2"))],
+      ["a leading zero", () => writeFileSync(memo, kept.replace(/^until (\d+)$/m, "until 0$1"))],
+      [
+        "arithmetic that runs a command",
+        () => writeFileSync(memo, kept.replace(/^until \d+$/m, `until a[$(touch ${pwned})]`)),
+      ],
+    ]
+    for (const [what, forge] of forged) {
+      forge()
+      assert.isTrue(starts(), what)
+      assert.isTrue(quiet(), `${what}: the program's memo after it`)
     }
-    writeFileSync(record, kept)
+    assert.isFalse(existsSync(pwned))
+  })
+
+  it("a path that should be missing, planted by another user: the program runs", () => {
+    const runs = `${app}/runs/run-before-backup`
+    rmSync(runs, { recursive: true, force: true })
+    expectOk(u.hook("config-changed"))
+    assert.include(readFileSync(memo, "utf8"), `absent-or-directory ${runs}\n`)
     assert.isTrue(quiet())
+    mkdirSync(runs)
+    chownSync(runs, 65534, 65534)
+    utimesSync(runs, new Date(0), new Date(0))
+    assert.isTrue(starts())
+  })
+
+  it("while the credentials secret is refused: no memo, update-status asks again", () => {
+    u.update((s) => {
+      s.config = { ...s.config, credentials: "secret:cq1k2l3m4n5o6p7q8r9s" }
+    })
+    u.hook("config-changed")
+    assert.isFalse(existsSync(memo))
+    assert.isTrue(starts())
+    assert.isTrue(starts())
   })
 })

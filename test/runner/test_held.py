@@ -184,7 +184,7 @@ class WithTheJob(unittest.TestCase):
             "held": walked,
         }
         journal = new_journal()
-        add_run(journal, "run-before-backup", record)
+        add_run(journal, "run-before-backup", record, 1)
         self.assertEqual(journal["backup"]["jobs"][0]["scripts"]["run-before-backup"]["held"], walked)
 
 

@@ -56,6 +56,7 @@ export type Operation =
   | "stat"
   | "mkdir"
   | "chmod"
+  | "utime"
   | "chown"
   | "open"
   | "write"
@@ -268,6 +269,11 @@ const memoryMachine = (
         const entry = existing(path, fail)
         entry.mode = (entry.mode & ~0o7777) | mode
       }),
+    // Times are not modelled: only that the path is there.
+    utimes: (raw) =>
+      op("utime", "utimes", raw, true, (path, fail) => {
+        existing(path, fail)
+      }),
     chown: (raw, uid) =>
       op("chown", "chown", raw, true, (path, fail) => {
         existing(path, fail).uid = uid
@@ -322,7 +328,7 @@ const memoryMachine = (
       }),
   })
 
-  /** As src/entry/descriptors.ts on Linux: opened with O_NOFOLLOW|O_NONBLOCK, then fstat. */
+  /** As src/layers/no-follow-descriptors.ts on Linux: opened with O_NOFOLLOW|O_NONBLOCK, then fstat. */
   const descriptors = Descriptors.of({
     claimDirectory: (raw, { uid, mode }) =>
       op("open", "claimDirectory", raw, false, (path, fail) => {

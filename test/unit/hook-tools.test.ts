@@ -2,12 +2,10 @@
 // method → the exact argv and stdin; each kind of output → the value or the typed error.
 // No process runs: the runner is a recording stand-in, and time is the test clock's.
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Exit, Fiber, Layer } from "effect"
-import { TestClock } from "effect/testing"
+import { Effect, Exit, Layer } from "effect"
 import { SecretUnreadable } from "../../src/domain/failures.ts"
-import type { RunTool, ToolOutcome } from "../../src/entry/hook-tool-process.ts"
-import type { ToolProcess } from "../../src/entry/started-config-get.ts"
 import { HookTools } from "../../src/layers/HookTools.ts"
+import type { RunTool, ToolOutcome } from "../../src/layers/hook-tool-process.ts"
 import { jujuContext } from "../support/juju-context.ts"
 
 interface Call {
@@ -17,7 +15,7 @@ interface Call {
 }
 
 /** HookTools over a runner that records each call and answers `outcome`. */
-const toolsAnswering = (outcome: ToolOutcome, started?: ToolProcess) => {
+const toolsAnswering = (outcome: ToolOutcome) => {
   const calls: Array<Call> = []
   const run: RunTool = (tool, args, options) => {
     calls.push({ tool, args, input: options.input })
@@ -25,7 +23,7 @@ const toolsAnswering = (outcome: ToolOutcome, started?: ToolProcess) => {
   }
   return {
     calls,
-    tools: Effect.provide(HookTools, HookTools.layer(run, started).pipe(Layer.provide(jujuContext()))),
+    tools: Effect.provide(HookTools, HookTools.layer(run).pipe(Layer.provide(jujuContext()))),
   }
 }
 
@@ -226,6 +224,26 @@ describe("HookTools: each kind of output is a value or a typed error", () => {
 
 describe("HookTools: secret-get", () => {
   const uri = "secret:cq1k2l3m4n5o6p7q8r9s"
+  it.effect("a failure that passes (the agent restarting) is a fault, so that Juju retries the hook", () =>
+    Effect.gen(function* () {
+      for (const line of [
+        "ERROR connection is shut down",
+        "ERROR not found: context deadline exceeded (retrying)",
+      ]) {
+        const passing = toolsAnswering({
+          _tag: "Failed",
+          reason: `exited with status 1: ${line}`,
+          exitStatus: 1,
+        })
+        const exit = yield* Effect.exit((yield* passing.tools).secretGet({ uri, refresh: false }))
+        assert.include(
+          String(Exit.isFailure(exit) ? exit.cause : ""),
+          `HookToolError: secret-get: exited with status 1: ${line}`,
+        )
+      }
+    }),
+  )
+
   it.effect(
     "a refusal (the tool exited) is SecretUnreadable, naming the application; no answer is a fault",
     () =>
@@ -256,6 +274,13 @@ describe("HookTools: secret-get", () => {
           String(Exit.isFailure(flagError) ? flagError.cause : ""),
           "HookToolError: secret-get: exited with status 2",
         )
+        const removed = toolsAnswering({
+          _tag: "Failed",
+          reason: 'exited with status 1: ERROR secret "cq1k2l3m4n5o6p7q8r9s" not found',
+          exitStatus: 1,
+        })
+        const notFound = yield* Effect.exit((yield* removed.tools).secretGet({ uri, refresh: false }))
+        assert.include(String(Exit.isFailure(notFound) ? notFound.cause : ""), "SecretUnreadable")
         const silent = toolsAnswering({ _tag: "TimedOut" })
         const timedOut = yield* Effect.exit((yield* silent.tools).secretGet({ uri, refresh: false }))
         assert.include(
@@ -272,48 +297,6 @@ describe("HookTools: secret-get", () => {
       const cause = String(Exit.isFailure(exit) ? exit.cause : "")
       assert.include(cause, "secret-get: printed JSON that is not an object of strings")
       assert.notInclude(cause, "s3cret")
-    }),
-  )
-})
-
-describe("HookTools: the config-get dispatch started", () => {
-  /** A started config-get that answers only when told to, and records being killed. */
-  const started = () => {
-    const { promise, resolve } = Promise.withResolvers<ToolOutcome>()
-    const process = {
-      killed: false,
-      outcome: promise,
-      kill: async () => {
-        process.killed = true
-      },
-    }
-    return { process, answer: resolve }
-  }
-
-  it.effect("is taken over by the first configGet, and the second runs the tool", () =>
-    Effect.gen(function* () {
-      const { process, answer } = started()
-      const { calls, tools } = toolsAnswering(printed('{"second":"run"}'), process)
-      const hookTools = yield* tools
-      answer(printed('{"first":"taken over"}'))
-      assert.deepStrictEqual(yield* hookTools.configGet(), { first: "taken over" })
-      assert.deepStrictEqual(calls, [])
-      assert.deepStrictEqual(yield* hookTools.configGet(), { second: "run" })
-      assert.strictEqual(calls.length, 1)
-    }),
-  )
-
-  it.effect("gives up on it at the time limit, on the clock, and kills it", () =>
-    Effect.gen(function* () {
-      const { process } = started()
-      const { tools } = toolsAnswering(printed("{}"), process)
-      const fiber = yield* Effect.forkChild((yield* tools).configGet())
-      yield* TestClock.adjust(Duration.seconds(59))
-      assert.isUndefined(fiber.pollUnsafe())
-      yield* TestClock.adjust(Duration.seconds(1))
-      const exit = yield* Fiber.await(fiber)
-      assert.include(String(Exit.isFailure(exit) ? exit.cause : ""), "config-get: no answer after 1m")
-      assert.isTrue(process.killed)
     }),
   )
 })

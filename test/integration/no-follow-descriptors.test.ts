@@ -1,11 +1,11 @@
-// src/entry/descriptors.ts on a real disk: what the charm changes or reads through a descriptor
+// src/layers/no-follow-descriptors.ts on a real disk: what the charm changes or reads through a descriptor
 // is what it checked, whatever sits at the path.
 import { spawnSync } from "node:child_process"
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, assert, describe, it } from "vitest"
-import { claimDirectory, readTrustedFile } from "../../src/entry/descriptors.ts"
+import { claimDirectory, readTrustedFile } from "../../src/layers/no-follow-descriptors.ts"
 
 const dir = mkdtempSync(join(tmpdir(), "backup-integrator-descriptors-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))

@@ -2,7 +2,7 @@ import { closeSync, constants, fchmodSync, fchownSync, fstatSync, openSync, read
 import { isTrusted } from "../domain/trusted-file.ts"
 
 // What the charm does to a path through a descriptor rather than by name, in plain Node: the
-// program (src/layers/Descriptors.ts) and the hook's entry (src/entry/quiet-update-status.ts)
+// program (src/layers/Descriptors.ts) and the code cache's loader (src/entry/code-cache.ts)
 // both use it. The descriptor is opened without following a link (O_NOFOLLOW) and without
 // waiting (O_NONBLOCK: a FIFO opens at once), so what is checked is what is used: another user
 // swapping the path after the check changes nothing of it.
