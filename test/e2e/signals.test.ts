@@ -8,8 +8,11 @@
 // (test/support/prometheus.ts), and this test uses a copy of the rules in which
 // BackupIntegratorMetricsMissing's `for` is 10s instead of 10m; nothing else of any rule is
 // changed.
+//
+// A missing and an empty fileset path (issue 28.5) are run as Bacula's before-script runs: the
+// runner looks at the paths before it exits; the Bacula e2e test shows the same with real daemons.
 import { type ChildProcess, spawn } from "node:child_process"
-import { rmSync } from "node:fs"
+import { mkdirSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterEach, assert, beforeAll, describe, it } from "vitest"
 import { expectOk } from "../support/charm-unit.ts"
@@ -290,6 +293,48 @@ describe("backups that fail or stop", () => {
     )
     assert.strictEqual(job(u), 0)
     await w.cos.resolved("BackupIntegratorScriptTimedOut")
+  })
+})
+
+describe("backups that hold nothing", () => {
+  it("a fileset path missing at a backup fires PathMissing (critical); the next backup that finds it resolves it", async () => {
+    const w = world()
+    const m = await w.machine()
+    const uploads = join(m.root, "uploads")
+    const u = w.unit(m, "backup-integrator/0", { ...config, fileset: `${m.data},${uploads}` })
+    await w.relate(u, m)
+    assert.strictEqual(job(u), 0)
+    const [missing] = await w.cos.firing("BackupIntegratorPathMissing")
+    assert.strictEqual(missing?.labels.severity, "critical")
+    assert.strictEqual(
+      missing?.annotations.summary,
+      "A fileset path was missing at the last backup on backup-integrator/0",
+    )
+    assert.notInclude(JSON.stringify(missing), uploads)
+    mkdirSync(uploads)
+    writeFileSync(join(uploads, "photo.jpg"), "jpeg")
+    assert.strictEqual(job(u), 0)
+    await w.cos.resolved("BackupIntegratorPathMissing")
+  })
+
+  it("an empty fileset path fires PathEmpty (a warning); data there at the next backup resolves it", async () => {
+    const w = world()
+    const m = await w.machine()
+    const spool = join(m.root, "spool")
+    mkdirSync(spool)
+    const u = w.unit(m, "backup-integrator/0", { ...config, fileset: `${m.data},${spool}` })
+    await w.relate(u, m)
+    assert.strictEqual(job(u), 0)
+    const [empty] = await w.cos.firing("BackupIntegratorPathEmpty")
+    assert.strictEqual(empty?.labels.severity, "warning")
+    await w.cos.evaluated(2)
+    assert.notInclude(
+      (await w.cos.alerts()).map(({ labels }) => labels.alertname),
+      "BackupIntegratorPathMissing",
+    )
+    writeFileSync(join(spool, "queue.db"), "rows")
+    assert.strictEqual(job(u), 0)
+    await w.cos.resolved("BackupIntegratorPathEmpty")
   })
 })
 

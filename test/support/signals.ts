@@ -6,7 +6,7 @@
 // matchers (test/support/cos-agent-topology.ts). Tests of other signals add their scenarios
 // over the same world.
 import { spawnSync } from "node:child_process"
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { AlertRuleGroup } from "../../src/domain/alert-rules.ts"
@@ -18,10 +18,14 @@ const model = "test"
 const modelUuid = "2a2fb8a6-7a2c-4e8e-8f4e-0d3f1c2b9e11"
 const cosAgentRelation = "cos-agent:9"
 
-/** A machine: its `/opt` (shared by the units on it), its textfile directory and exporter. */
+/**
+ * A machine: its `/opt` (shared by the units on it), its textfile directory and exporter, and
+ * `data`, a directory holding a dump: the units' fileset unless a test names another.
+ */
 export interface Machine {
   readonly root: string
   readonly opt: string
+  readonly data: string
   readonly textfiles: string
   readonly exporter: NodeExporter
 }
@@ -46,7 +50,16 @@ export class SignalsWorld {
     const root = mkdtempSync(join(tmpdir(), "signals-machine-"))
     const textfiles = join(root, "textfiles")
     mkdirSync(textfiles)
-    const machine = { root, opt: join(root, "opt"), textfiles, exporter: await NodeExporter.start(textfiles) }
+    const data = join(root, "data")
+    mkdirSync(data)
+    writeFileSync(join(data, "db.dump"), "dump")
+    const machine = {
+      root,
+      opt: join(root, "opt"),
+      data,
+      textfiles,
+      exporter: await NodeExporter.start(textfiles),
+    }
     this.machines.push(machine)
     return machine
   }
@@ -55,7 +68,7 @@ export class SignalsWorld {
   unit(machine: Machine, unitName: string, config: Record<string, string>): CharmUnit {
     const u = new CharmUnit(
       {
-        config: { fileset: "/srv", "metrics-directory": machine.textfiles, ...config },
+        config: { fileset: machine.data, "metrics-directory": machine.textfiles, ...config },
         relations: { "backup:3": backupRelation() },
       },
       unitName,
