@@ -19,7 +19,7 @@ export const RunnerSettings = Schema.Struct({
   credentials: Schema.optionalKey(AbsolutePath),
   /** The textfile directories the runner writes its metrics in, those that exist. */
   metricsDirectories: Schema.Array(AbsolutePath),
-  /** `backup-max-age`, the metrics' deadline; absent, the runner's default (26h). */
+  /** `backup-max-age`, the metrics' deadline; absent, none (the option is unset). */
   backupMaxAge: Schema.optionalKey(
     Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: maxBackupMaxAge })),
   ),

@@ -115,7 +115,7 @@ describe("runner.json", () => {
       ),
   )
 
-  it("the runner's reading (src/runner/settings.py) gives back every value the schema allows, and its defaults for what is absent", () => {
+  it("the runner's reading (src/runner/settings.py) gives back every value the schema allows, and none for what is absent", () => {
     const root = mkdtempSync(join(tmpdir(), "runner-settings-"))
     try {
       const cases: ReadonlyArray<RunnerSettings> = [
@@ -155,8 +155,7 @@ for directory in sys.argv[1:]:
           timeout: settings.timeout ?? null,
           credentials: settings.credentials ?? null,
           metrics_directories: [...new Set(settings.metricsDirectories)],
-          // The runner's default when the option is unset: 26h.
-          backup_max_age: settings.backupMaxAge ?? 26 * 3600,
+          backup_max_age: settings.backupMaxAge ?? null,
         })),
       )
     } finally {
