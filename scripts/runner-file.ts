@@ -6,9 +6,10 @@
 import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { crc32 } from "node:zlib"
+import { runnerInterpreter } from "../src/domain/machine-paths.ts"
 
 /** The runner's interpreter line: isolated mode, so no PYTHON* variable or user site reaches it. */
-export const runnerShebang = "#!/usr/bin/python3 -I\n"
+export const runnerShebang = `#!${runnerInterpreter} -I\n`
 
 const u16 = (value: number) => Buffer.from([value & 0xff, (value >>> 8) & 0xff])
 const u32 = (value: number) => {

@@ -45,8 +45,15 @@ e.g. --action run-script name=run-before-backup --action show-runs`,
     "bacula-job": {
       type: "string",
       multiple: true,
-      value: "backup|restore",
-      help: "Starts the job's published scripts as bacula-fd does: the before-script, then, if it\nexited 0, the after-script; execvp, no argument, cwd /, stdin /dev/null, umask 022,\nstdout and stderr in one pipe. Shows each line, exit status and the job's outcome.\ne.g. --bacula-job backup --then update-status",
+      value: "backup|restore[:fail]",
+      help: `Starts the job's published scripts as bacula-fd does: the before-script, then, if it
+exited 0, the after-script; execvp, no argument, cwd /, stdin /dev/null, umask 022,
+stdout and stderr in one pipe. Shows each line, exit status and the job's outcome.
+With :fail, Bacula fails the job after the before-script succeeded (a storage daemon
+gone, a cancel) and runs no after-script, as it does: a failure the unit cannot see
+until the next job starts. A job runs no hook: the unit status it leads to shows at the
+next hook (--then update-status).
+e.g. --bacula-job backup --then update-status --bacula-job backup:fail`,
     },
     config: {
       type: "string",
@@ -56,6 +63,8 @@ e.g. --action run-script name=run-before-backup --action show-runs`,
 KEY=@- from stdin. Without --config the worked example is used (README's PostgreSQL dump
 and load); with --config only what is given (and the options' defaults).
 Options: ${Object.keys(charm.options).join(", ")}.
+metrics-directory=DIR is real: the unit writes its metrics file into DIR, an existing
+directory of this machine (backup-integrator-<application>.prom: what the alerts read).
 e.g. --config fileset=/srv/data --config run-before-backup=@dump.sh`,
     },
     secret: {
@@ -97,7 +106,9 @@ e.g. --config fileset=/srv/data --config run-before-backup=@dump.sh`,
     "npm run simulate -- --follower --no-relation",
     "npm run simulate -- --then update-status --then backup-relation-broken",
     "printf '#!/bin/sh\\necho dumping\\n' | npm run simulate -- --config fileset=/srv \\\n      --config run-before-backup=@- --bacula-job backup --action show-runs --then update-status",
-    "npm run simulate -- --secret password=s3cret --action run-script name=run-before-backup --json",
+    "printf '#!/bin/sh\\nwc -c \"$CREDENTIALS_DIRECTORY/password\"\\n' | npm run simulate -- --config fileset=/srv \\\n      --config run-before-backup=@- --secret password=s3cret --action run-script name=run-before-backup --json",
+    "printf '#!/bin/sh\\necho dumping\\n' | npm run simulate -- --config fileset=/srv --config run-before-backup=@- \\\n      --bacula-job backup:fail --then update-status --action show-backups",
+    "d=$(mktemp -d) && npm run simulate -- --config fileset=/srv --config metrics-directory=$d \\\n      && cat $d/backup-integrator-backup-integrator.prom",
   ],
 }
 

@@ -1,10 +1,12 @@
 // Bacula starting a job's scripts on the unit's machine, as bacula-fd does (Bacula 9.6,
-// measured): the path published for the before-script, then, if it succeeded, the
-// after-script's; each by execvp with no argument, working directory /, stdin /dev/null,
-// umask 022, stdout and stderr in one pipe, whose lines become the job's messages.
+// measured): the path published for the before-script, then, if it succeeded and the job's
+// data was saved, the after-script's; each by execvp with no argument, working directory /,
+// stdin /dev/null, umask 022, stdout and stderr in one pipe, whose lines become the job's
+// messages. A job Bacula fails after its before-script (storage gone, a cancel) runs no
+// after-script: Bacula runs a client's after-script only for a job that succeeded.
 import { spawnSync } from "node:child_process"
 import { existsSync } from "node:fs"
-import type { BaculaJob } from "./plan.ts"
+import type { BaculaJobStep } from "./plan.ts"
 
 export interface ScriptRun {
   readonly option: string
@@ -18,7 +20,7 @@ export interface ScriptRun {
 }
 
 interface JobRun {
-  readonly job: BaculaJob
+  readonly job: BaculaJobStep["name"]
   readonly runs: ReadonlyArray<ScriptRun>
   /** As the Director ends the job, as far as the scripts decide it. */
   readonly outcome: string
@@ -58,14 +60,26 @@ const run = (option: string, path: string | undefined, prefix: string): ScriptRu
   }
 }
 
-/** Runs `job`'s scripts at `published(option)` as Bacula would. */
-export const runBaculaJob = (job: BaculaJob, published: (option: string) => string | undefined): JobRun => {
+/**
+ * Runs the job's scripts at `published(option)` as Bacula would; with `baculaFails`, Bacula
+ * fails the job once the before-script has succeeded.
+ */
+export const runBaculaJob = (
+  { name: job, baculaFails }: BaculaJobStep,
+  published: (option: string) => string | undefined,
+): JobRun => {
   const before = run(`run-before-${job}`, published(`run-before-${job}`), "ClientBeforeJob")
   if (before.exitStatus !== 0)
     return {
       job,
       runs: [before],
       outcome: `failed (status f): the before-script failed, the ${job} did not run`,
+    }
+  if (baculaFails)
+    return {
+      job,
+      runs: [before],
+      outcome: `failed (status f): Bacula failed the ${job} after the before-script (as when the storage daemon is gone), so it ran no after-script; the unit cannot tell yet: its journal holds the job as running until the next job starts and marks it failed`,
     }
   const after = run(`run-after-${job}`, published(`run-after-${job}`), "ClientAfterJob")
   return {

@@ -92,7 +92,9 @@ export const simulate = (charm: CharmDeclarations, plan: Plan, show: (step: Step
                 ([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`,
               ),
             ].join(" ")
-          : step.name,
+          : step.kind === "bacula-job" && step.baculaFails
+            ? `${step.name}:fail`
+            : step.name,
       kind: step.kind,
       ...(hook === undefined ? {} : { exitCode: hook.code, stderr: onMachine(hook.stderr.trim()) }),
       status: state.status,
@@ -180,7 +182,7 @@ export const simulate = (charm: CharmDeclarations, plan: Plan, show: (step: Step
       if (step.kind === "event") show(seen(step, hook(step.name)))
       if (step.kind === "action") show(seen(step, unit.runAction(step.name, step.params)))
       if (step.kind === "bacula-job") {
-        const job = runBaculaJob(step.name, published)
+        const job = runBaculaJob(step, published)
         show({
           ...seen(step),
           job: {

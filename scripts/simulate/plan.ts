@@ -8,6 +8,7 @@ import { actionRefusal } from "../../test/emulator/action-params.ts"
 import type { Relation } from "../../test/emulator/state.ts"
 import { type Argument, flagValue, flagValues, hasFlag, UsageError } from "../command-line.ts"
 import { type CharmDeclarations, eventsOf, relationEventOf } from "./charm-declarations.ts"
+import { paramProblem } from "./param-problem.ts"
 
 /** The worked example (README's): a PostgreSQL dump before each backup, loaded back after a restore. */
 const workedExample: Readonly<Record<string, string>> = {
@@ -24,10 +25,17 @@ export const secretUri = "secret:cq1k2l3m4n5o6p7q8r9s"
 const baculaJobs = ["backup", "restore"] as const
 export type BaculaJob = (typeof baculaJobs)[number]
 
+/** `--bacula-job backup`, or `backup:fail`: Bacula fails the job after its before-script. */
+export interface BaculaJobStep {
+  readonly kind: "bacula-job"
+  readonly name: BaculaJob
+  readonly baculaFails: boolean
+}
+
 export type Step =
   | { readonly kind: "event"; readonly name: string }
   | { readonly kind: "action"; readonly name: string; readonly params: Record<string, unknown> }
-  | { readonly kind: "bacula-job"; readonly name: BaculaJob }
+  | BaculaJobStep
 
 export interface Plan {
   readonly unit: string
@@ -151,7 +159,9 @@ const actionStep = (charm: CharmDeclarations, unit: string, name: string, params
       return [key, parse(value) ?? value]
     }),
   )
-  const refusal = actionRefusal(charm.actions, unit, name, parsed)
+  const declared = charm.actions[name]
+  const refusal =
+    (declared && paramProblem(name, declared, parsed)) ?? actionRefusal(charm.actions, unit, name, parsed)
   if (refusal !== undefined) throw new UsageError(`--action ${name}: ${refusal}`)
   return { kind: "action", name, params: parsed } as const
 }
@@ -183,9 +193,10 @@ export const planOf = (charm: CharmDeclarations, args: ReadonlyArray<Argument>):
     if (arg.flag === "then") steps.push(checkEvent(charm, "--then", value, relations, secret))
     if (arg.flag === "action") action = { name: value, params: [] }
     if (arg.flag === "bacula-job") {
-      if (!(baculaJobs as ReadonlyArray<string>).includes(value))
-        throw new UsageError(`--bacula-job: expected backup or restore, not ${value}`)
-      steps.push({ kind: "bacula-job", name: value as BaculaJob })
+      const [name = "", fails] = value.split(/:(?=fail$)/)
+      if (!(baculaJobs as ReadonlyArray<string>).includes(name))
+        throw new UsageError(`--bacula-job: expected backup or restore, or either with :fail, not ${value}`)
+      steps.push({ kind: "bacula-job", name: name as BaculaJob, baculaFails: fails !== undefined })
     }
   }
   endAction()

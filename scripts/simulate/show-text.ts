@@ -82,6 +82,17 @@ const jobLines = (step: StepShown) =>
         `job: ${step.job.outcome}`,
       ]
 
+/**
+ * Why the status is what it is: a Bacula job runs no hook, so the status it leads to shows at
+ * the unit's next hook, not after the job.
+ */
+const statusNote = (step: StepShown, unchanged: boolean) =>
+  step.kind === "bacula-job"
+    ? " (a job runs no hook: what it changed shows at the unit's next hook, e.g. --then update-status)"
+    : unchanged
+      ? " (unchanged)"
+      : ""
+
 /** One step; `previous` is the step before, whose unchanged parts are not repeated. */
 export const stepText = (n: number, step: StepShown, previous: StepShown | undefined): string => {
   const same = (part: keyof StepShown) =>
@@ -91,7 +102,7 @@ export const stepText = (n: number, step: StepShown, previous: StepShown | undef
     ...hookLines(step),
     ...actionLines(step),
     ...jobLines(step),
-    `unit status: ${step.status.status}${step.status.message ? ` "${step.status.message}"` : ""}${same("status") ? " (unchanged)" : ""}`,
+    `unit status: ${step.status.status}${step.status.message ? ` "${step.status.message}"` : ""}${statusNote(step, same("status"))}`,
     ...(same("databags")
       ? ["databags: unchanged"]
       : Object.entries(step.databags).flatMap(([id, bags]) => [

@@ -1,9 +1,9 @@
 import * as Result from "effect/Result"
+import { parseDuration } from "./duration.ts"
 import { InvalidBackupMaxAge } from "./failures.ts"
-import { parseDuration } from "./script-timeout.ts"
 
 /** At most a year: a backup older than that is an archive, not a check. */
-const maxBackupMaxAge = 366 * 24 * 3600
+export const maxBackupMaxAge = 366 * 24 * 3600
 
 /**
  * `backup-max-age`: how long after the last successful backup (or, before the first, after

@@ -1,4 +1,4 @@
-import { alertRules } from "./alert-rules.ts"
+import { alertRules, scrapeJobSuffix } from "./alert-rules.ts"
 import { dashboard } from "./dashboard.ts"
 import { xzStored } from "./xz.ts"
 
@@ -24,15 +24,27 @@ export interface Topology {
 
 /**
  * The scrape job the agent runs for this unit, stamping its series with the unit's topology:
- * the node exporter that reads the runner's textfile, keeping only this charm's series (the
- * agent scrapes the machine's own metrics already). Rules labelled with this application see
- * these series; without an exporter there, `up` is 0 and BackupIntegratorMetricsMissing says so.
+ * the node exporter that reads the runner's textfile, keeping only this application's series
+ * (the exporter serves every application's file on the machine, and the agent scrapes the
+ * machine's own metrics already), so two applications on one machine never see each other's.
+ * Both agents pass the job to their scraper as it is, `metric_relabel_configs` included
+ * (grafana-agent-operator src/grafana_agent.py `scrape_configs: self.metrics_jobs()`;
+ * opentelemetry-collector-operator src/charm.py, the `prometheus/cos-agent` receiver).
+ * Rules labelled with this application see these series; without an exporter there, `up` is
+ * 0 and BackupIntegratorMetricsMissing says so. Application names need no regex escaping
+ * (Juju allows `[a-z0-9-]`), and the regex has no `$` (the collector would double it).
  */
 const scrapeJob = (application: string) => ({
-  job_name: `${application}_backup_metrics`,
+  job_name: `${application}${scrapeJobSuffix}`,
   metrics_path: "/metrics",
   static_configs: [{ targets: [nodeExporterTarget] }],
-  metric_relabel_configs: [{ source_labels: ["__name__"], regex: "backup_integrator_.+", action: "keep" }],
+  metric_relabel_configs: [
+    {
+      source_labels: ["__name__", "application"],
+      regex: `backup_integrator_.+;${application}`,
+      action: "keep",
+    },
+  ],
 })
 
 const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64")

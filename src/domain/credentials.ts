@@ -18,8 +18,11 @@ export const parseCredentialsUri = (
   return secretUri.test(value.trim()) ? Result.succeed(value.trim()) : Result.fail(new InvalidCredentials())
 }
 
-/** `secret:<id>`, the short form `juju grant-secret` takes in the secret's own model. */
-export const shortSecretUri = (uri: string): string => `secret:${secretUri.exec(uri)?.[1] ?? uri.slice(7)}`
+/**
+ * `secret:<id>`, the short form `juju grant-secret` takes in the secret's own model, of a URI
+ * `parseCredentialsUri` accepted: either form ends with the 20-character id.
+ */
+export const shortSecretUri = (uri: string): string => `secret:${uri.slice(-20)}`
 
 /**
  * A key that may be a file name in the credentials directory: a letter or digit first, then

@@ -13,7 +13,7 @@ const panel = (
   expr: string,
   gridPos: { x: number; y: number; w: number; h: number },
   unit: string,
-  legend = "{{unit}}",
+  legend = "{{juju_unit}}",
 ) => ({
   id,
   title,
@@ -56,10 +56,10 @@ export const dashboard = {
       3,
       "Jobs by outcome (per day)",
       "timeseries",
-      "sum by (unit, kind, outcome) (increase(backup_integrator_jobs_total[1d]))",
+      "sum by (juju_unit, kind, outcome) (increase(backup_integrator_jobs_total[1d]))",
       { x: 0, y: 6, w: 12, h: 8 },
       "short",
-      "{{unit}} {{kind}} {{outcome}}",
+      "{{juju_unit}} {{kind}} {{outcome}}",
     ),
     panel(
       4,
@@ -68,7 +68,7 @@ export const dashboard = {
       "backup_integrator_last_duration_seconds",
       { x: 12, y: 6, w: 12, h: 8 },
       "s",
-      "{{unit}} {{kind}}",
+      "{{juju_unit}} {{kind}}",
     ),
     panel(
       5,
@@ -77,7 +77,7 @@ export const dashboard = {
       "backup_integrator_script_last_exit_status",
       { x: 0, y: 14, w: 24, h: 8 },
       "none",
-      "{{unit}} {{script}}",
+      "{{juju_unit}} {{script}}",
     ),
   ],
 }

@@ -15,6 +15,14 @@ const escaped = (char: string) =>
 /** A string with every hidden character escaped (`\u200b`), and the rest as it is. */
 export const hiddenEscaped = (value: string): string => value.replace(hiddenChars, escaped)
 
+const hiddenCharsBesideLines = new RegExp(`(?![\\n\\t])(?:${hiddenChar.source})`, "gu")
+
+/**
+ * Text of many lines (a script's output, an action result) escaped as `hiddenEscaped` does,
+ * newline and tab kept: they show as what they are, and the output keeps its shape.
+ */
+export const linesEscaped = (text: string): string => text.replace(hiddenCharsBesideLines, escaped)
+
 /**
  * A string as a JSON string literal that shows what it holds: every letter, of any script,
  * as itself, and every hidden character escaped (`\u200b`), so that operator input cannot

@@ -81,8 +81,8 @@ export class HookToolError extends Schema.TaggedError<HookToolError>()("HookTool
   }
 }
 
-/** A file system operation on the scripts directory that failed. */
-export class ScriptStoreError extends Schema.TaggedError<ScriptStoreError>()("ScriptStoreError", {
+/** A file system operation on the charm's files on the machine that failed (every disk service's error). */
+export class DiskError extends Schema.TaggedError<DiskError>()("DiskError", {
   operation: Schema.String,
   path: Schema.String,
   reason: Schema.String,
@@ -134,4 +134,4 @@ export const ReconcileStop = Schema.Union([
 export type ReconcileStop = typeof ReconcileStop.Type
 
 /** Faults that fail the hook so that Juju retries it. */
-export type HookFault = HookToolError | ScriptStoreError | NotInJuju
+export type HookFault = HookToolError | DiskError | NotInJuju

@@ -1,4 +1,5 @@
 import * as Result from "effect/Result"
+import * as Schema from "effect/Schema"
 import { InvalidMetricsDirectory } from "./failures.ts"
 
 /** Where Debian and Ubuntu's prometheus-node-exporter reads `*.prom` files (its `--help`). */
@@ -41,3 +42,16 @@ export const metricsDirectoriesOf = (option: string | undefined, optDir: string)
   const root = optDir === "/opt" ? "" : optDir.slice(0, optDir.lastIndexOf("/"))
   return [option ?? `${root}${defaultMetricsDirectory}`, `${root}${snapMetricsDirectory}`]
 }
+
+/**
+ * metrics-directories.json, which the runner keeps (src/runner/textfiles.py): the directories
+ * it wrote the metrics file in, deleted from there when no longer listed.
+ */
+export const KeptMetricsDirectories = Schema.Struct({ directories: Schema.Array(Schema.String) })
+export type KeptMetricsDirectories = typeof KeptMetricsDirectories.Type
+
+/** The kept directories no longer among `listed`: the runner still has a file to delete there. */
+export const unlistedKept = (
+  kept: KeptMetricsDirectories,
+  listed: ReadonlyArray<string>,
+): ReadonlyArray<string> => kept.directories.filter((directory) => !listed.includes(directory))

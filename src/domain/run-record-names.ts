@@ -1,5 +1,7 @@
 /**
- * The runner names a record `<end in ms, 13 digits>-<its pid>.json` (src/runner/):
+ * The runner names a record `<sequence number, 13 digits>-<its pid>.json` (src/runner/records.py),
+ * numbered under the job journal's lock in the order runs end, whatever the clock says (records
+ * of runners before that are named by their end in ms, which the numbers continue above):
  * sorted as strings, the newest is last. Anything else in a runs directory is not a record.
  */
 export const isRunRecordName = (name: string): boolean => /^\d{13}-\d+\.json$/.test(name)

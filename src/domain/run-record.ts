@@ -1,18 +1,14 @@
 import * as Schema from "effect/Schema"
+import { durationText } from "./duration.ts"
 import { ScriptOption } from "./options.ts"
-import { durationText, maxScriptTimeout } from "./script-timeout.ts"
-
-/** ISO 8601, UTC, to the millisecond, as the runner writes it: `2026-12-01T03:00:00.000Z`. */
-const IsoTime = Schema.String.check(Schema.isPattern(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/))
-
-/** A signal by the name Python's signal module gives it: `SIGTERM`. */
-const SignalName = Schema.String.check(Schema.isPattern(/^SIG[A-Z0-9]{1,12}$/))
-
-const Count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
+import { Count, ExitStatus, IsoTime, SignalName } from "./runner-fields.ts"
+import { ScriptTimeout } from "./script-timeout.ts"
 
 /**
- * What the runner (src/runner/) records of one run of a script, as JSON in
- * `runs/<option>/<end in ms, 13 digits>-<runner pid>.json`: this is the one description.
+ * What the runner (src/runner/records.py) records of one run of a script, as JSON in
+ * `runs/<option>/<sequence number, 13 digits>-<runner pid>.json` (src/domain/run-record-names.ts):
+ * this is the one description, which every kind of record the real runner writes is held to
+ * (test/integration/shared-files.test.ts).
  * Every field the charm shows (in a status, in an action's results) is held to what the runner
  * writes, so that a record that is not the runner's cannot put text of its own there.
  */
@@ -29,12 +25,12 @@ export const RunRecord = Schema.Struct({
   ended: IsoTime,
   durationMs: Count,
   /** Set when the script exited; null when a signal ended it. */
-  exitStatus: Schema.NullOr(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 255 }))),
+  exitStatus: Schema.NullOr(ExitStatus),
   signal: Schema.NullOr(SignalName),
   /** Stopped by the runner at `script-timeout`. */
   timedOut: Schema.Boolean,
   /** The limit it ran under, in seconds, if any. */
-  timeout: Schema.NullOr(Schema.Finite.check(Schema.isBetween({ minimum: 1, maximum: maxScriptTimeout }))),
+  timeout: Schema.NullOr(ScriptTimeout),
   /** Signals the runner passed on to the script (Bacula cancelling the job). */
   forwardedSignals: Schema.Array(SignalName),
   /** Processes the script left running, which the runner stopped when it ended. */

@@ -1,8 +1,8 @@
 // Plain TypeScript, no Effect: the code cache's loader (src/entry/code-cache.ts) uses it too.
 
 /**
- * The most a record the charm reads back may hold (a run record, the unit's record): the
- * runner keeps 4 KiB of output, the unit's record a few paths. Anything larger is not one.
+ * The most a file the charm reads back may hold (a run record, the unit's record, runner.json):
+ * the runner keeps 4 KiB of output, the others hold a few paths. Anything larger is not one.
  */
 export const maxRecordBytes = 64 * 1024
 

@@ -1,4 +1,6 @@
 import * as Schema from "effect/Schema"
+import { jobKinds } from "./job-journal.ts"
+import { IsoTime } from "./runner-fields.ts"
 import { UnitStatus } from "./unit-status.ts"
 
 /**
@@ -25,11 +27,18 @@ export const UnitRecord = Schema.Struct({
   journal: Schema.String,
   /** The end of the last successful backup the journal held then (ISO), if any. */
   lastBackup: Schema.NullOr(Schema.String),
+  /** The jobs whose result was awaited or missed then (src/domain/job-journal.ts's unansweredJobs). */
+  unanswered: Schema.Array(
+    Schema.Struct({ kind: Schema.Literals(jobKinds), started: IsoTime, due: IsoTime }),
+  ),
   /** `backup-max-age` in seconds, as the last reconcile read it; null: no check. */
   maxAge: Schema.NullOr(Schema.Number),
   /** When the check began (the first status with `backup-max-age` set): its start before any backup. */
   checkSince: Schema.NullOr(Schema.String),
-  /** When the status may change by itself (src/domain/next-status-change.ts), while that is ahead. */
+  /**
+   * When the status may change by itself (src/domain/next-status-change.ts: the
+   * last backup growing older than `backup-max-age`, a job's result falling due), while that is ahead.
+   */
   deadline: Schema.NullOr(Schema.String),
 })
 export type UnitRecord = typeof UnitRecord.Type

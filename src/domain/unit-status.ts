@@ -2,9 +2,10 @@ import * as Match from "effect/Match"
 import * as Schema from "effect/Schema"
 import { shortSecretUri } from "./credentials.ts"
 import { displayJson, hiddenEscaped } from "./display-json.ts"
+import { durationText } from "./duration.ts"
 import type { InvalidFileset, ReconcileStop, ScriptProblem } from "./failures.ts"
+import type { Unanswered } from "./job-journal.ts"
 import { outcomeText, type RunRecord, succeeded, whenText } from "./run-record.ts"
-import { durationText } from "./script-timeout.ts"
 
 /** A unit status as `status-set` takes it. */
 export const UnitStatus = Schema.Struct({
@@ -102,9 +103,16 @@ export const statusOf: (stop: ReconcileStop) => UnitStatus = Match.type<Reconcil
   }),
 )
 
+/**
+ * A time of the runner's as the status shows it, said to be suspect when it is ahead of the
+ * charm's clock (the machine's clock was ahead when the runner took it, and was set back since).
+ */
+const whenShown = (iso: string, now: number): string =>
+  Date.parse(iso) > now ? `${whenText(iso)} (future: clock?)` : whenText(iso)
+
 /** A run that failed, in words: which script, how it ended, when. */
-const failedRunText = (record: RunRecord): string =>
-  `${record.script} ${record.timedOut ? outcomeText(record) : `failed (${outcomeText(record)})`} at ${whenText(record.ended)}`
+const failedRunText = (record: RunRecord, now: number): string =>
+  `${record.script} ${record.timedOut ? outcomeText(record) : `failed (${outcomeText(record)})`} at ${whenShown(record.ended, now)}`
 
 /** What the status says of backups: the last success, and `backup-max-age` if set. */
 export interface BackupCheck {
@@ -114,6 +122,8 @@ export interface BackupCheck {
   readonly maxAge: number | null
   /** When the check began: what the age counts from before the first success. */
   readonly checkSince: string | null
+  /** Jobs whose result is awaited or was missed (src/domain/job-journal.ts's unansweredJobs). */
+  readonly unanswered: ReadonlyArray<Unanswered>
   /** Now, in ms since 1970. */
   readonly now: number
 }
@@ -138,11 +148,12 @@ const boundedMessage = (message: string): string => {
 
 /**
  * What the unit shows: what reconcile reached and, when that is active, the scripts whose
- * last run failed or timed out (the most recent first), until each next succeeds; else, past
+ * last run failed or timed out (`lastRuns` comes the most recent run first, by sequence: the
+ * first failed is named), until each next succeeds; else a job whose result is overdue (Bacula failed it after its before-script); else, past
  * `backup-max-age`, since when no backup succeeded; else when the last one did. A
  * configuration, relation or credentials problem comes first: it is what to fix first. A
- * failed script comes before a missing backup: it names the cause (a failing
- * run-before-backup fails every backup).
+ * failed script comes before a job with no result, and that before a missing backup: each
+ * names the cause of the next (a failing run-before-backup fails every backup).
  */
 export const shownStatus = (
   reconciled: UnitStatus,
@@ -150,14 +161,21 @@ export const shownStatus = (
   backups: BackupCheck,
 ): UnitStatus => {
   if (reconciled.status !== "active") return reconciled
-  const [latest, ...others] = lastRuns
-    .filter((record) => !succeeded(record))
-    .sort((a, b) => b.ended.localeCompare(a.ended))
+  const [latest, ...others] = lastRuns.filter((record) => !succeeded(record))
   if (latest !== undefined) {
     const more = others.length === 0 ? "" : `, ${others.length} more failing`
     return {
       status: "blocked",
-      message: boundedMessage(`${failedRunText(latest)}${more}; see action show-runs`),
+      message: boundedMessage(`${failedRunText(latest, backups.now)}${more}; see action show-runs`),
+    }
+  }
+  const overdue = backups.unanswered.find(({ due }) => Date.parse(due) <= backups.now)
+  if (overdue !== undefined) {
+    return {
+      status: "blocked",
+      message: boundedMessage(
+        `no result from the ${overdue.kind} started ${whenShown(overdue.started, backups.now)}, due ${whenText(overdue.due)}; see action show-backups`,
+      ),
     }
   }
   const deadline = backupDeadline(backups)
@@ -170,6 +188,9 @@ export const shownStatus = (
   }
   return {
     status: "active",
-    message: backups.lastBackup === null ? "no backup yet" : `last backup ${whenText(backups.lastBackup)}`,
+    message:
+      backups.lastBackup === null
+        ? "no backup yet"
+        : `last backup ${whenShown(backups.lastBackup, backups.now)}`,
   }
 }

@@ -1,10 +1,15 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import { linesEscaped } from "../domain/display-json.ts"
 import type { HookToolError } from "../domain/failures.ts"
 import { HookTools } from "./HookTools.ts"
 
-/** The action a hook runs (`juju run <unit> <action>`): its parameters, results and log. */
+/**
+ * The action a hook runs (`juju run <unit> <action>`): its parameters, results and log. What
+ * it shows is escaped as the status is (src/domain/display-json.ts; newline and tab kept),
+ * whatever a result is made of: a script's output, a record's or a journal's fields.
+ */
 export class ActionContext extends Context.Service<
   ActionContext,
   {
@@ -22,9 +27,12 @@ export class ActionContext extends Context.Service<
     Effect.map(HookTools, (tools) =>
       ActionContext.of({
         params: tools.actionGet(),
-        set: tools.actionSet,
-        fail: tools.actionFail,
-        log: tools.actionLog,
+        set: (results) =>
+          tools.actionSet(
+            Object.fromEntries(Object.entries(results).map(([key, value]) => [key, linesEscaped(value)])),
+          ),
+        fail: (message) => tools.actionFail(linesEscaped(message)),
+        log: (message) => tools.actionLog(linesEscaped(message)),
       }),
     ),
   )

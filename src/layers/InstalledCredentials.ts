@@ -3,8 +3,8 @@ import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import { ScriptStoreError } from "../domain/failures.ts"
-import { credentialsDirectory } from "../domain/script-paths.ts"
+import { DiskError } from "../domain/failures.ts"
+import { credentialsDirectory } from "../domain/machine-paths.ts"
 import { Descriptors } from "./Descriptors.ts"
 import { list, step } from "./disk-steps.ts"
 import { JujuContext } from "./JujuContext.ts"
@@ -18,7 +18,7 @@ const maxCredentialBytes = 1024 * 1024
  */
 export class InstalledCredentials extends Context.Service<
   InstalledCredentials,
-  { readonly values: Effect.Effect<ReadonlyArray<string>, ScriptStoreError> }
+  { readonly values: Effect.Effect<ReadonlyArray<string>, DiskError> }
 >()("backup-integrator/layers/InstalledCredentials") {
   static readonly layer = Layer.effect(
     InstalledCredentials,
@@ -32,7 +32,7 @@ export class InstalledCredentials extends Context.Service<
       const value = Effect.fnUntraced(function* (path: string) {
         const data = yield* step("read", path, descriptors.readTrusted(path, maxCredentialBytes))
         if (Option.isNone(data)) {
-          return yield* new ScriptStoreError({
+          return yield* new DiskError({
             operation: "read",
             path,
             reason: "not a file the charm wrote (at most 1 MiB), so its value could not be hidden",

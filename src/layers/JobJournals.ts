@@ -4,10 +4,10 @@ import * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import type { ScriptStoreError } from "../domain/failures.ts"
+import type { DiskError } from "../domain/failures.ts"
 import { fingerprintOf } from "../domain/file-fingerprint.ts"
 import { emptyJournal, JobJournal, maxJournalBytes } from "../domain/job-journal.ts"
-import { jobJournalPath } from "../domain/script-paths.ts"
+import { jobJournalPath } from "../domain/machine-paths.ts"
 import { Descriptors } from "./Descriptors.ts"
 import { fileStatOf, lstatIfAny, step } from "./disk-steps.ts"
 import { JujuContext } from "./JujuContext.ts"
@@ -19,9 +19,9 @@ export class JobJournals extends Context.Service<
   JobJournals,
   {
     /** The journal; empty when there is none yet, or the file is not one the runner wrote. */
-    readonly read: Effect.Effect<JobJournal, ScriptStoreError>
+    readonly read: Effect.Effect<JobJournal, DiskError>
     /** Its fingerprint (src/domain/file-fingerprint.ts): a job's run changes it. */
-    readonly fingerprint: Effect.Effect<string, ScriptStoreError>
+    readonly fingerprint: Effect.Effect<string, DiskError>
   }
 >()("backup-integrator/layers/JobJournals") {
   static readonly layer = Layer.effect(

@@ -9,6 +9,8 @@ export class JujuLog extends Context.Service<
   JujuLog,
   {
     readonly info: (message: string) => Effect.Effect<void, HookToolError>
+    /** Something the operator should look at, which does not stop the charm. */
+    readonly warning: (message: string) => Effect.Effect<void, HookToolError>
     readonly error: (message: string) => Effect.Effect<void, HookToolError>
   }
 >()("backup-integrator/layers/JujuLog") {
@@ -17,6 +19,7 @@ export class JujuLog extends Context.Service<
     Effect.map(HookTools, (tools) =>
       JujuLog.of({
         info: (message) => tools.jujuLog({ level: "INFO", message }),
+        warning: (message) => tools.jujuLog({ level: "WARNING", message }),
         error: (message) => tools.jujuLog({ level: "ERROR", message }),
       }),
     ),

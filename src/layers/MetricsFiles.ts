@@ -3,31 +3,34 @@ import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import type { ScriptStoreError } from "../domain/failures.ts"
-import { metricsFileName } from "../domain/metrics-directory.ts"
-import { appDirectory, runnerSettingsPath } from "../domain/script-paths.ts"
+import * as Schema from "effect/Schema"
+import type { DiskError } from "../domain/failures.ts"
+import { keptMetricsDirectoriesPath, runnerSettingsPath } from "../domain/machine-paths.ts"
+import { KeptMetricsDirectories, metricsFileName, unlistedKept } from "../domain/metrics-directory.ts"
+import { maxRecordBytes } from "../domain/trusted-file.ts"
 import { Descriptors } from "./Descriptors.ts"
-import { lstatIfAny, remove, step } from "./disk-steps.ts"
+import { lstatIfAny, step } from "./disk-steps.ts"
 import { JujuContext } from "./JujuContext.ts"
 
 const modified = (info: FileSystem.File.Info) => Option.getOrElse(Option.map(info.mtime, Number), () => 0)
 
+const decode = Schema.decodeUnknownOption(Schema.fromJsonString(KeptMetricsDirectories))
+
 /**
- * This application's metrics files in the textfile directories the runner writes them in
- * (src/runner/ writes them; the charm only asks it to, and deletes them at the end).
+ * This application's metrics files in the textfile directories, as far as the charm looks at
+ * them: only to know when to ask the runner (src/runner/textfiles.py) to write or delete them.
+ * The runner alone touches them: these directories are not root's alone, and only it reaches
+ * them through directory descriptors.
  */
 export class MetricsFiles extends Context.Service<
   MetricsFiles,
   {
     /**
-     * Whether a directory that exists lacks the file, or holds one older than the runner's
-     * settings: the settings changed since the metrics were written.
+     * Whether the runner is to be asked: a directory that exists lacks the file, or holds one
+     * older than the runner's settings (they changed since); or a directory the runner wrote
+     * in is no longer listed, and its file is to go.
      */
-    readonly stale: (directories: ReadonlyArray<string>) => Effect.Effect<boolean, ScriptStoreError>
-    /** The directories the runner's settings name (none without settings). */
-    readonly listed: Effect.Effect<ReadonlyArray<string>, ScriptStoreError>
-    /** Deletes the file from each directory, once the application's directory is gone. */
-    readonly removeIfGone: (directories: ReadonlyArray<string>) => Effect.Effect<void, ScriptStoreError>
+    readonly stale: (directories: ReadonlyArray<string>) => Effect.Effect<boolean, DiskError>
   }
 >()("backup-integrator/layers/MetricsFiles") {
   static readonly layer = Layer.effect(
@@ -37,45 +40,35 @@ export class MetricsFiles extends Context.Service<
       const descriptors = yield* Descriptors
       const { optDir, appName } = yield* JujuContext
       const settings = runnerSettingsPath(optDir, appName)
+      const keptPath = keptMetricsDirectoriesPath(optDir, appName)
       const name = metricsFileName(appName)
+
+      // Only a list the runner wrote (src/domain/trusted-file.ts): never a link, a FIFO, another user's.
+      const kept = Effect.map(
+        step("read", keptPath, descriptors.readTrusted(keptPath, maxRecordBytes)),
+        (data) =>
+          Option.getOrElse(
+            Option.flatMap(data, (bytes) => decode(new TextDecoder().decode(bytes))),
+            () => ({ directories: [] }),
+          ),
+      )
 
       const stale = Effect.fnUntraced(function* (directories: ReadonlyArray<string>) {
         const since = Option.map(yield* lstatIfAny(fs, settings), modified)
         if (Option.isNone(since)) return false
+        if (unlistedKept(yield* kept, directories).length > 0) return true
         for (const directory of directories) {
-          const found = yield* lstatIfAny(fs, directory)
+          // A path another user made unusable (a link to itself on the way: ELOOP) is none:
+          // the runner, which looks without following anything, would not write there either.
+          const found = yield* Effect.orElseSucceed(lstatIfAny(fs, directory), Option.none)
           if (Option.isNone(found) || found.value.type !== "Directory") continue
-          const file = yield* lstatIfAny(fs, `${directory}/${name}`)
+          const file = yield* Effect.orElseSucceed(lstatIfAny(fs, `${directory}/${name}`), Option.none)
           if (Option.isNone(file) || modified(file.value) < since.value) return true
         }
         return false
       })
 
-      // Only settings the charm wrote (src/domain/trusted-file.ts): never a link, a FIFO, another user's.
-      const listed = Effect.map(
-        step("read", settings, descriptors.readTrusted(settings, 1 << 16)),
-        (data) => {
-          try {
-            const { metricsDirectories } = JSON.parse(new TextDecoder().decode(Option.getOrThrow(data)))
-            return Array.isArray(metricsDirectories)
-              ? metricsDirectories.filter((d): d is string => typeof d === "string" && d.startsWith("/"))
-              : []
-          } catch {
-            return []
-          }
-        },
-      )
-
-      const removeIfGone = Effect.fnUntraced(function* (directories: ReadonlyArray<string>) {
-        if (Option.isSome(yield* lstatIfAny(fs, appDirectory(optDir, appName)))) return
-        for (const directory of directories) {
-          const file = `${directory}/${name}`
-          // A link there is deleted, never followed: `remove` unlinks the path itself.
-          if (Option.isSome(yield* lstatIfAny(fs, file))) yield* remove(fs, file)
-        }
-      })
-
-      return MetricsFiles.of({ stale, listed, removeIfGone })
+      return MetricsFiles.of({ stale })
     }),
   )
 }

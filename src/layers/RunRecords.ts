@@ -4,11 +4,11 @@ import * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import type { ScriptStoreError } from "../domain/failures.ts"
+import type { DiskError } from "../domain/failures.ts"
+import { runsDirectory } from "../domain/machine-paths.ts"
 import type { ScriptOption } from "../domain/options.ts"
 import { RunRecord } from "../domain/run-record.ts"
 import { isRunRecordName, newestRunRecord } from "../domain/run-record-names.ts"
-import { runsDirectory } from "../domain/script-paths.ts"
 import { maxRecordBytes } from "../domain/trusted-file.ts"
 import { Descriptors } from "./Descriptors.ts"
 import { list, step } from "./disk-steps.ts"
@@ -35,16 +35,15 @@ export class RunRecords extends Context.Service<
   {
     readonly newest: (
       scripts: ReadonlyArray<ScriptOption>,
-    ) => Effect.Effect<ReadonlyArray<NewestRun>, ScriptStoreError>
+    ) => Effect.Effect<ReadonlyArray<NewestRun>, DiskError>
     /**
      * The newest record of each of those scripts: the newest named, or the newest before it
-     * that is one (the one named may be gone, pruned meanwhile, or not be a record).
+     * that is one (the one named may be gone, pruned meanwhile, or not be a record); the most
+     * recent run first, by the sequence number its name holds, never by the clock.
      */
-    readonly read: (
-      runs: ReadonlyArray<NewestRun>,
-    ) => Effect.Effect<ReadonlyArray<RunRecord>, ScriptStoreError>
+    readonly read: (runs: ReadonlyArray<NewestRun>) => Effect.Effect<ReadonlyArray<RunRecord>, DiskError>
     /** The records of a script's runs, the newest first. */
-    readonly recent: (script: ScriptOption) => Effect.Effect<ReadonlyArray<RunRecord>, ScriptStoreError>
+    readonly recent: (script: ScriptOption) => Effect.Effect<ReadonlyArray<RunRecord>, DiskError>
   }
 >()("backup-integrator/layers/RunRecords") {
   static readonly layer = Layer.effect(
@@ -81,10 +80,10 @@ export class RunRecords extends Context.Service<
         if (newest === null) return undefined
         const script = directory.slice(directory.lastIndexOf("/") + 1) as ScriptOption
         const record = yield* read(`${directory}/${newest}`, script)
-        if (record !== undefined) return record
+        if (record !== undefined) return { name: newest, record }
         for (const name of newestFirst(yield* list(fs, directory)).filter((name) => name < newest)) {
           const older = yield* read(`${directory}/${name}`, script)
-          if (older !== undefined) return older
+          if (older !== undefined) return { name, record: older }
         }
         return undefined
       })
@@ -92,8 +91,11 @@ export class RunRecords extends Context.Service<
       return RunRecords.of({
         newest: (scripts) => Effect.forEach(scripts, newestOf),
         read: (runs) =>
-          Effect.map(Effect.forEach(runs, newestRecord), (records) =>
-            records.filter((record) => record !== undefined),
+          Effect.map(Effect.forEach(runs, newestRecord), (found) =>
+            found
+              .filter((named) => named !== undefined)
+              .sort((a, b) => (a.name < b.name ? 1 : -1))
+              .map(({ record }) => record),
           ),
         recent,
       })

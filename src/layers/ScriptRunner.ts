@@ -28,31 +28,62 @@ const baculaEnvironment = {
 const actionMarker = { BACKUP_INTEGRATOR_ACTION: "1" }
 
 /**
+ * What the runner said when asked to write or delete the metrics files: its lines on stderr
+ * (what it left alone and why), and whether a delete failed for a reason that may pass
+ * (exit status 75, EX_TEMPFAIL: the hook fails so that Juju runs it again).
+ */
+export interface MetricsAnswer {
+  readonly said: ReadonlyArray<string>
+  readonly tryAgain: boolean
+}
+
+/** The runner's exit status when a delete failed for a reason that may pass (src/runner/__main__.py). */
+const tryAgainStatus = 75
+
+/** `<runner> <flag>`: no script runs; what it prints on stderr is kept, the rest ignored. */
+const metricsMode = (runner: string, flag: "--write-metrics" | "--remove-metrics") =>
+  Effect.callback<MetricsAnswer>((resume) => {
+    let stderr = ""
+    const child = spawn(runner, [flag], { env: baculaEnvironment, stdio: ["ignore", "ignore", "pipe"] })
+    child.stderr.setEncoding("utf8")
+    child.stderr.on("data", (chunk: string) => {
+      stderr = `${stderr}${chunk}`.slice(-16_384)
+    })
+    child.on("error", (error: NodeJS.ErrnoException) =>
+      resume(Effect.succeed({ said: [`cannot start ${runner}: ${error.code}`], tryAgain: false })),
+    )
+    child.on("close", (exitStatus) =>
+      resume(
+        Effect.succeed({
+          said: stderr.split("\n").filter((line) => line !== ""),
+          tryAgain: exitStatus === tryAgainStatus,
+        }),
+      ),
+    )
+    return Effect.sync(() => child.kill("SIGTERM"))
+  })
+
+/**
  * Starts a script's runner now, as Bacula would: for the `run-script` action; or only to
- * write the application's metrics, when the runner's settings changed.
+ * write the application's metrics files (the runner's settings changed), or delete them (the
+ * application's last unit goes): the runner alone touches them, through directory
+ * descriptors, which Node cannot (src/runner/textfiles.py).
  */
 export class ScriptRunner extends Context.Service<
   ScriptRunner,
   {
     readonly run: (runner: string) => Effect.Effect<RunnerExit>
-    /** `<runner> --write-metrics`: no script runs. Best effort, as after a run: the runner says why on stderr. */
-    readonly writeMetrics: (runner: string) => Effect.Effect<void>
+    /** `<runner> --write-metrics`: writes them, and deletes them from directories no longer listed. */
+    readonly writeMetrics: (runner: string) => Effect.Effect<MetricsAnswer>
+    /** `<runner> --remove-metrics`: deletes them from every directory they were written in. */
+    readonly removeMetrics: (runner: string) => Effect.Effect<MetricsAnswer>
   }
 >()("backup-integrator/layers/ScriptRunner") {
   static readonly layer = Layer.succeed(
     ScriptRunner,
     ScriptRunner.of({
-      writeMetrics: (runner) =>
-        Effect.callback<void>((resume) => {
-          const child = spawn(runner, ["--write-metrics"], {
-            env: baculaEnvironment,
-            // Its complaints go to the hook's stderr, which Juju logs.
-            stdio: ["ignore", "ignore", "inherit"],
-          })
-          child.on("error", () => resume(Effect.void))
-          child.on("close", () => resume(Effect.void))
-          return Effect.sync(() => child.kill("SIGTERM"))
-        }),
+      writeMetrics: (runner) => metricsMode(runner, "--write-metrics"),
+      removeMetrics: (runner) => metricsMode(runner, "--remove-metrics"),
       run: (runner) =>
         Effect.callback<RunnerExit>((resume) => {
           let output = Buffer.alloc(0)

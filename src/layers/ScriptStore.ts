@@ -3,9 +3,8 @@ import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import { ScriptStoreError } from "../domain/failures.ts"
+import { DiskError } from "../domain/failures.ts"
 import { fingerprintOf } from "../domain/file-fingerprint.ts"
-import { type ScriptOption, scriptOptions } from "../domain/options.ts"
 import {
   appDirectory,
   charmDirectory,
@@ -14,14 +13,17 @@ import {
   operatorScriptPath,
   operatorScriptsDirectory,
   runnerInterpreter,
+  runnerPath,
   runnerSettingsPath,
+  runnersDirectory,
   runsDirectory,
   runsRootDirectory,
-  scriptPath,
-  scriptsDirectory,
+  unitRecordPath,
   unitsDirectory,
   updateStatusMemoPath,
-} from "../domain/script-paths.ts"
+} from "../domain/machine-paths.ts"
+import { type ScriptOption, scriptOptions } from "../domain/options.ts"
+import { encodeRunnerSettings, type RunnerSettings } from "../domain/runner-settings.ts"
 import type { Script } from "../domain/scripts.ts"
 import runnerFile from "../runner/runner.pyz"
 import { Descriptors } from "./Descriptors.ts"
@@ -54,7 +56,7 @@ export interface Installation {
   readonly credentials: Credentials
   /** The textfile directories the runner writes its metrics in, those that exist. */
   readonly metricsDirectories: ReadonlyArray<string>
-  /** `backup-max-age` in seconds, the metrics' deadline; undefined: the runner's default (26h). */
+  /** `backup-max-age` in seconds, the metrics' deadline; undefined: no check (no deadline in the metrics). */
   readonly backupMaxAge: number | undefined
 }
 
@@ -86,22 +88,23 @@ export class ScriptStore extends Context.Service<
      * when their content differs, deletes the script of an unset option (never a runner: a
      * Director may still name its path), and records that this unit uses the directory.
      */
-    readonly install: (
-      installation: Installation,
-    ) => Effect.Effect<ReadonlyArray<InstalledRunner>, ScriptStoreError>
+    readonly install: (installation: Installation) => Effect.Effect<ReadonlyArray<InstalledRunner>, DiskError>
     /** The scripts installed and the fingerprint of every file and directory they are made of. */
-    readonly inventory: Effect.Effect<Inventory, ScriptStoreError>
+    readonly inventory: Effect.Effect<Inventory, DiskError>
     /** Whether the runner's interpreter is on the machine. */
-    readonly interpreterPresent: Effect.Effect<boolean, ScriptStoreError>
+    readonly interpreterPresent: Effect.Effect<boolean, DiskError>
     /** The fingerprint of each path as it is now (src/domain/file-fingerprint.ts). */
-    readonly fingerprints: (
-      paths: ReadonlyArray<string>,
-    ) => Effect.Effect<Inventory["files"], ScriptStoreError>
+    readonly fingerprints: (paths: ReadonlyArray<string>) => Effect.Effect<Inventory["files"], DiskError>
+    /**
+     * When this unit is the application's last on the machine, an installed runner: the one
+     * to ask to delete the metrics files before the application's directory goes.
+     */
+    readonly lastUnitRunner: Effect.Effect<Option.Option<string>, DiskError>
     /**
      * This unit is going: the application's directory is deleted once no other unit of it on
      * this machine uses it; the Python charm's directories are deleted in any case.
      */
-    readonly removeAll: Effect.Effect<void, ScriptStoreError>
+    readonly removeAll: Effect.Effect<void, DiskError>
   }
 >()("backup-integrator/layers/ScriptStore") {
   static readonly layer = Layer.effect(
@@ -110,13 +113,13 @@ export class ScriptStore extends Context.Service<
       const fs = yield* FileSystem.FileSystem
       const descriptors = yield* Descriptors
       const { optDir, appName, unitNumber } = yield* JujuContext
-      const directory = scriptsDirectory(optDir, appName)
+      const directory = runnersDirectory(optDir, appName)
       const operatorDirectory = operatorScriptsDirectory(optDir, appName)
       const ownDirectory = appDirectory(optDir, appName)
       const settings = runnerSettingsPath(optDir, appName)
       const credentialsDir = credentialsDirectory(optDir, appName)
       const units = unitsDirectory(optDir, appName)
-      const unitMarker = `${units}/${unitNumber}`
+      const unitMarker = unitRecordPath(optDir, appName, unitNumber)
       const uid = process.getuid?.() ?? 0
       const gid = process.getgid?.() ?? 0
       const ownedByOthers = (info: FileSystem.File.Info) => Option.getOrElse(info.uid, () => uid) !== uid
@@ -141,7 +144,7 @@ export class ScriptStore extends Context.Service<
           else yield* step("create directory", path, fs.makeDirectory(path, { mode }))
         } else if (found.value.type !== "Directory") {
           const what = found.value.type === "SymbolicLink" ? "a symbolic link" : "not a directory"
-          return yield* new ScriptStoreError({
+          return yield* new DiskError({
             operation: "use",
             path,
             reason: `${what}: refusing to follow it`,
@@ -188,7 +191,7 @@ export class ScriptStore extends Context.Service<
         ) {
           if ((found.value.mode & 0o7777) !== mode) yield* step("chmod", path, fs.chmod(path, mode))
         } else if (Option.isSome(found) && found.value.type === "Directory") {
-          return yield* new ScriptStoreError({
+          return yield* new DiskError({
             operation: "write",
             path,
             reason: "a directory is in the way",
@@ -231,13 +234,13 @@ export class ScriptStore extends Context.Service<
           )
         }
         yield* installCredentials(credentials)
-        const runnerSettings = {
+        const runnerSettings: RunnerSettings = {
           ...(timeout === undefined ? {} : { timeout }),
           ...(credentials._tag === "None" ? {} : { credentials: credentialsDir }),
           metricsDirectories,
           ...(backupMaxAge === undefined ? {} : { backupMaxAge }),
         }
-        yield* installFile(settings, `${JSON.stringify(runnerSettings)}\n`, 0o600)
+        yield* installFile(settings, encodeRunnerSettings(runnerSettings), 0o600)
         // The scripts first: a runner whose script is missing takes its option as unset.
         const set = new Set(scripts.map(({ option }) => option))
         for (const { option, content } of scripts)
@@ -246,9 +249,9 @@ export class ScriptStore extends Context.Service<
           if (!set.has(name as ScriptOption)) yield* remove(fs, `${operatorDirectory}/${name}`)
         }
         const runners = yield* Effect.forEach(scriptOptions, (option) =>
-          Effect.as(installFile(scriptPath(optDir, appName, option), runnerFile, scriptMode), {
+          Effect.as(installFile(runnerPath(optDir, appName, option), runnerFile, scriptMode), {
             option,
-            path: scriptPath(optDir, appName, option),
+            path: runnerPath(optDir, appName, option),
           }),
         )
         // Anything else there (a leftover temporary file) is no runner.
@@ -305,7 +308,7 @@ export class ScriptStore extends Context.Service<
           ...credentialFiles,
           settings,
           ...scripts.map((option) => operatorScriptPath(optDir, appName, option)),
-          ...scriptOptions.map((option) => scriptPath(optDir, appName, option)),
+          ...scriptOptions.map((option) => runnerPath(optDir, appName, option)),
         ]
         return { scripts, files: yield* fingerprints(paths) }
       })
@@ -317,10 +320,30 @@ export class ScriptStore extends Context.Service<
         for (const path of yield* pythonEra) yield* remove(fs, path)
       })
 
+      const lastUnitRunner = Effect.gen(function* () {
+        // Unit markers are numbers; `units/` also holds each unit's update-status memo.
+        const others = (yield* list(fs, units)).filter(
+          (name) => /^[0-9]+$/.test(name) && `${units}/${name}` !== unitMarker,
+        )
+        if (others.length > 0) return Option.none<string>()
+        const runner = runnerPath(optDir, appName, "run-before-backup")
+        const found = yield* lstatIfAny(fs, runner)
+        return Option.isSome(found) && found.value.type === "File"
+          ? Option.some(runner)
+          : Option.none<string>()
+      })
+
       // Followed, as the kernel follows it (/usr/bin/python3 is a link to python3.X).
       const interpreterPresent = step("inspect", runnerInterpreter, fs.exists(runnerInterpreter))
 
-      return ScriptStore.of({ install, inventory, interpreterPresent, fingerprints, removeAll })
+      return ScriptStore.of({
+        install,
+        inventory,
+        interpreterPresent,
+        fingerprints,
+        lastUnitRunner,
+        removeAll,
+      })
     }),
   )
 }

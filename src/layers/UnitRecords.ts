@@ -4,13 +4,13 @@ import * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import type { ScriptStoreError } from "../domain/failures.ts"
+import type { DiskError } from "../domain/failures.ts"
 import {
   jobJournalPath,
   unitRecordPath,
   unitsDirectory,
   updateStatusMemoPath,
-} from "../domain/script-paths.ts"
+} from "../domain/machine-paths.ts"
 import { maxRecordBytes } from "../domain/trusted-file.ts"
 import { UnitRecord } from "../domain/unit-record.ts"
 import { memoModified, updateStatusMemo } from "../domain/update-status-memo.ts"
@@ -33,14 +33,14 @@ export class UnitRecords extends Context.Service<
   UnitRecords,
   {
     /** None when there is no record, or an older charm's empty marker. */
-    readonly read: Effect.Effect<Option.Option<UnitRecord>, ScriptStoreError>
+    readonly read: Effect.Effect<Option.Option<UnitRecord>, DiskError>
     /**
      * Writes the record, and its memo as of `startedReading` (ms): when the program began
      * reading what the record holds, so that anything changed since makes `dispatch` start it.
      */
-    readonly write: (record: UnitRecord, startedReading: number) => Effect.Effect<void, ScriptStoreError>
+    readonly write: (record: UnitRecord, startedReading: number) => Effect.Effect<void, DiskError>
     /** Empties the record, as an older charm's marker: what was shown is no longer known. No memo. */
-    readonly forget: Effect.Effect<void, ScriptStoreError>
+    readonly forget: Effect.Effect<void, DiskError>
   }
 >()("backup-integrator/layers/UnitRecords") {
   static readonly layer = Layer.effect(

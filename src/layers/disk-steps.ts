@@ -2,12 +2,11 @@ import * as Effect from "effect/Effect"
 import type * as FileSystem from "effect/FileSystem"
 import * as Option from "effect/Option"
 import type * as PlatformError from "effect/PlatformError"
-import { ScriptStoreError } from "../domain/failures.ts"
+import { DiskError } from "../domain/failures.ts"
 import type { FileStat } from "../domain/file-fingerprint.ts"
 
-// File-system steps shared by the layers that keep the charm's files on the machine
-// (ScriptStore, RunRecords, UnitRecords): each failure a typed error naming the operation
-// and the path.
+// File-system steps shared by every layer that keeps the charm's files on the machine: each
+// failure a DiskError naming the operation and the path.
 
 /**
  * Why a step failed, in the system's own words ("ENOSPC: no space left on device, write"),
@@ -26,7 +25,7 @@ export const step = <A>(
   operation: string,
   path: string,
   effect: Effect.Effect<A, PlatformError.PlatformError>,
-) => Effect.mapError(effect, (error) => new ScriptStoreError({ operation, path, reason: reasonOf(error) }))
+) => Effect.mapError(effect, (error) => new DiskError({ operation, path, reason: reasonOf(error) }))
 
 const isNotFound = (error: PlatformError.PlatformError) => error.reason._tag === "NotFound"
 

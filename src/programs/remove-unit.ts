@@ -1,15 +1,19 @@
 import * as Effect from "effect/Effect"
-import { MetricsFiles } from "../layers/MetricsFiles.ts"
+import * as Option from "effect/Option"
+import { ScriptRunner } from "../layers/ScriptRunner.ts"
 import { ScriptStore } from "../layers/ScriptStore.ts"
+import { reportMetricsAnswer } from "./report-metrics-answer.ts"
 
 /**
  * `remove`: the unit's files go; with the last unit of the application on the machine, its
- * metrics files too (in the directories its runner's settings named), so that no exporter
- * goes on serving the series of an application that is gone.
+ * metrics files first (the runner deletes them from every directory it wrote them in), so that
+ * no exporter goes on serving the series of an application that is gone. Without the runner's
+ * interpreter no runner wrote any.
  */
 export const removeUnit = Effect.gen(function* () {
-  const metrics = yield* MetricsFiles
-  const directories = yield* metrics.listed
-  yield* (yield* ScriptStore).removeAll
-  yield* metrics.removeIfGone(directories)
+  const store = yield* ScriptStore
+  const runner = yield* store.lastUnitRunner
+  if (Option.isSome(runner) && (yield* store.interpreterPresent))
+    yield* reportMetricsAnswer(yield* (yield* ScriptRunner).removeMetrics(runner.value))
+  yield* store.removeAll
 })

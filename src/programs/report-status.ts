@@ -2,6 +2,7 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { charmBuild } from "../domain/charm-build.ts"
+import { unansweredJobs } from "../domain/job-journal.ts"
 import { nextStatusChange } from "../domain/next-status-change.ts"
 import type { UnitRecord } from "../domain/unit-record.ts"
 import { shownStatus, type UnitStatus } from "../domain/unit-status.ts"
@@ -35,17 +36,20 @@ export const reportStatus = Effect.fn("reportStatus")(function* (
   // The journal is read only when a job's run changed it since the last status.
   const journals = yield* JobJournals
   const journal = yield* journals.fingerprint
-  const lastBackup =
+  const { lastBackup, unanswered } =
     Option.isSome(last) && last.value.journal === journal
-      ? last.value.lastBackup
-      : (yield* journals.read).backup.lastSuccess
+      ? last.value
+      : yield* Effect.map(journals.read, (read) => ({
+          lastBackup: read.backup.lastSuccess,
+          unanswered: unansweredJobs(read),
+        }))
   const checkSince =
     maxAge === null
       ? null
       : Option.isSome(last) && last.value.maxAge !== null && last.value.checkSince !== null
         ? last.value.checkSince
         : new Date(now).toISOString()
-  const backups = { lastBackup, maxAge, checkSince, now }
+  const backups = { lastBackup, unanswered, maxAge, checkSince, now }
   // The status follows from what reconcile reached, the newest runs and the last backup, and
   // from the time only once the deadline passes: when none of them changed since this build
   // showed it, it is what was shown, and the records need not be read again.
@@ -55,6 +59,7 @@ export const reportStatus = Effect.fn("reportStatus")(function* (
     sameStatus(reconciled, last.value.reconciled) &&
     JSON.stringify(runs) === JSON.stringify(last.value.runs) &&
     lastBackup === last.value.lastBackup &&
+    JSON.stringify(unanswered) === JSON.stringify(last.value.unanswered) &&
     maxAge === last.value.maxAge &&
     (last.value.deadline === null || now < Date.parse(last.value.deadline))
       ? last.value.shown
@@ -77,6 +82,7 @@ export const reportStatus = Effect.fn("reportStatus")(function* (
     runs,
     journal,
     lastBackup,
+    unanswered,
     maxAge,
     checkSince,
     deadline: deadline === undefined ? null : new Date(deadline).toISOString(),

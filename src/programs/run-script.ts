@@ -1,10 +1,10 @@
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { shownOutput } from "../domain/action-text.ts"
+import { runnerPath } from "../domain/machine-paths.ts"
 import { ScriptOption, scriptOptions } from "../domain/options.ts"
 import { secretTexts } from "../domain/redaction.ts"
 import { durationOf, outcomeText, type RunRecord, succeeded } from "../domain/run-record.ts"
-import { scriptPath } from "../domain/script-paths.ts"
 import { ActionContext } from "../layers/ActionContext.ts"
 import { InstalledCredentials } from "../layers/InstalledCredentials.ts"
 import { JujuContext } from "../layers/JujuContext.ts"
@@ -54,7 +54,7 @@ export const runScript = Effect.gen(function* () {
     return yield* action.fail(`${name} is not set: juju config ${appName} ${name}=@script.sh`)
   }
   yield* action.log(`running ${name} as Bacula runs it`)
-  const exit = yield* (yield* ScriptRunner).run(scriptPath(optDir, appName, name))
+  const exit = yield* (yield* ScriptRunner).run(runnerPath(optDir, appName, name))
   const record = (yield* (yield* RunRecords).recent(name)).find(({ pid }) => pid === exit.pid)
   const secrets = yield* installedSecrets
   if (record === undefined) {

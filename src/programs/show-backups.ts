@@ -1,6 +1,7 @@
+import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import { durationText } from "../domain/duration.ts"
 import { type Job, type JobKind, jobKinds, type ScriptResult } from "../domain/job-journal.ts"
-import { durationText } from "../domain/script-timeout.ts"
 import { ActionContext } from "../layers/ActionContext.ts"
 import { JobJournals } from "../layers/JobJournals.ts"
 
@@ -19,29 +20,39 @@ const scriptText = (result: ScriptResult | null | undefined): string => {
   return `${how} in ${msText(result.durationMs)}`
 }
 
-const jobResults = (job: Job): Record<string, string> => ({
+/** A time of the runner's, said to be suspect when it is ahead of the charm's clock. */
+const timeText = (iso: string, now: number): string =>
+  Date.parse(iso) > now ? `${iso} (future: clock?)` : iso
+
+const jobResults = (job: Job, now: number): Record<string, string> => ({
   outcome: job.outcome,
-  started: job.started ?? "unknown",
-  ...(job.ended === null ? {} : { ended: job.ended }),
+  started: job.started === null ? "unknown" : timeText(job.started, now),
+  ...(job.ended === null ? {} : { ended: timeText(job.ended, now) }),
   ...(job.durationMs === null ? {} : { duration: msText(job.durationMs) }),
+  ...(job.resultDue === null || (job.outcome !== "running" && job.outcome !== "no-result")
+    ? {}
+    : { "result-due": job.resultDue }),
   ...Object.fromEntries(Object.entries(job.scripts).map(([option, result]) => [option, scriptText(result)])),
 })
 
 /**
  * `show-backups`: the recent backups and restores of this unit's machine as the job journal
- * has them, newest first (`backup.job-1.outcome`, `.started`, `.ended`, `.duration`, and each
- * script's result), with the totals and the last success of each kind, in one `action-set`.
+ * has them, newest first (`backup.job-1.outcome`, `.started`, `.ended`, `.duration`,
+ * `.result-due`, and each script's result), with the totals and the last success of each
+ * kind, in one `action-set`. A time ahead of the clock is said to be suspect.
  */
 export const showBackups = Effect.gen(function* () {
+  const now = yield* Clock.currentTimeMillis
   const journal = yield* (yield* JobJournals).read
   const results: Record<string, string> = {}
   for (const kind of jobKinds satisfies ReadonlyArray<JobKind>) {
     const { counts, lastSuccess, jobs } = journal[kind]
     results[`${kind}.succeeded`] = String(counts.succeeded)
     results[`${kind}.failed`] = String(counts.failed)
-    results[`${kind}.last-success`] = lastSuccess ?? "none yet"
+    results[`${kind}.no-result`] = String(counts.noResult)
+    results[`${kind}.last-success`] = lastSuccess === null ? "none yet" : timeText(lastSuccess, now)
     jobs.forEach((job, i) => {
-      for (const [key, value] of Object.entries(jobResults(job)))
+      for (const [key, value] of Object.entries(jobResults(job, now)))
         results[`${kind}.job-${i + 1}.${key}`] = value
     })
   }

@@ -23,15 +23,18 @@ import sys  # noqa: E402
 from files import trusted_directory  # noqa: E402
 from journal import JOB_STARTS, journal_run  # noqa: E402
 from python_era import retire_python_era  # noqa: E402
-from records import Outcome, RunRecord, record_of, save, unset_outcome  # noqa: E402
+from records import Outcome, RunRecord, record_of, unset_outcome  # noqa: E402
 from report import say  # noqa: E402
 from settings import Settings, read_settings  # noqa: E402
 from supervisor import PR_SET_CHILD_SUBREAPER, Run, output_nonblocking, prctl  # noqa: E402
-from textfiles import write_metrics  # noqa: E402
+from textfiles import remove_metrics, write_metrics  # noqa: E402
 
 # Set by the charm's run-script action: a run an operator asked for is not one of Bacula's jobs.
 ACTION_VARIABLE = "BACKUP_INTEGRATOR_ACTION"
 TIMED_OUT = 124  # the exit status of a run stopped at its time limit, as timeout(1)'s
+# --write-metrics or --remove-metrics could not delete a metrics file for a reason that may pass
+# (EIO, ENOMEM...): the charm's hook fails, and Juju runs it again. EX_TEMPFAIL of sysexits.h.
+TRY_AGAIN = 75
 
 
 def open_app(app_dir: str) -> "int | OSError":
@@ -53,34 +56,43 @@ def settings_of(app_dir: str) -> Settings:
         os.close(app)
 
 
-def finish(app_dir: str, option: str, outcome: Outcome | None, settings: Settings) -> None:
+def finish(app_dir: str, option: str, outcome: Outcome | None, settings: Settings) -> bool:
     """What a run leaves: its record, what it tells of Bacula's job, and the metrics. None: no
-    run, only the metrics (the charm's --write-metrics)."""
+    run, only the metrics (the charm's --write-metrics). Whether an old metrics file could not
+    be deleted for a reason that may pass."""
     app = open_app(app_dir)
     if isinstance(app, OSError):
         if outcome is not None:
             say(f"could not record this run of {option}: {app.strerror}")
-        return
+        return False
     try:
         if outcome is not None:
             record_run(app, app_dir, option, record_of(option, outcome))
-        write_metrics(app, os.path.basename(app_dir), settings)
+        return write_metrics(app, os.path.basename(app_dir), settings)
+    finally:
+        os.close(app)
+
+
+def remove_all_metrics(app_dir: str, settings: Settings) -> bool:
+    """The charm's --remove-metrics, as the application's last unit goes: whether a metrics
+    file could not be deleted for a reason that may pass."""
+    app = open_app(app_dir)
+    if isinstance(app, OSError):
+        say(f"could not delete the metrics files: {app.strerror}")
+        return False
+    try:
+        return remove_metrics(app, os.path.basename(app_dir), settings)
     finally:
         os.close(app)
 
 
 def record_run(app: int, app_dir: str, option: str, record: RunRecord) -> None:
+    job = os.environ.get(ACTION_VARIABLE) != "1"  # run-script's runs are no job of Bacula's
     try:
-        save(app, app_dir, record)
-    except OSError as error:
-        say(f"could not record this run of {option}: {error.strerror}")
-    if os.environ.get(ACTION_VARIABLE) == "1":
-        return  # run-script's: no job of Bacula's
-    try:
-        journal_run(app, option, record)
+        journal_run(app, app_dir, option, record, job)
     except OSError as error:
         say(f"could not add this run of {option} to the job journal: {error.strerror}")
-    if option in JOB_STARTS:
+    if job and option in JOB_STARTS:
         retire_python_era(app_dir)
 
 
@@ -90,9 +102,11 @@ def main() -> int:
     app_dir = os.path.dirname(os.path.dirname(runner))
     script = os.path.join(app_dir, "operator-scripts", option)
     settings = settings_of(app_dir)
-    if sys.argv[1:] == ["--write-metrics"]:  # The charm, when the settings changed: no script runs.
-        finish(app_dir, option, None, settings)
-        return 0
+    # The charm's, when the settings changed, or as the application's last unit goes: no script runs.
+    if sys.argv[1:] == ["--write-metrics"]:
+        return TRY_AGAIN if finish(app_dir, option, None, settings) else 0
+    if sys.argv[1:] == ["--remove-metrics"]:
+        return TRY_AGAIN if remove_all_metrics(app_dir, settings) else 0
     if not os.path.lexists(script):
         finish(app_dir, option, unset_outcome(), settings)
         return 0

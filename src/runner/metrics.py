@@ -9,7 +9,8 @@ from times import parse_iso
 
 PREFIX = "backup_integrator_"
 KINDS = ("backup", "restore")
-OUTCOMES = ("succeeded", "failed")
+# Each outcome's label, and its count in the journal.
+OUTCOMES = (("succeeded", "succeeded"), ("failed", "failed"), ("no_result", "noResult"))
 TIMED_OUT = 124  # the exit status of a run stopped at its time limit, as timeout(1)'s
 
 Labels = Sequence[tuple[str, object]]
@@ -72,8 +73,8 @@ def as_dict(value: object) -> dict[str, Any]:
     return cast("dict[str, Any]", value) if isinstance(value, dict) else {}
 
 
-def newest(jobs: list[dict[str, Any]], outcome: str) -> dict[str, Any] | None:
-    return next((job for job in jobs if job.get("outcome") == outcome), None)
+def newest(jobs: list[dict[str, Any]], *outcomes: str) -> dict[str, Any] | None:
+    return next((job for job in jobs if job.get("outcome") in outcomes), None)
 
 
 def started(job: dict[str, Any] | None) -> float | None:
@@ -81,7 +82,7 @@ def started(job: dict[str, Any] | None) -> float | None:
 
 
 def ended(job: dict[str, Any] | None) -> float | None:
-    # A job failed by the next start never ended as far as anyone saw: its start stands.
+    # A job with no result never ended as far as anyone saw: its start stands.
     return (parse_iso(job.get("ended")) or parse_iso(job.get("started"))) if job else None
 
 
@@ -93,12 +94,42 @@ def last_duration(jobs: list[dict[str, Any]]) -> float | None:
     return next((j["durationMs"] / 1000 for j in jobs if isinstance(j.get("durationMs"), int)), None)
 
 
-def render(
-    identity: Labels, journal: dict[str, Any], records: dict[str, dict[str, Any]], since: int, max_age: int
+def result_deadline(jobs: list[dict[str, Any]]) -> float:
+    """When the first running job's result is due (Unix time); 0 when none waits for one."""
+    dues = [parse_iso(job.get("resultDue")) for job in jobs if job.get("outcome") == "running"]
+    return min((due for due in dues if due is not None), default=0)
+
+
+def future_timestamps(journal: dict[str, Any], records: dict[str, dict[str, Any]], now: float) -> int:
+    """How many times the runner recorded lie ahead of `now`: taken while the clock was ahead,
+    and set back since. A result's due is ahead by design, and not counted."""
+    times: list[object] = []
+    for kind in KINDS:
+        entry = as_dict(journal.get(kind))
+        times.append(entry.get("lastSuccess"))
+        jobs: object = entry.get("jobs")
+        for job in map(as_dict, cast("list[object]", jobs) if isinstance(jobs, list) else []):
+            results = map(as_dict, as_dict(job.get("scripts")).values())
+            times += [job.get("started"), job.get("ended")]
+            times += [result.get(key) for result in results for key in ("started", "ended")]
+    times += [record.get(key) for record in records.values() for key in ("started", "ended")]
+    return sum(1 for seconds in map(parse_iso, times) if seconds is not None and seconds > now)
+
+
+# Six inputs, each distinct, of one pure function: bundling them would only rename them.
+def render(  # noqa: PLR0913, PLR0917
+    identity: Labels,
+    journal: dict[str, Any],
+    records: dict[str, dict[str, Any]],
+    since: int,
+    max_age: int | None,
+    now: float,
 ) -> str:
     """`identity`: the labels every series carries; `journal`: jobs.json's content ({} before
     any job); `records`: the newest run record of each script that ran; `since`: when the
-    metrics began (Unix seconds); `max_age`: the longest wait for a successful backup, in seconds."""
+    metrics began (Unix seconds); `max_age`: the longest wait for a successful backup, in
+    seconds, or None (backup-max-age unset: no deadline, as the status has none); `now`: the
+    time (Unix seconds)."""
     base = ",".join(f'{key}="{label_value(value)}"' for key, value in identity)
     kinds = jobs_by_kind(journal)
 
@@ -125,9 +156,9 @@ def render(
             base,
             "last_failure_timestamp_seconds",
             "gauge",
-            "When the newest failed job of this kind ended, or started if its end was not seen"
-            " (Unix time; 0: none yet).",
-            per_kind(lambda jobs: ended(newest(jobs, "failed")) or 0),
+            "When the newest failed job of this kind (a failed before-script, or no result by its due)"
+            " ended, or started if its end was not seen (Unix time; 0: none yet).",
+            per_kind(lambda jobs: ended(newest(jobs, "failed", "no-result")) or 0),
         ),
         family(
             base,
@@ -145,20 +176,28 @@ def render(
         ),
         family(
             base,
+            "job_result_deadline_timestamp_seconds",
+            "gauge",
+            "When the result of the running job of this kind due first is overdue: its before-script's end"
+            " plus 3 times the longest recent success, at least 1h, 12h before any (Unix time; 0: none waits).",
+            per_kind(result_deadline),
+        ),
+        family(
+            base,
             "jobs_total",
             "counter",
-            "Jobs of this kind by outcome since the unit's journal began.",
+            "Jobs of this kind by outcome since the unit's journal began (no_result: not ended by its due).",
             [
-                ((("kind", kind), ("outcome", outcome)), count if isinstance(count := counts.get(outcome), int) else 0)
+                ((("kind", kind), ("outcome", outcome)), count if isinstance(count := counts.get(key), int) else 0)
                 for kind, (_jobs, counts) in kinds.items()
-                for outcome in OUTCOMES
+                for outcome, key in OUTCOMES
             ],
         ),
         family(
             base,
             "backup_max_age_seconds",
             "gauge",
-            "The longest wait for a successful backup before it is overdue (backup-max-age, or 26h).",
+            "The longest wait for a successful backup before it is overdue (backup-max-age; absent when unset).",
             [((), max_age)],
         ),
         family(
@@ -166,8 +205,16 @@ def render(
             "backup_deadline_timestamp_seconds",
             "gauge",
             "When a backup is overdue: the end of the last successful one (before any, the start of these"
-            " metrics) plus the max age.",
-            [((), (last_success(kinds["backup"][0]) or since) + max_age)],
+            " metrics) plus backup-max-age; absent when it is unset.",
+            [((), None if max_age is None else (last_success(kinds["backup"][0]) or since) + max_age)],
+        ),
+        family(
+            base,
+            "future_timestamps",
+            "gauge",
+            "How many times recorded in the journal and the newest run records lie in the future: the clock"
+            " was ahead and was set back.",
+            [((), future_timestamps(journal, records, now))],
         ),
         family(
             base,

@@ -85,15 +85,16 @@ def record_of(option: str, outcome: Outcome) -> RunRecord:
     }
 
 
-def save(app: int, app_dir: str, record: RunRecord) -> None:
-    """Atomically (a whole record or none), then keeps the newest RECORDS_KEPT, in runs/<option>/
-    (made root's alone; one others could change is refused)."""
+def save(app: int, app_dir: str, record: RunRecord, sequence: int) -> None:
+    """Atomically (a whole record or none), named by the run's sequence number (journal.py),
+    then keeps the newest RECORDS_KEPT by that number, in runs/<option>/ (made root's alone;
+    one others could change is refused)."""
     runs_parent = os.path.join(app_dir, "runs")
     runs = trusted_directory(app, "runs", runs_parent, create=True)
     try:
         option = trusted_directory(runs, record["script"], os.path.join(runs_parent, record["script"]), create=True)
         try:
-            name = f"{int(time.time() * 1000):013d}-{record['pid']}.json"
+            name = f"{sequence:013d}-{record['pid']}.json"
             write_atomically(option, name, json_bytes(record), 0o600)
             names = os.listdir(option)
             remove_stale_temporaries(option, names)
@@ -108,6 +109,34 @@ def save(app: int, app_dir: str, record: RunRecord) -> None:
 
 def json_bytes(value: object) -> bytes:
     return json.dumps(value, ensure_ascii=False).encode()
+
+
+def record_number(name: str) -> int | None:
+    """The number a record's name starts with: its sequence, or, for runners before sequence
+    numbers, its end in ms (which the first sequence number is then above)."""
+    number, dash, rest = name.partition("-")
+    return int(number) if dash and number.isdigit() and rest.endswith(".json") else None
+
+
+def newest_number(app: int) -> int:
+    """The highest number of any run record, 0 when there is none."""
+    newest = 0
+    with contextlib.suppress(OSError):
+        runs = os.open("runs", os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=app)
+        try:
+            for option in os.listdir(runs):
+                with contextlib.suppress(OSError):
+                    directory = os.open(
+                        option, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=runs
+                    )
+                    try:
+                        numbers = (record_number(name) for name in os.listdir(directory))
+                        newest = max([newest, *(n for n in numbers if n is not None)])
+                    finally:
+                        os.close(directory)
+        finally:
+            os.close(runs)
+    return newest
 
 
 def newest_records(app: int) -> dict[str, dict[str, object]]:

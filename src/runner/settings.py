@@ -5,14 +5,12 @@ from typing import NamedTuple
 
 from files import read_json
 
-DEFAULT_BACKUP_MAX_AGE = 26 * 3600  # Bacula's stock schedule runs a job every night.
-
 
 class Settings(NamedTuple):
     timeout: int | None  # seconds; None: no limit
     credentials: str | None  # the credentials directory, when the option is set
     metrics_directories: list[str]  # absolute paths, without duplicates
-    backup_max_age: int  # seconds
+    backup_max_age: int | None  # seconds; None: no check (backup-max-age unset)
 
 
 def read_settings(app: int | None) -> Settings:
@@ -30,5 +28,5 @@ def read_settings(app: int | None) -> Settings:
         )
         if isinstance(directories, list)
         else [],
-        backup_max_age=max_age if isinstance(max_age, int) and max_age > 0 else DEFAULT_BACKUP_MAX_AGE,
+        backup_max_age=max_age if isinstance(max_age, int) and max_age > 0 else None,
     )

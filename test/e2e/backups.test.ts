@@ -2,7 +2,9 @@
 // paths run as Bacula runs them, the unit status with the last backup, backup-max-age, and an
 // update-status that costs nothing until the status changes.
 import { spawnSync } from "node:child_process"
-import { readFileSync, writeFileSync } from "node:fs"
+import { existsSync, readFileSync, writeFileSync } from "node:fs"
+import { arch } from "node:os"
+import { resolve } from "node:path"
 import { afterEach, assert, describe, it } from "vitest"
 import { backupRelation, CharmUnit, expectOk } from "../support/charm-unit.ts"
 
@@ -25,10 +27,19 @@ const configured = (extra: Record<string, string> = {}) => {
 
 /** Bacula running a published path: the runner, as root, with bacula-fd's environment. */
 const baculaRuns = (u: CharmUnit, option: string, env: Record<string, string> = {}) =>
-  spawnSync(u.scriptPath(option), [], {
+  spawnSync(u.runnerPath(option), [], {
     encoding: "utf8",
     env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", ...env },
   })
+
+/** libfaketime (scripts/fetch-faketime.sh): a runner's clock moved by `offset` (`+30d`). */
+const faketimeLibrary = resolve(
+  `build/faketime/usr/lib/${arch() === "arm64" ? "aarch64" : "x86_64"}-linux-gnu/faketime/libfaketime.so.1`,
+)
+const clockMoved = (offset: string) => {
+  assert.isTrue(existsSync(faketimeLibrary), "run `bash scripts/fetch-faketime.sh` first")
+  return { LD_PRELOAD: faketimeLibrary, FAKETIME: offset, FAKETIME_DONT_FAKE_MONOTONIC: "1" }
+}
 
 const tools = (u: CharmUnit) => u.state.calls.map(([tool]) => tool)
 const recordPath = (u: CharmUnit) => `${u.optDir}/backup-integrator-charm/backup-integrator/units/0`
@@ -106,12 +117,50 @@ describe("the last backup in the status", () => {
     assert.strictEqual(again.state.status.status, "active")
   })
 
-  it("run-script is no backup: the action's run leaves the journal alone", () => {
+  it("run-script is no backup: the action's run is numbered in the journal, and adds no job", () => {
     const u = configured()
     const ran = u.runAction("run-script", { name: "run-before-backup" })
     expectOk(ran)
     assert.deepStrictEqual(u.state.status, { status: "active", message: "no backup yet" })
-    assert.throws(() => journalOf(u))
+    const { backup, restore } = journalOf(u)
+    assert.deepStrictEqual([backup.jobs, restore.jobs], [[], []])
+  })
+})
+
+describe("a clock set 30 days ahead, then back", () => {
+  it("ten backups ahead, then three failures: none pruned, show-runs and the status name them, the future is said", () => {
+    const u = configured()
+    const ahead = clockMoved("+30d")
+    for (let i = 0; i < 10; i++) {
+      assert.strictEqual(baculaRuns(u, "run-before-backup", ahead).status, 0)
+      assert.strictEqual(baculaRuns(u, "run-after-backup", ahead).status, 0)
+    }
+    for (let i = 0; i < 3; i++)
+      assert.strictEqual(baculaRuns(u, "run-before-backup", { FAIL: "/" }).status, 2)
+
+    const runs = u.runAction("show-runs")
+    expectOk(runs)
+    const listed = (
+      (runs.state.action?.results ?? {}) as Record<string, Record<string, Record<string, string>>>
+    )["run-before-backup"]
+    assert.deepStrictEqual(
+      [1, 2, 3, 4].map((n) => listed?.[`run-${n}`]?.result),
+      ["exit status 2", "exit status 2", "exit status 2", "exit status 0"],
+    )
+    const failed = u.hook("update-status")
+    assert.match(
+      failed.state.status.message,
+      /^run-before-backup failed \(exit status 2\) at \d{4}-\d\d-\d\d \d\d:\d\d UTC; see action show-runs$/,
+    )
+    const shown = u.runAction("show-backups")
+    const { backup } = (shown.state.action?.results ?? {}) as Record<string, Record<string, string>>
+    assert.include(backup, { succeeded: "10", failed: "3" })
+    assert.match(backup?.["last-success"] ?? "", /^\d{4}-.*Z \(future: clock\?\)$/)
+
+    // The script fixed, the status shows the last backup, and that it is in the future.
+    writeFileSync(u.operatorScript("run-before-backup"), "#!/bin/sh\nexit 0\n")
+    assert.strictEqual(baculaRuns(u, "run-before-backup").status, 0)
+    assert.match(u.hook("update-status").state.status.message, /^last backup .* UTC \(future: clock\?\)$/)
   })
 })
 
@@ -132,6 +181,11 @@ describe("show-backups", () => {
     assert.match(backup["job-1"]?.["run-before-backup"] ?? "", /^exit status 2 in \d+\.\ds$/)
     assert.include(backup["job-2"], { outcome: "succeeded", "run-after-backup": "no script" })
     assert.strictEqual(backup["job-2"]?.ended, journalOf(u).backup.lastSuccess)
-    assert.deepStrictEqual(results.restore, { succeeded: "0", failed: "0", "last-success": "none yet" })
+    assert.deepStrictEqual(results.restore, {
+      succeeded: "0",
+      failed: "0",
+      "no-result": "0",
+      "last-success": "none yet",
+    })
   })
 })

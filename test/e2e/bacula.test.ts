@@ -4,8 +4,8 @@
 // backups and restores through the charm's runners. `scripts/fetch-bacula.sh` unpacks them.
 import { randomBytes } from "node:crypto"
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { arch, tmpdir } from "node:os"
+import { join, resolve } from "node:path"
 import { setTimeout as sleep } from "node:timers/promises"
 import { afterAll, assert, describe, it } from "vitest"
 import type { JobJournal } from "../../src/domain/job-journal.ts"
@@ -19,6 +19,15 @@ const cleanUps: Array<() => Promise<void> | void> = []
 afterAll(async () => {
   for (const cleanUp of cleanUps.splice(0).reverse()) await cleanUp()
 })
+
+/** libfaketime (scripts/fetch-faketime.sh): a hook's clock moved by `offset` (`+13h`, `+43260`: one unit, or seconds). */
+const faketimeLibrary = resolve(
+  `build/faketime/usr/lib/${arch() === "arm64" ? "aarch64" : "x86_64"}-linux-gnu/faketime/libfaketime.so.1`,
+)
+const clockMoved = (offset: string) => {
+  assert.isTrue(existsSync(faketimeLibrary), "run `bash scripts/fetch-faketime.sh` first")
+  return { LD_PRELOAD: faketimeLibrary, FAKETIME: offset, FAKETIME_DONT_FAKE_MONOTONIC: "1" }
+}
 
 /** Real jobs on a busy machine: bounded by the site's own limits, not by a tight one here. */
 const slow = { timeout: 240_000 }
@@ -337,6 +346,64 @@ describe.concurrent("Bacula 9.6 running the published paths", slow, () => {
       assert.deepStrictEqual(appBag(d.unit.state, "backup:3"), d.bag)
     })
   })
+  describe("a job Bacula fails after its before-script", () => {
+    it("the storage daemon gone mid-job: no after-script runs; the unit says so once the result is due (12h before any success), not at the next job", async () => {
+      const d = await deploy({
+        // Waits while `<trace>.hold` exists, then succeeds.
+        "run-before-backup": (t) =>
+          traced(t, "run-before-backup", `while [ -e ${t}.hold ]; do sleep 0.1; done\nexit 0`),
+        "run-after-backup": (t) => traced(t, "run-after-backup"),
+      })
+      writeFileSync(join(d.data, "db.dump"), randomBytes(100_000))
+      writeFileSync(`${d.traceFile}.hold`, "")
+      const jobId = d.site.startBackup()
+      await until(() => d.trace().length > 0, "the before-script")
+      await d.site.kill("bacula-sd")
+      rmSync(`${d.traceFile}.hold`)
+      // The file daemon fails the job; the Director, waiting on the storage daemon, never ends
+      // it (status R) and runs no after-script: a job with no result.
+      await until(
+        () =>
+          d.site.console([`llist joblog jobid=${jobId}`]).includes("Fatal error: Bad response from stored"),
+        "the file daemon's fatal error",
+      )
+      await until(() => journal(d.unit).backup.jobs.length === 1, "the before-script's run in the journal")
+      assert.deepStrictEqual(ran(d.trace()), ["run-before-backup"])
+
+      // The runner's clock says when the result is due: the before-script's end plus 12 hours.
+      const [job] = journal(d.unit).backup.jobs
+      assert.strictEqual(job?.outcome, "running")
+      const beforeEnd = job?.scripts["run-before-backup"]?.ended ?? ""
+      const due = job?.resultDue ?? ""
+      assert.strictEqual(Date.parse(due) - Date.parse(beforeEnd), 12 * 3600_000)
+      assert.strictEqual(
+        sampleValue(d.metrics(), "job_result_deadline_timestamp_seconds", { kind: "backup" }),
+        Date.parse(due) / 1000,
+      )
+      assert.deepStrictEqual(d.status(), { status: "active", message: "no backup yet" })
+      const shown = d.unit.runAction("show-backups")
+      const results = (shown.state.action?.results ?? {}) as Record<
+        string,
+        Record<string, Record<string, string>>
+      >
+      assert.deepInclude(results.backup?.["job-1"], { outcome: "running", "result-due": due })
+
+      // update-status once the due has passed (the charm's clock moved past it; libfaketime):
+      // blocked, naming the job, with no job since.
+      const minute = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`
+      const late = d.unit.hook("update-status", undefined, clockMoved(`+${12 * 3600 + 60}`))
+      expectOk(late)
+      assert.deepStrictEqual(late.state.status, {
+        status: "blocked",
+        message: `no result from the backup started ${minute(job?.started ?? "")}, due ${minute(due)}; see action show-backups`,
+      })
+      assert.deepStrictEqual(
+        late.state.calls.map(([tool]) => tool),
+        ["status-set"],
+      )
+    })
+  })
+
   describe("what the unit knows after real jobs", () => {
     it("each job's outcome, set scripts or not: succeeded, failed at its before-script, cancelled, restored", async () => {
       const d = await deploy({
@@ -356,7 +423,8 @@ describe.concurrent("Bacula 9.6 running the published paths", slow, () => {
       rmSync(`${d.traceFile}.fail`)
 
       // Cancelled during its before-script, which then succeeds: the job never ends as far as
-      // the runners see, until the next one starts.
+      // the runners see; it waits for its result until its due (1 hour: 3 times the first
+      // backup's few seconds is less).
       writeFileSync(`${d.traceFile}.hold`, "")
       const cancelledId = d.site.startBackup()
       await until(() => d.trace().length === 3, "the third before-script")
@@ -372,10 +440,11 @@ describe.concurrent("Bacula 9.6 running the published paths", slow, () => {
       assertEnded(await d.site.restore(last.jobId), "T", 0, d.site)
 
       const { backup, restore } = journal(d.unit)
-      assert.deepStrictEqual(backup.counts, { succeeded: 2, failed: 2 })
+      assert.deepStrictEqual(backup.counts, { succeeded: 2, failed: 1, noResult: 0 })
+      // The next job's after-script ends the newest running job: the cancelled one still waits.
       assert.deepStrictEqual(
         backup.jobs.map((job) => job.outcome),
-        ["succeeded", "failed", "failed", "succeeded"],
+        ["succeeded", "running", "failed", "succeeded"],
       )
       const [newest, cancelled, refused] = backup.jobs
       // The after-script, unset, ran as its runner: recorded as not set, exit status 0.
@@ -383,14 +452,21 @@ describe.concurrent("Bacula 9.6 running the published paths", slow, () => {
       assert.deepInclude(newest?.scripts["run-before-backup"], { set: true, exitStatus: 0 })
       assert.isAbove(newest?.durationMs ?? 0, 0)
       assert.isNull(cancelled?.ended)
+      assert.strictEqual(
+        Date.parse(cancelled?.resultDue ?? "") -
+          Date.parse(cancelled?.scripts["run-before-backup"]?.ended ?? ""),
+        3600_000,
+      )
       assert.deepInclude(refused?.scripts["run-before-backup"], { set: true, exitStatus: 2 })
       assert.strictEqual(refused?.ended, refused?.scripts["run-before-backup"]?.ended)
-      assert.deepStrictEqual(restore.counts, { succeeded: 1, failed: 0 })
+      assert.deepStrictEqual(restore.counts, { succeeded: 1, failed: 0, noResult: 0 })
       assert.deepInclude(restore.jobs[0]?.scripts["run-before-restore"], { set: false, exitStatus: 0 })
 
-      // The metrics say the same, for Prometheus, about this unit of this application.
+      // The metrics say the same, for Prometheus, about this application on this machine
+      // (COS's agent adds which unit it scraped them for).
       const metrics = d.metrics()
-      const unit = { application: "backup-integrator", unit: "backup-integrator/0" }
+      const unit = { application: "backup-integrator" }
+      assert.isTrue(metrics.every((sample) => Object.keys(sample.labels).every((label) => label !== "unit")))
       const seconds = (iso: string | null | undefined) => Date.parse(iso ?? "") / 1000
       assert.strictEqual(
         sampleValue(metrics, "jobs_total", { ...unit, kind: "backup", outcome: "succeeded" }),
@@ -398,7 +474,7 @@ describe.concurrent("Bacula 9.6 running the published paths", slow, () => {
       )
       assert.strictEqual(
         sampleValue(metrics, "jobs_total", { ...unit, kind: "backup", outcome: "failed" }),
-        2,
+        1,
       )
       assert.strictEqual(
         sampleValue(metrics, "jobs_total", { ...unit, kind: "restore", outcome: "succeeded" }),
@@ -416,10 +492,14 @@ describe.concurrent("Bacula 9.6 running the published paths", slow, () => {
         sampleValue(metrics, "last_start_timestamp_seconds", { kind: "backup" }),
         seconds(newest?.started),
       )
-      // The newest failure is the cancelled job, whose end nobody saw: its start.
+      // The newest failure is the refused job; the cancelled one's result is due later.
       assert.strictEqual(
         sampleValue(metrics, "last_failure_timestamp_seconds", { kind: "backup" }),
-        seconds(cancelled?.started),
+        seconds(refused?.ended),
+      )
+      assert.strictEqual(
+        sampleValue(metrics, "job_result_deadline_timestamp_seconds", { kind: "backup" }),
+        seconds(cancelled?.resultDue),
       )
       assert.strictEqual(sampleValue(metrics, "script_last_exit_status", { script: "run-before-backup" }), 0)
       assert.strictEqual(sampleValue(metrics, "script_last_exit_status", { script: "run-after-restore" }), 0)
@@ -432,11 +512,17 @@ describe.concurrent("Bacula 9.6 running the published paths", slow, () => {
       expectOk(shown)
       const results = (shown.state.action?.results ?? {}) as Record<string, Record<string, unknown>>
       const job = (kind: string, n: number) => (results[kind]?.[`job-${n}`] ?? {}) as Record<string, string>
-      assert.deepInclude(results.backup, { succeeded: "2", failed: "2", "last-success": lastSuccess })
+      assert.deepInclude(results.backup, {
+        succeeded: "2",
+        failed: "1",
+        "no-result": "0",
+        "last-success": lastSuccess,
+      })
       assert.deepStrictEqual(
         [1, 2, 3, 4].map((n) => job("backup", n).outcome),
-        ["succeeded", "failed", "failed", "succeeded"],
+        ["succeeded", "running", "failed", "succeeded"],
       )
+      assert.strictEqual(job("backup", 2)["result-due"], cancelled?.resultDue)
       assert.match(job("backup", 1)["run-before-backup"] ?? "", /^exit status 0 in /)
       assert.strictEqual(job("backup", 1)["run-after-backup"], "no script")
       assert.isUndefined(job("backup", 2).ended)

@@ -94,7 +94,7 @@ describe("juju refresh", () => {
     }
     const cache = join(charm, "compile-cache", "program.v8")
     assert.isTrue(statSync(cache).isFile())
-    const runnerPath = u.scriptPath("run-before-backup")
+    const runnerPath = u.runnerPath("run-before-backup")
     const oldRunner = readFileSync(runnerPath)
 
     // The refresh: the new program in place of the old, compile-cache/ kept.

@@ -42,7 +42,7 @@ const mode = (path: string) => statSync(path).mode & 0o7777
 /** The fileset and the four runners' paths, set or not: the paths never change. */
 const published = (u: CharmUnit) => ({
   fileset: "/var/backups/postgresql,/etc/myapp",
-  ...Object.fromEntries(scriptOptions.map((option) => [option, u.scriptPath(option)])),
+  ...Object.fromEntries(scriptOptions.map((option) => [option, u.runnerPath(option)])),
 })
 
 describe("the packed charm", () => {
@@ -140,12 +140,12 @@ describe("config-changed", () => {
         assert.isTrue(lstatSync(file).isFile())
       }
     }
-    let dir = u.scriptPath("x")
+    let dir = u.runnerPath("x")
     for (let i = 0; i < 3; i++) {
       dir = join(dir, "..")
       assert.strictEqual(mode(dir), 0o755, dir)
     }
-    assert.deepStrictEqual(readdirSync(join(u.scriptPath("x"), "..")).sort(), [...scriptOptions].sort())
+    assert.deepStrictEqual(readdirSync(join(u.runnerPath("x"), "..")).sort(), [...scriptOptions].sort())
     assert.deepStrictEqual(
       result.state.logs.map((l) => l.level),
       ["INFO"],
@@ -156,7 +156,7 @@ describe("config-changed", () => {
   it("leader steady state: 4 hook-tool calls (no status-set: it is what was shown), nothing rewritten", () => {
     const u = unit({ config, relations: { "backup:3": backupRelation() } })
     u.hook("config-changed")
-    const before = statSync(u.scriptPath("run-before-backup")).mtimeMs
+    const before = statSync(u.runnerPath("run-before-backup")).mtimeMs
     const result = u.hook("config-changed")
     expectOk(result)
     assert.deepStrictEqual(
@@ -164,7 +164,7 @@ describe("config-changed", () => {
       ["config-get", "relation-ids", "is-leader", "relation-get"],
     )
     assert.deepStrictEqual(result.state.status, { status: "active", message: "no backup yet" })
-    assert.strictEqual(statSync(u.scriptPath("run-before-backup")).mtimeMs, before)
+    assert.strictEqual(statSync(u.runnerPath("run-before-backup")).mtimeMs, before)
     assert.deepStrictEqual(result.state.logs, [])
   })
 
@@ -202,7 +202,7 @@ describe("config-changed", () => {
     const result = u.hook("install")
     expectOk(result)
     assert.deepStrictEqual(result.state.status, { status: "waiting", message: "waiting for backup relation" })
-    assert.isTrue(existsSync(u.scriptPath("run-before-backup")))
+    assert.isTrue(existsSync(u.runnerPath("run-before-backup")))
   })
 
   it("an unset script goes at once; its runner stays at the published path and stands in for it", () => {
@@ -220,7 +220,7 @@ describe("config-changed", () => {
     )
     assert.isFalse(existsSync(u.operatorScript("run-before-backup")))
     // A Director not yet reloaded runs it as before: it succeeds, as bacula-fd's no-op would.
-    const ran = spawnSync(u.scriptPath("run-before-backup"), [], { encoding: "utf8" })
+    const ran = spawnSync(u.runnerPath("run-before-backup"), [], { encoding: "utf8" })
     expectOk(ran, "the runner")
     assert.strictEqual(ran.stdout + ran.stderr, "")
   })
@@ -236,7 +236,7 @@ describe("config-changed", () => {
     const failed = u.hook("config-changed")
     assert.strictEqual(failed.code, 1)
     assert.deepStrictEqual(appBag(failed.state, "backup:3"), published(u))
-    for (const option of scriptOptions) assert.isTrue(existsSync(u.scriptPath(option)), option)
+    for (const option of scriptOptions) assert.isTrue(existsSync(u.runnerPath(option)), option)
     u.update((s) => {
       s.faults = {}
     })
@@ -359,7 +359,7 @@ describe("faults", () => {
       result.state.logs.map((l) => l.level),
       ["ERROR"],
     )
-    assert.deepStrictEqual(readdirSync(join(u.scriptPath("x"), "..")).sort(), [...scriptOptions].sort())
+    assert.deepStrictEqual(readdirSync(join(u.runnerPath("x"), "..")).sort(), [...scriptOptions].sort())
 
     u.update((s) => {
       s.faults = {}

@@ -66,7 +66,7 @@ describe(`SIGKILL while writing (seed ${seed}; CRASH_SEED replays)`, () => {
         const info = lstatSync(path, { throwIfNoEntry: false })
         const where = `run ${i}, killed ${delay} ms after ${atWrite ? "the first write" : "the start"} (seed ${seed}): ${option}`
         // A published runner never lacks its script.
-        if (lstatSync(u.scriptPath(option), { throwIfNoEntry: false }) !== undefined)
+        if (lstatSync(u.runnerPath(option), { throwIfNoEntry: false }) !== undefined)
           assert.isDefined(info, `${where}: a runner without its script`)
         if (info === undefined) continue
         assert.isTrue(info.isFile(), where)

@@ -26,7 +26,7 @@ const configured = () => {
 }
 const credentials = (u: CharmUnit) => `${u.optDir}/backup-integrator-charm/backup-integrator/credentials`
 const bacula = (u: CharmUnit) =>
-  spawnSync(u.scriptPath("run-before-backup"), [], { encoding: "utf8", env: { PATH: "/usr/bin:/bin" } })
+  spawnSync(u.runnerPath("run-before-backup"), [], { encoding: "utf8", env: { PATH: "/usr/bin:/bin" } })
 const secretEnv = { JUJU_SECRET_ID: uri, JUJU_SECRET_REVISION: "2" }
 
 describe("credentials from a secret", () => {

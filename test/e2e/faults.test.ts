@@ -49,7 +49,7 @@ const publishedThenChanged = () => {
 }
 
 const unitRecord = (u: CharmUnit) => join(u.optDir, "backup-integrator-charm/backup-integrator/units/0")
-const scriptsDir = (u: CharmUnit) => join(u.scriptPath("x"), "..")
+const scriptsDir = (u: CharmUnit) => join(u.runnerPath("x"), "..")
 const bagOf = (u: CharmUnit) => appBag(u.state, "backup:3")
 
 /** Exit 1, one stderr line matching `line`; scripts whole (good or next) and nothing else. */
@@ -74,7 +74,7 @@ const assertConverges = (u: CharmUnit) => {
   assert.deepStrictEqual(result.state.status, { status: "active", message: "no backup yet" })
   assert.deepStrictEqual(bagOf(u), {
     fileset: "/srv/c",
-    ...Object.fromEntries(scriptOptions.map((option) => [option, u.scriptPath(option)])),
+    ...Object.fromEntries(scriptOptions.map((option) => [option, u.runnerPath(option)])),
   })
   assert.strictEqual(readFileSync(u.operatorScript("run-before-backup"), "utf8"), next["run-before-backup"])
 }
@@ -146,16 +146,16 @@ describe("hook tools", () => {
 describe("file system", () => {
   it("a directory where a script should be", () => {
     const u = publishedThenChanged()
-    rmSync(u.scriptPath("run-before-backup"))
-    mkdirSync(u.scriptPath("run-before-backup"))
+    rmSync(u.runnerPath("run-before-backup"))
+    mkdirSync(u.runnerPath("run-before-backup"))
     const result = u.hook("config-changed")
     assert.strictEqual(result.code, 1)
     assert.strictEqual(
       result.stderr,
-      `backup-integrator: cannot write ${u.scriptPath("run-before-backup")}: a directory is in the way\n`,
+      `backup-integrator: cannot write ${u.runnerPath("run-before-backup")}: a directory is in the way\n`,
     )
     assert.deepStrictEqual(bagOf(u)?.fileset, "/srv/a,/srv/b")
-    rmSync(u.scriptPath("run-before-backup"), { recursive: true })
+    rmSync(u.runnerPath("run-before-backup"), { recursive: true })
     assertConverges(u)
   })
 
@@ -163,12 +163,12 @@ describe("file system", () => {
     const u = publishedThenChanged()
     const victim = join(u.dir, "victim")
     writeFileSync(victim, "precious", { mode: 0o600 })
-    rmSync(u.scriptPath("run-before-backup"))
-    symlinkSync(victim, u.scriptPath("run-before-backup"))
+    rmSync(u.runnerPath("run-before-backup"))
+    symlinkSync(victim, u.runnerPath("run-before-backup"))
     assertConverges(u)
     assert.strictEqual(readFileSync(victim, "utf8"), "precious")
     assert.strictEqual(statSync(victim).mode & 0o7777, 0o600)
-    assert.isTrue(lstatSync(u.scriptPath("run-before-backup")).isFile())
+    assert.isTrue(lstatSync(u.runnerPath("run-before-backup")).isFile())
   })
 
   it("a link planted at the scripts directory is refused, and nothing is published", () => {
@@ -207,9 +207,9 @@ describe("file system", () => {
     u.update((s) => {
       s.config = good
     })
-    chownSync(u.scriptPath("run-before-backup"), 65534, 65534)
+    chownSync(u.runnerPath("run-before-backup"), 65534, 65534)
     expectOk(u.hook("config-changed"))
-    assert.strictEqual(statSync(u.scriptPath("run-before-backup")).uid, 0)
+    assert.strictEqual(statSync(u.runnerPath("run-before-backup")).uid, 0)
   })
 
   it.skipIf(!isRoot)(

@@ -70,7 +70,7 @@ describe("hostile configuration is refused, the last good spec stays", () => {
       assert.notMatch(message, /[\p{Cc}\p{Cf}]/u)
       assert.deepStrictEqual(appBag(result.state, "backup:3"), {
         fileset: "/srv/data",
-        ...Object.fromEntries(scriptOptions.map((option) => [option, u.scriptPath(option)])),
+        ...Object.fromEntries(scriptOptions.map((option) => [option, u.runnerPath(option)])),
       })
       assert.strictEqual(
         readFileSync(u.operatorScript("run-before-backup"), "utf8"),
@@ -100,7 +100,7 @@ describe("size", () => {
     assert.strictEqual(readFileSync(u.operatorScript("run-before-backup"), "utf8"), script)
     // The fileset cut at 1000 characters, and the four runners' paths (` <option>=<path>`).
     const paths4 = scriptOptions.reduce(
-      (sum, option) => sum + option.length + u.scriptPath(option).length + 2,
+      (sum, option) => sum + option.length + u.runnerPath(option).length + 2,
       0,
     )
     assert.isBelow(result.state.logs[0]?.message.length ?? 0, 1200 + paths4)

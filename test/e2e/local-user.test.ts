@@ -32,7 +32,7 @@ const runsOf = (u: CharmUnit) => `${appDir(u)}/runs/run-before-backup`
 
 /** Bacula starting the published script. */
 const bacula = (u: CharmUnit) =>
-  spawnSync(u.scriptPath("run-before-backup"), [], { encoding: "utf8", env: { PATH: "/usr/bin:/bin" } })
+  spawnSync(u.runnerPath("run-before-backup"), [], { encoding: "utf8", env: { PATH: "/usr/bin:/bin" } })
 
 /** update-status, as Juju runs it; stopped if it hangs, so that a hang fails instead of waiting forever. */
 const updateStatus = (u: CharmUnit) => {
@@ -50,14 +50,14 @@ const failure =
   /^run-before-backup failed \(exit status 2\) at \d{4}-\d\d-\d\d \d\d:\d\d UTC; see action show-runs$/
 
 describe("what the actions repeat of a script's output", () => {
-  it("a credential the script prints is on no command line: *** in run-script's and show-runs' results; NUL and ESC escaped", () => {
-    const script = `#!/bin/sh\nprintf 'connecting with password %s\\n\\000\\033[31mred\\n' "$(cat "$CREDENTIALS_DIRECTORY/password")"\n`
+  it("a credential the script prints is on no command line: *** in run-script's and show-runs' results; NUL, ESC, U+202E, U+2028 and U+200B escaped", () => {
+    const script = `#!/bin/sh\nprintf 'connecting with password %s\\n\\000\\033[31mred\\n\\342\\200\\256gnp.exe\\342\\200\\250x\\342\\200\\213y\\n' "$(cat "$CREDENTIALS_DIRECTORY/password")"\n`
     const u = configured(script, {
       config: { fileset: "/srv", "run-before-backup": script, credentials: uri },
       secrets: { [uri]: { revisions: [{ password: "hunter2" }], granted: true } },
     })
     expectOk(u.hook("config-changed"))
-    const shown = "connecting with password ***\n\\u0000\\u001b[31mred\n"
+    const shown = "connecting with password ***\n\\u0000\\u001b[31mred\n\\u202egnp.exe\\u2028x\\u200by\n"
 
     const ran = u.runAction("run-script", { name: "run-before-backup" })
     expectOk(ran)

@@ -34,7 +34,7 @@ const sample = (text: string, series: string) => {
   const line = text.split("\n").find((l) => l.startsWith(`${series} `))
   return line === undefined ? undefined : Number(line.slice(series.length + 1))
 }
-const labels = 'application="backup-integrator",unit="backup-integrator/0"'
+const labels = 'application="backup-integrator"'
 
 describe("the metrics, from the packed charm", () => {
   it("a new unit shows no backup yet; Bacula's run of a script shows in them; the last unit's remove deletes them", () => {
@@ -46,7 +46,7 @@ describe("the metrics, from the packed charm", () => {
       0,
     )
     assert.notMatch(fresh, /^backup_integrator_script_last_exit_status/m)
-    const run = spawnSync(u.scriptPath("run-before-backup"), [], {
+    const run = spawnSync(u.runnerPath("run-before-backup"), [], {
       encoding: "utf8",
       env: { PATH: "/usr/bin:/bin" },
     })

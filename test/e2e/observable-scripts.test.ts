@@ -30,7 +30,7 @@ const configured = (extra: Record<string, string> = {}, leader = true) => {
 
 /** Bacula starting a published script: its runner, as root, with bacula-fd's environment. */
 const baculaRuns = (u: CharmUnit, option: string, env: Record<string, string> = {}) =>
-  spawnSync(u.scriptPath(option), [], {
+  spawnSync(u.runnerPath(option), [], {
     encoding: "utf8",
     env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", ...env },
   })
@@ -67,10 +67,10 @@ describe("update-status", () => {
     assert.include(tools(u), "config-get")
     assert.notInclude(tools(u), "status-set")
 
-    rmSync(u.scriptPath("run-before-backup"))
+    rmSync(u.runnerPath("run-before-backup"))
     expectOk(u.hook("update-status"))
     assert.strictEqual(
-      readFileSync(u.scriptPath("run-before-backup"), "utf8").split("\n")[0],
+      readFileSync(u.runnerPath("run-before-backup"), "utf8").split("\n")[0],
       "#!/usr/bin/python3 -I",
     )
     assert.deepStrictEqual(u.hook("update-status").state.calls, [])
@@ -190,7 +190,7 @@ describe("upgrade from the charm before the runner", () => {
     const u = configured()
     // As the earlier charm left the machine: the script itself at the published path, an empty marker.
     const app = `${u.optDir}/backup-integrator-charm/backup-integrator`
-    writeFileSync(u.scriptPath("run-before-backup"), dump, { mode: 0o700 })
+    writeFileSync(u.runnerPath("run-before-backup"), dump, { mode: 0o700 })
     rmSync(`${app}/operator-scripts`, { recursive: true })
     rmSync(`${app}/runner.json`)
     writeFileSync(`${app}/units/0`, "")

@@ -125,7 +125,7 @@ describe("npm run pack", () => {
       assert.deepStrictEqual(result.state.status, { status: "active", message: "no backup yet" })
       assert.deepStrictEqual(appBag(result.state, "backup:1"), {
         fileset: "/srv/data",
-        ...Object.fromEntries(scriptOptions.map((option) => [option, u.scriptPath(option)])),
+        ...Object.fromEntries(scriptOptions.map((option) => [option, u.runnerPath(option)])),
       })
     } finally {
       u.remove()

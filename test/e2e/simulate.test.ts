@@ -289,6 +289,59 @@ describe("npm run simulate", { timeout: 600_000 }, () => {
       text.stdout,
       `== 2. Bacula job backup\nrun-before-backup: ${app}/scripts/run-before-backup  exit status 2\n`,
     )
+    // The status the failure leads to is the next hook's, and the output says so.
+    assert.include(
+      text.stdout,
+      '\nunit status: active "no backup yet" (a job runs no hook: what it changed shows at the unit\'s next hook, e.g. --then update-status)\n',
+    )
+  })
+
+  it("--bacula-job backup:fail: Bacula fails the job after the before-script succeeded, runs no after-script, and the unit cannot see it until the next job", () => {
+    const r = report([
+      "--config",
+      "fileset=/srv",
+      "--config",
+      `run-before-backup=@${probe(0)}`,
+      "--config",
+      `run-after-backup=@${probe(0)}`,
+      "--bacula-job",
+      "backup:fail",
+      "--then",
+      "update-status",
+      "--action",
+      "show-backups",
+      "--bacula-job",
+      "backup",
+      "--action",
+      "show-backups",
+    ])
+    const [first, failed, after, shown, next, shownNext] = r.steps
+    assert.strictEqual(failed?.step, "backup:fail")
+    assert.deepStrictEqual(
+      failed?.job?.runs.map((run) => [run.option, run.exitStatus]),
+      [["run-before-backup", 0]],
+    )
+    assert.match(
+      failed?.job?.outcome ?? "",
+      /^failed \(status f\): Bacula failed the backup after the before-script/,
+    )
+    // A Bacula-side failure leaves the unit active: no script failed.
+    assert.deepStrictEqual(after?.status, first?.status)
+    type Backups = { backup: Record<string, string | Record<string, string>> }
+    const backups = (step: Step | undefined) => (step?.action?.results as Backups | undefined)?.backup
+    assert.deepInclude(backups(shown), { succeeded: "0", failed: "0", "last-success": "none yet" })
+    assert.deepInclude(backups(shown)?.["job-1"] as Record<string, string>, {
+      outcome: "running",
+      "run-before-backup": "exit status 0 in 0.0s",
+      "run-after-backup": "did not run",
+    })
+    // The next job's start marks it failed.
+    assert.strictEqual(next?.job?.outcome, "OK (status T)")
+    assert.strictEqual(backups(shownNext)?.failed, "1")
+    assert.strictEqual(
+      (backups(shownNext)?.["job-2"] as Record<string, string> | undefined)?.outcome,
+      "failed",
+    )
   })
 
   it("--then runs later hooks on the same machine: update-status with nothing changed makes no call", () => {
@@ -385,6 +438,36 @@ describe("npm run simulate", { timeout: 600_000 }, () => {
     assert.include(help.stdout, "script-timeout, backup-max-age, credentials")
   })
 
+  it("every --help example runs as printed (npm run's build left out)", () => {
+    const help = simulate(["--help"]).stdout
+    const examples = (help.split("\nexamples:\n")[1] ?? "")
+      .trimEnd()
+      .split(/\n(?= {2}\S)/)
+      .map((example) => example.trim())
+    assert.isAtLeast(examples.length, 7)
+    // `npm run simulate` builds first: the build is the suite's, so the example runs the script it then runs.
+    const node = `"${process.execPath}" scripts/simulate.ts`
+    const tmp = mkdtempSync(join(dir, "examples-"))
+    for (const example of examples) {
+      const command = example.replaceAll("npm run simulate --", node).replaceAll("npm run simulate", node)
+      const result = spawnSync("bash", ["-c", command], {
+        encoding: "utf8",
+        env: { ...process.env, TMPDIR: tmp },
+      })
+      assert.strictEqual(result.status, 0, `${example}\n${result.stderr}`)
+      assert.strictEqual(result.stderr, "", example)
+    }
+  })
+
+  it("--config metrics-directory=DIR writes the real metrics file into DIR", () => {
+    const metrics = mkdtempSync(join(dir, "metrics-"))
+    report(["--config", "fileset=/srv", "--config", `metrics-directory=${metrics}`])
+    assert.match(
+      readFileSync(join(metrics, "backup-integrator-backup-integrator.prom"), "utf8"),
+      /^backup_integrator_last_success_timestamp_seconds\{application="backup-integrator".*\} 0$/m,
+    )
+  })
+
   for (const [args, problem] of [
     [["--bogus"], "unknown flag: --bogus"],
     [["--json=yes"], "--json takes no value: --json=yes"],
@@ -421,17 +504,25 @@ describe("npm run simulate", { timeout: 600_000 }, () => {
     ],
     [
       ["--action", "run-script"],
-      "--action run-script: ERROR validation failed: (root) must have required property 'name'",
+      "--action run-script: needs name=<one of run-before-backup, run-after-backup, run-before-restore, run-after-restore>, e.g. --action run-script name=run-before-backup",
     ],
     [
       ["--action", "run-script", "name=rm"],
-      "--action run-script: ERROR validation failed: /name must be equal to one of the allowed values: run-before-backup, run-after-backup, run-before-restore, run-after-restore",
+      "--action run-script: name must be one of run-before-backup, run-after-backup, run-before-restore, run-after-restore, not rm",
+    ],
+    [["--action", "show-runs", "verbose=true"], "--action show-runs: takes no parameter, not verbose"],
+    [
+      ["--action", "run-script", "name=run-before-backup", "force=1"],
+      "--action run-script: takes only name, not force",
     ],
     [
-      ["--action", "show-runs", "verbose=true"],
-      "--action show-runs: ERROR validation failed: (root) must NOT have additional properties",
+      ["--bacula-job", "nightly"],
+      "--bacula-job: expected backup or restore, or either with :fail, not nightly",
     ],
-    [["--bacula-job", "nightly"], "--bacula-job: expected backup or restore, not nightly"],
+    [
+      ["--bacula-job", "backup:later"],
+      "--bacula-job: expected backup or restore, or either with :fail, not backup:later",
+    ],
     [
       ["--bacula-job", "backup"],
       "--bacula-job runs the scripts on this machine: give your own with --config (the worked example's would run pg_dump here)",
@@ -448,6 +539,7 @@ describe("npm run simulate", { timeout: 600_000 }, () => {
       const lines = result.stderr.split("\n")
       assert.strictEqual(lines.length, 3, result.stderr)
       assert.include(lines[0], problem)
+      assert.notMatch(lines[0] ?? "", /\(root\)|validation failed/)
       assert.match(
         lines[1] ?? "",
         /^usage: npm run simulate -- \[--event EVENT\] .* \(--help explains each flag\)$/,

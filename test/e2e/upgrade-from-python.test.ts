@@ -73,7 +73,7 @@ describe("upgrade from the Python charm", () => {
     // Every option's runner, set or not: the last change of paths this application sees.
     const newBag = {
       fileset,
-      ...Object.fromEntries(scriptOptions.map((option) => [option, leader.scriptPath(option)])),
+      ...Object.fromEntries(scriptOptions.map((option) => [option, leader.runnerPath(option)])),
     }
     assert.deepStrictEqual(appBag(upgraded.state, "backup:3"), newBag)
     assert.strictEqual(upgraded.state.calls.filter(([tool]) => tool === "relation-set").length, 1)
@@ -95,13 +95,13 @@ describe("upgrade from the Python charm", () => {
       )
       for (const option of ["run-before-backup", "run-after-restore"] as const) {
         assert.strictEqual(readFileSync(u.operatorScript(option), "utf8"), config[option])
-        assert.strictEqual(statSync(u.scriptPath(option)).mode & 0o7777, 0o700)
+        assert.strictEqual(statSync(u.runnerPath(option)).mode & 0o7777, 0o700)
       }
       // A Director not yet reloaded may still run the old path: it is there, but root-only now.
       assert.isTrue(existsSync(pythonPath(u, n, "run-before-backup")))
       assert.strictEqual(statSync(pythonDir(u, n)).mode & 0o777, 0o700)
       // Bacula starts a job through the new path: the Director has reloaded; the old ones go.
-      const job = spawnSync(u.scriptPath("run-before-restore"), [], { encoding: "utf8" })
+      const job = spawnSync(u.runnerPath("run-before-restore"), [], { encoding: "utf8" })
       expectOk(job, "the runner")
       assert.deepStrictEqual(readdirSync(join(u.optDir, "backup-integrator-charm")), ["backup-integrator"])
     }
@@ -117,7 +117,7 @@ describe("upgrade from the charm of the runner's first days", () => {
     // As that charm left the machine: runners for the set options only, a record kept unsettled.
     const app = join(u.optDir, "backup-integrator-charm", "backup-integrator")
     for (const option of ["run-after-backup", "run-before-restore"]) {
-      rmSync(u.scriptPath(option))
+      rmSync(u.runnerPath(option))
       rmSync(join(app, "runs", option), { recursive: true, force: true })
     }
     const { "run-after-backup": _, "run-before-restore": __, ...oldBag } = appBag(u.state, "backup:3") ?? {}
@@ -133,7 +133,7 @@ describe("upgrade from the charm of the runner's first days", () => {
     assert.strictEqual(upgraded.state.calls.filter(([tool]) => tool === "relation-set").length, 1)
     assert.deepStrictEqual(appBag(upgraded.state, "backup:3"), {
       fileset,
-      ...Object.fromEntries(scriptOptions.map((option) => [option, u.scriptPath(option)])),
+      ...Object.fromEntries(scriptOptions.map((option) => [option, u.runnerPath(option)])),
     })
     assert.deepStrictEqual(u.hook("update-status").state.calls, [])
     assert.notInclude(

@@ -6,7 +6,10 @@ import { Ajv } from "ajv"
 /** An action as actions.yaml (or charmcraft.yaml's `actions`) declares it. */
 export interface DeclaredAction {
   readonly description?: string
-  readonly params?: Record<string, { readonly type?: string; readonly description?: string }>
+  readonly params?: Record<
+    string,
+    { readonly type?: string; readonly description?: string; readonly enum?: ReadonlyArray<unknown> }
+  >
   readonly required?: ReadonlyArray<string>
   readonly additionalProperties?: boolean
 }

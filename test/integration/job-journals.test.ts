@@ -32,14 +32,16 @@ const withJournals = <A, E>(f: (journals: JobJournals["Service"], path: string) 
 const oneBackup: JobJournal = {
   ...emptyJournal,
   backup: {
-    counts: { succeeded: 1, failed: 0 },
+    counts: { succeeded: 1, failed: 0, noResult: 0 },
     lastSuccess: "2026-12-03T01:00:00.000Z",
     jobs: [
       {
+        sequence: 1,
         started: null,
         ended: "2026-12-03T01:00:00.000Z",
         outcome: "succeeded",
         durationMs: null,
+        resultDue: null,
         scripts: { "run-before-backup": null },
       },
     ],
@@ -83,6 +85,65 @@ describe("JobJournals (live)", () => {
         assert.deepStrictEqual(yield* journals.read, emptyJournal)
       }),
     ),
+  )
+
+  it.effect(
+    "a journal whose times or signals are not in the runner's form reads as none: no text of its own reaches a status or show-backups",
+    () =>
+      withJournals((journals, path) =>
+        Effect.gen(function* () {
+          const [job] = oneBackup.backup.jobs
+          const hostile = [
+            { ...oneBackup.backup, lastSuccess: "2026-12-03T01:00:00.000Z\u202e" },
+            { ...oneBackup.backup, lastSuccess: "run `curl x | sh` now" },
+            { ...oneBackup.backup, jobs: [{ ...job, started: "2026-12-03T01:00:00.000Z\u2028see" }] },
+            {
+              ...oneBackup.backup,
+              jobs: [
+                {
+                  ...job,
+                  scripts: {
+                    "run-after-backup": {
+                      set: true,
+                      started: "2026-12-03T01:00:00.000Z",
+                      ended: "2026-12-03T01:00:00.000Z",
+                      durationMs: 0,
+                      exitStatus: null,
+                      signal: "SIGKILL\u200b and more",
+                      timedOut: false,
+                    },
+                  },
+                },
+              ],
+            },
+          ]
+          for (const backup of hostile) {
+            writeFileSync(path, JSON.stringify({ ...oneBackup, backup }), { mode: 0o600 })
+            assert.deepStrictEqual(yield* journals.read, emptyJournal, JSON.stringify(backup))
+          }
+          // Version 1, as runners before this one wrote it, still reads, its counts whole.
+          const { sequence: _, ...v1Job } = job as NonNullable<typeof job>
+          const { resultDue: __, ...v1JobFields } = v1Job
+          const v1 = {
+            version: 1,
+            backup: {
+              counts: { succeeded: 1, failed: 0 },
+              lastSuccess: oneBackup.backup.lastSuccess,
+              jobs: [v1JobFields],
+            },
+            restore: { counts: { succeeded: 0, failed: 0 }, lastSuccess: null, jobs: [] },
+          }
+          writeFileSync(path, JSON.stringify(v1), { mode: 0o600 })
+          assert.deepStrictEqual(yield* journals.read, { ...oneBackup, sequence: 0 })
+          // And is held to the same forms.
+          for (const lastSuccess of ["2026-12-03T01:00:00.000Z\u202e", "run `curl x | sh` now"]) {
+            writeFileSync(path, JSON.stringify({ ...v1, backup: { ...v1.backup, lastSuccess } }), {
+              mode: 0o600,
+            })
+            assert.deepStrictEqual(yield* journals.read, emptyJournal, lastSuccess)
+          }
+        }),
+      ),
   )
 
   it("bounds the journal as the runner does", () => {

@@ -19,6 +19,7 @@ import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import fc from "fast-check"
 import { afterAll, afterEach, assert, beforeAll, describe, it } from "vitest"
+import { encodeRunnerSettings, type RunnerSettings } from "../../src/domain/runner-settings.ts"
 import runnerFile from "../../src/runner/runner.pyz"
 
 const exporterBinary = resolve("build/prometheus/usr/bin/prometheus-node-exporter")
@@ -29,7 +30,7 @@ afterEach(() => {
 })
 
 /** An application directory as the charm lays it out, with a textfile directory beside it. */
-const machine = (settings: object = {}) => {
+const machine = (settings: Partial<RunnerSettings> = {}) => {
   const root = mkdtempSync(join(tmpdir(), "metrics-"))
   dirs.push(root)
   const app = join(root, "opt/backup-integrator-charm/backup-integrator")
@@ -37,7 +38,10 @@ const machine = (settings: object = {}) => {
   mkdirSync(textfiles)
   for (const dir of ["scripts", "operator-scripts", "units"]) mkdirSync(join(app, dir), { recursive: true })
   writeFileSync(join(app, "units/0"), "")
-  writeFileSync(join(app, "runner.json"), JSON.stringify({ metricsDirectories: [textfiles], ...settings }))
+  writeFileSync(
+    join(app, "runner.json"),
+    encodeRunnerSettings({ metricsDirectories: [textfiles], ...settings }),
+  )
   const script = (option: string, content: string) => {
     writeFileSync(join(app, "operator-scripts", option), content, { mode: 0o700 })
     writeFileSync(join(app, "scripts", option), runnerFile, { mode: 0o700 })
@@ -145,7 +149,8 @@ const series = (name: string, labelText: string) => {
   return pairs.length === 0 ? name : `${name}{${[...pairs].sort().join(",")}}`
 }
 
-const labels = 'application="backup-integrator",unit="backup-integrator/0"'
+/** The application alone: units on the machine come and go without the series changing identity. */
+const labels = 'application="backup-integrator"'
 
 describe("metrics for Prometheus", () => {
   it("the journal's jobs as metrics, served by node_exporter without error", async () => {
@@ -212,7 +217,7 @@ describe("metrics for Prometheus", () => {
   })
 
   it("before any job (the charm's --write-metrics): no backup yet, and the deadline counts from the first write", async () => {
-    const m = machine()
+    const m = machine({ backupMaxAge: 26 * 3600 })
     const runner = m.script("run-after-backup", "#!/bin/sh\necho never run\n")
     const result = run(runner, ["--write-metrics"])
     assert.strictEqual(result.status, 0)
@@ -249,6 +254,20 @@ describe("metrics for Prometheus", () => {
       ),
       since,
     )
+  })
+
+  it("backup-max-age unset: no max age and no deadline, as the status checks none; a second unit changes no series", async () => {
+    const m = machine()
+    const runner = m.script("run-after-backup", "#!/bin/sh\necho never run\n")
+    assert.strictEqual(run(runner, ["--write-metrics"]).status, 0)
+    const first = await scrape(m.prom)
+    assert.strictEqual(first.samples.get("node_textfile_scrape_error"), 0, first.text)
+    assert.notMatch(first.text, /backup_integrator_backup_max_age_seconds/)
+    assert.notMatch(first.text, /backup_integrator_backup_deadline_timestamp_seconds/)
+    assert.isDefined(first.samples.get(series("backup_integrator_metrics_since_timestamp_seconds", labels)))
+    writeFileSync(join(m.app, "units/1"), "")
+    assert.strictEqual(run(runner, ["--write-metrics"]).status, 0)
+    assert.deepStrictEqual([...(await scrape(m.prom)).samples.keys()], [...first.samples.keys()])
   })
 
   it("whatever the journal holds (damaged, another shape), the file stays one the exporter reads", async () => {
@@ -316,21 +335,29 @@ describe("metrics for Prometheus", () => {
     )
   })
 
-  it("replaces a link planted at the file's path rather than writing through it, and leaves no temporary file", () => {
+  it("a link planted at the file's path: left alone and said, never written through nor replaced; no temporary file", () => {
     const m = machine()
     const target = join(m.root, "elsewhere")
     writeFileSync(target, "untouched\n")
     symlinkSync(target, m.prom)
-    run(m.script("run-before-backup", "#!/bin/sh\n"), ["--write-metrics"])
+    const result = run(m.script("run-before-backup", "#!/bin/sh\n"), ["--write-metrics"])
+    assert.strictEqual(result.status, 0)
+    assert.match(
+      result.stderr,
+      /could not write metrics in .*node-exporter: backup-integrator-backup-integrator\.prom is a link, not the metrics file: left alone\n$/,
+    )
     assert.strictEqual(readFileSync(target, "utf8"), "untouched\n")
-    assert.isTrue(lstatSync(m.prom).isFile())
+    assert.isTrue(lstatSync(m.prom).isSymbolicLink())
     assert.deepStrictEqual(readdirSync(m.textfiles), ["backup-integrator-backup-integrator.prom"])
   })
 
   it("writes into each listed directory that exists, and creates none", () => {
     const m = machine()
     const missing = join(m.root, "snap/node-exporter/common/textfile-collector.d")
-    writeFileSync(join(m.app, "runner.json"), JSON.stringify({ metricsDirectories: [missing, m.textfiles] }))
+    writeFileSync(
+      join(m.app, "runner.json"),
+      encodeRunnerSettings({ metricsDirectories: [missing, m.textfiles] }),
+    )
     const result = run(m.script("run-before-backup", "#!/bin/sh\n"))
     assert.strictEqual(result.status, 0)
     assert.strictEqual(result.stderr, "")
@@ -338,15 +365,14 @@ describe("metrics for Prometheus", () => {
     assert.isFalse(existsSync(missing))
   })
 
-  it("a file it cannot write: said on stderr, the script's exit status stands, no temporary file left", () => {
+  it("a directory at the file's path: left alone and said on stderr, the script's exit status stands, no temporary file left", () => {
     const m = machine()
-    // A directory in the way makes the rename fail, as a full disk or a read-only mount would fail a write.
     mkdirSync(m.prom)
     const result = run(m.script("run-before-backup", "#!/bin/sh\nexit 0\n"))
     assert.strictEqual(result.status, 0)
     assert.match(
       result.stderr,
-      /^backup-integrator: could not write metrics in .*node-exporter: Is a directory\n$/,
+      /^backup-integrator: could not write metrics in .*node-exporter: backup-integrator-backup-integrator\.prom is a directory, not the metrics file: left alone\n$/,
     )
     assert.deepStrictEqual(readdirSync(m.textfiles), ["backup-integrator-backup-integrator.prom"])
   })

@@ -59,7 +59,7 @@ describe("update-status in dispatch", () => {
     appendFileSync(u.operatorScript("run-before-backup"), "# edited\n")
     assert.isTrue(starts())
     assert.isTrue(quiet())
-    const runner = u.scriptPath("run-after-backup")
+    const runner = u.runnerPath("run-after-backup")
     copyFileSync(runner, `${runner}.new`)
     utimesSync(`${runner}.new`, new Date(0), new Date(0))
     renameSync(`${runner}.new`, runner)
@@ -68,11 +68,11 @@ describe("update-status in dispatch", () => {
   })
 
   it("a new run record, a job's journal: the program shows them", () => {
-    assert.strictEqual(spawnSync(u.scriptPath("run-after-backup"), [], { stdio: "ignore" }).status, 1)
+    assert.strictEqual(spawnSync(u.runnerPath("run-after-backup"), [], { stdio: "ignore" }).status, 1)
     assert.isTrue(starts())
     assert.strictEqual(u.state.status.status, "blocked")
     assert.isTrue(quiet())
-    spawnSync(u.scriptPath("run-before-restore"), [], { stdio: "ignore" })
+    spawnSync(u.runnerPath("run-before-restore"), [], { stdio: "ignore" })
     assert.isTrue(starts())
     assert.isTrue(quiet())
   })

@@ -20,6 +20,7 @@ import {
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterEach, assert, describe, it } from "vitest"
+import { encodeRunnerSettings, type RunnerSettings } from "../../src/domain/runner-settings.ts"
 import runnerFile from "../../src/runner/runner.pyz"
 
 const dirs: Array<string> = []
@@ -28,7 +29,7 @@ afterEach(() => {
 })
 
 /** An application directory holding `script` as run-before-backup, with its runner. */
-const install = (script: string | undefined, settings?: object, appDir?: string) => {
+const install = (script: string | undefined, settings?: Partial<RunnerSettings>, appDir?: string) => {
   const app = appDir ?? mkdtempSync(join(tmpdir(), "runner-"))
   if (appDir === undefined) dirs.push(app)
   mkdirSync(join(app, "scripts"), { recursive: true })
@@ -37,7 +38,9 @@ const install = (script: string | undefined, settings?: object, appDir?: string)
   writeFileSync(runner, runnerFile, { mode: 0o700 })
   if (script !== undefined)
     writeFileSync(join(app, "operator-scripts/run-before-backup"), script, { mode: 0o700 })
-  if (settings !== undefined) writeFileSync(join(app, "runner.json"), JSON.stringify(settings))
+  // As the charm writes it: held to the schema, so the runner is tested on what it is given.
+  if (settings !== undefined)
+    writeFileSync(join(app, "runner.json"), encodeRunnerSettings({ metricsDirectories: [], ...settings }))
   return { app, runner, runs: join(app, "runs/run-before-backup") }
 }
 

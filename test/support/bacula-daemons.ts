@@ -443,6 +443,19 @@ export class BaculaSite {
   }
 
   /**
+   * Ends one daemon at once (SIGKILL to its process group), as a crashed or unreachable
+   * storage daemon would be to a job under way.
+   */
+  async kill(name: "bacula-sd" | "bacula-fd" | "bacula-dir"): Promise<void> {
+    const daemon = this.daemons.find((candidate) => candidate.name === name)
+    const child = daemon?.process
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return
+    const exited = new Promise<void>((done) => child.once("exit", () => done()))
+    process.kill(-(child.pid as number), "SIGKILL")
+    await exited
+  }
+
+  /**
    * Ends every daemon at once, with SIGKILL to its process group (timeout(1) leads one: the
    * daemon and whatever it started), and deletes the site. Nothing of it is kept.
    */

@@ -73,7 +73,7 @@ export class CharmUnit {
   }
 
   /** The path published for a script: its runner's. */
-  scriptPath(option: string): string {
+  runnerPath(option: string): string {
     return `${this.optDir}/backup-integrator-charm/${this.unitName.split("/")[0]}/scripts/${option}`
   }
 

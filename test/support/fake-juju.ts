@@ -1,23 +1,25 @@
 // Test layers: an in-memory Juju model behind HookTools, and the real ScriptStore over an
 // in-memory FileSystem. With them the programs run with no process and no disk.
-import { Context, Duration, Effect, Layer, Ref } from "effect"
+import { Context, Duration, Effect, Layer, Option, Ref } from "effect"
 import type { Databag } from "../../src/domain/backup-spec.ts"
 import { HookToolError, SecretUnreadable } from "../../src/domain/failures.ts"
-import { metricsFileName } from "../../src/domain/metrics-directory.ts"
-import { type ScriptOption, scriptOptions } from "../../src/domain/options.ts"
-import type { RunRecord } from "../../src/domain/run-record.ts"
 import {
+  keptMetricsDirectoriesPath,
   operatorScriptPath,
   runnerInterpreter,
   runnerSettingsPath,
   runsDirectory,
-} from "../../src/domain/script-paths.ts"
+} from "../../src/domain/machine-paths.ts"
+import { metricsFileName } from "../../src/domain/metrics-directory.ts"
+import { type ScriptOption, scriptOptions } from "../../src/domain/options.ts"
+import type { RunRecord } from "../../src/domain/run-record.ts"
+import { decodeRunnerSettings } from "../../src/domain/runner-settings.ts"
 import type { UnitStatus } from "../../src/domain/unit-status.ts"
 import { diskServices } from "../../src/layers/disk-services.ts"
 import { HookTools } from "../../src/layers/HookTools.ts"
 import { hookToolServices } from "../../src/layers/hook-tool-services.ts"
 import { JujuContext } from "../../src/layers/JujuContext.ts"
-import { ScriptRunner } from "../../src/layers/ScriptRunner.ts"
+import { type MetricsAnswer, ScriptRunner } from "../../src/layers/ScriptRunner.ts"
 import {
   listedRelationIds,
   notInAction,
@@ -65,6 +67,10 @@ export interface FakeModel {
   readonly cosAgent?: Readonly<Record<string, Databag>>
   /** Each runner asked to write the metrics (`--write-metrics`), in order. */
   readonly metricsWrites?: ReadonlyArray<string>
+  /** Each runner asked to delete the metrics files (`--remove-metrics`), in order. */
+  readonly metricsRemovals?: ReadonlyArray<string>
+  /** What the runner says when asked to write or delete them; by default nothing. */
+  readonly metricsAnswer?: MetricsAnswer
   /** How a script the `run-script` action starts ends: what the runner records of it. */
   readonly scriptRun?: Pick<RunRecord, "exitStatus" | "signal" | "timedOut" | "output">
 }
@@ -78,10 +84,15 @@ export interface FakeAction {
 }
 
 /** Puts a run record on `disk` where the runner writes it. */
-export const putRunRecord = (disk: MemoryDisk & { readonly uid: number }, record: RunRecord) =>
+/** A record as the runner saves it, named by its sequence number (by default, its end in ms, as runners before sequence numbers named it). */
+export const putRunRecord = (
+  disk: MemoryDisk & { readonly uid: number },
+  record: RunRecord,
+  sequence = Date.parse(record.ended),
+) =>
   putFile(
     disk,
-    `${runsDirectory(optDir, appName, record.script)}/${String(Date.parse(record.ended)).padStart(13, "0")}-${record.pid}.json`,
+    `${runsDirectory(optDir, appName, record.script)}/${String(sequence).padStart(13, "0")}-${record.pid}.json`,
     JSON.stringify(record),
     0o600,
   )
@@ -237,20 +248,41 @@ const jujuContextTest = Layer.effect(
   ),
 )
 
+const settingsOf = (m: FakeModel): { readonly metricsDirectories?: ReadonlyArray<string> } =>
+  Option.getOrElse(decodeRunnerSettings(fileContent(m.disk, runnerSettingsPath(optDir, appName))), () => ({}))
+const keptOf = (m: FakeModel): ReadonlyArray<string> =>
+  JSON.parse(fileContent(m.disk, keptMetricsDirectoriesPath(optDir, appName)) ?? '{"directories":[]}')
+    .directories
+const keep = (m: FakeModel, directories: ReadonlyArray<string>) =>
+  putFile(m.disk, keptMetricsDirectoriesPath(optDir, appName), JSON.stringify({ directories }), 0o600)
+const deleteMetricsFile = (m: FakeModel, directory: string) =>
+  m.disk.entries.delete(`${directory}/${metricsFileName(appName)}`)
+const answerOf = (m: FakeModel): MetricsAnswer => m.metricsAnswer ?? { said: [], tryAgain: false }
+
 /** The runner, as far as the program sees it: it runs, and leaves its record on the disk. */
 const scriptRunnerTest = Layer.effect(
   ScriptRunner,
   Effect.map(FakeState, (state) =>
     ScriptRunner.of({
-      // As the runner: the file, in each directory its settings list that exists.
+      // As the runner: the file in each directory its settings list that exists, kept in its
+      // list; deleted from each kept directory no longer listed.
       writeMetrics: (runner) =>
-        Ref.update(state, (m) => {
-          const settings = JSON.parse(fileContent(m.disk, runnerSettingsPath(optDir, appName)) ?? "{}")
-          for (const directory of settings.metricsDirectories ?? []) {
-            if (m.disk.entries.get(directory)?.type === "Directory")
-              putFile(m.disk, `${directory}/${metricsFileName(appName)}`, "# metrics\n")
-          }
-          return { ...m, metricsWrites: [...(m.metricsWrites ?? []), runner] }
+        Ref.modify(state, (m) => {
+          const listed: ReadonlyArray<string> = settingsOf(m).metricsDirectories ?? []
+          const kept = keptOf(m)
+          for (const directory of kept.filter((d) => !listed.includes(d))) deleteMetricsFile(m, directory)
+          const written = listed.filter((d) => m.disk.entries.get(d)?.type === "Directory")
+          for (const directory of written)
+            putFile(m.disk, `${directory}/${metricsFileName(appName)}`, "# metrics\n")
+          keep(m, [...new Set([...kept.filter((d) => listed.includes(d)), ...written])])
+          return [answerOf(m), { ...m, metricsWrites: [...(m.metricsWrites ?? []), runner] }]
+        }),
+      removeMetrics: (runner) =>
+        Ref.modify(state, (m) => {
+          for (const directory of new Set([...keptOf(m), ...(settingsOf(m).metricsDirectories ?? [])]))
+            deleteMetricsFile(m, directory)
+          keep(m, [])
+          return [answerOf(m), { ...m, metricsRemovals: [...(m.metricsRemovals ?? []), runner] }]
         }),
       run: (runner) =>
         Effect.gen(function* () {

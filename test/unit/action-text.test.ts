@@ -1,30 +1,24 @@
 // What an action's results show of a script's output: credential values hidden, control
-// characters escaped (src/domain/action-text.ts, src/domain/redaction.ts).
+// characters escaped (src/domain/action-text.ts; the hiding alone: redaction.test.ts).
 import { assert, describe, it } from "@effect/vitest"
 import fc from "fast-check"
-import { escapeControls, shownOutput } from "../../src/domain/action-text.ts"
-import { redact, secretTexts } from "../../src/domain/redaction.ts"
+import { shownOutput } from "../../src/domain/action-text.ts"
+import { hiddenChar, linesEscaped } from "../../src/domain/display-json.ts"
+import { secretTexts } from "../../src/domain/redaction.ts"
 
-describe("escapeControls", () => {
+describe("linesEscaped", () => {
   it("escapes NUL, ESC, CR, BEL, DEL and C1 controls; keeps newline, tab and every letter", () => {
     assert.strictEqual(
-      escapeControls("a\u0000b\u001b[31mc\rd\u0007\u007f\u009b\n\té€😀"),
+      linesEscaped("a\u0000b\u001b[31mc\rd\u0007\u007f\u009b\n\té€😀"),
       "a\\u0000b\\u001b[31mc\\u000dd\\u0007\\u007f\\u009b\n\té€😀",
     )
   })
-})
 
-describe("redact", () => {
-  it("hides each value, trimmed or not, and each line of a value", () => {
-    const secrets = secretTexts(["hunter2\n", "-----BEGIN KEY-----\nMIIEabc\n-----END KEY-----\n"])
-    assert.strictEqual(redact("password hunter2.", secrets), "password ***.")
-    assert.strictEqual(redact("line MIIEabc", secrets), "line ***")
-  })
-
-  it("a tail cut inside a value: its start is hidden too, and only then", () => {
-    const secrets = secretTexts(["hunter2"])
-    assert.strictEqual(redact("ter2 connected", secrets, { cutBefore: true }), "*** connected")
-    assert.strictEqual(redact("ter2 connected", secrets), "ter2 connected")
+  it("escapes what the status escapes: a direction override, a line separator, a zero-width space", () => {
+    assert.strictEqual(
+      linesEscaped("\u202eexe.txt\u2028b\u200bc\u00a0d e\u0301"),
+      "\\u202eexe.txt\\u2028b\\u200bc\\u00a0d e\u0301",
+    )
   })
 })
 
@@ -42,11 +36,17 @@ describe("shownOutput", () => {
           const secrets = secretTexts(values)
           const shown = shownOutput(parts.join(""), secrets, { cutBefore })
           for (const secret of secrets) assert.notInclude(shown, secret)
-          assert.notMatch(shown, /(?![\n\t])\p{Cc}/u)
+          assert.notMatch(shown, new RegExp(`(?![\\n\\t])(?:${hiddenChar.source})`, "u"))
         },
       ),
       { seed: 20261203, numRuns: 3000 },
     )
+  })
+
+  it("a tail the runner cut inside a value: its start is hidden too, and only then", () => {
+    const secrets = secretTexts(["hunter2"])
+    assert.strictEqual(shownOutput("ter2 connected\n", secrets, { cutBefore: true }), "*** connected\n")
+    assert.strictEqual(shownOutput("ter2 connected\n", secrets, { cutBefore: false }), "ter2 connected\n")
   })
 
   it("keeps the last 4096 characters", () => {

@@ -5,9 +5,9 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Result } from "effect"
 import * as TestClock from "effect/testing/TestClock"
 import { parseBackupMaxAge } from "../../src/domain/backup-max-age.ts"
-import { emptyJournal, type JobJournal } from "../../src/domain/job-journal.ts"
-import { jobJournalPath } from "../../src/domain/script-paths.ts"
-import { shownStatus, type UnitStatus } from "../../src/domain/unit-status.ts"
+import { emptyJournal, type Job, type JobJournal } from "../../src/domain/job-journal.ts"
+import { jobJournalPath } from "../../src/domain/machine-paths.ts"
+import { backupDeadline, shownStatus, type UnitStatus } from "../../src/domain/unit-status.ts"
 import { appName, type FakeModel, model, optDir, putRunRecord } from "../support/fake-juju.ts"
 import { putFile } from "../support/memory-file-system.ts"
 import { runEvent } from "../support/run-program.ts"
@@ -35,7 +35,13 @@ describe("backup-max-age", () => {
 })
 
 describe("the status of backups", () => {
-  const check = { lastBackup: null, maxAge: null, checkSince: null, now: at("2026-12-03T12:00:00Z") }
+  const check = {
+    lastBackup: null,
+    unanswered: [],
+    maxAge: null,
+    checkSince: null,
+    now: at("2026-12-03T12:00:00Z"),
+  }
 
   it("active with the last backup, or none yet; below any problem of reconcile's", () => {
     assert.deepStrictEqual(shownStatus(active, [], check), { status: "active", message: "no backup yet" })
@@ -64,6 +70,17 @@ describe("the status of backups", () => {
     })
   })
 
+  it("update-status wakes when the last backup, or else the check's start, is backup-max-age old; never unset", () => {
+    const since = { ...check, checkSince: "2026-12-01T00:00:00.000Z", maxAge: 3600 }
+    const lastBackup = "2026-12-02T09:59:00.000Z"
+    assert.strictEqual(backupDeadline({ ...since, lastBackup }), at("2026-12-02T10:59:00.000Z"))
+    assert.strictEqual(backupDeadline(since), at("2026-12-01T01:00:00.000Z"))
+    assert.isUndefined(backupDeadline({ ...check, lastBackup }))
+    assert.isUndefined(backupDeadline({ ...since, checkSince: null }))
+  })
+
+  // shownStatus's own `since !== null`, `maxAge !== null` and `deadline !== undefined` only
+  // narrow types: with backupDeadline as tested above, their mutants (`true`) are equivalent.
   it("a failed script comes before a missing backup: it names the cause", () => {
     const failed = runRecord("run-before-backup", "2026-12-02T01:00:00.000Z", { exitStatus: 2 })
     const shown = shownStatus(active, [failed], {
@@ -78,12 +95,22 @@ describe("the status of backups", () => {
 const journalWith = (lastSuccess: string | null): JobJournal => ({
   ...emptyJournal,
   backup: {
-    counts: { succeeded: lastSuccess === null ? 0 : 1, failed: 0 },
+    counts: { succeeded: lastSuccess === null ? 0 : 1, failed: 0, noResult: 0 },
     lastSuccess,
     jobs:
       lastSuccess === null
         ? []
-        : [{ started: null, ended: lastSuccess, outcome: "succeeded", durationMs: null, scripts: {} }],
+        : [
+            {
+              sequence: 1,
+              started: null,
+              ended: lastSuccess,
+              outcome: "succeeded",
+              durationMs: null,
+              resultDue: null,
+              scripts: {},
+            },
+          ],
   },
 })
 const putJournal = (m: FakeModel, journal: JobJournal) =>
@@ -125,6 +152,7 @@ describe("update-status and the backups", () => {
         assert.deepStrictEqual((yield* runEvent(next(stale.model, "update-status"))).model.calls, [])
 
         putJournal(stale.model, journalWith("2026-12-05T01:00:00.000Z"))
+        yield* TestClock.setTime(at("2026-12-05T01:05:00Z"))
         const again = yield* runEvent(next(stale.model, "update-status"))
         assert.deepStrictEqual(again.model.calls, ["status-set"])
         assert.deepStrictEqual(again.model.status, {
@@ -158,6 +186,112 @@ describe("update-status and the backups", () => {
     }),
   )
 
+  it.effect(
+    "a job with no result: quiet until its result is due, then blocked with one status-set, then quiet; a success clears it",
+    () =>
+      Effect.gen(function* () {
+        yield* TestClock.setTime(at("2026-12-03T00:00:00Z"))
+        const first = yield* runEvent(model({ config, relations }))
+        const before = {
+          set: true,
+          started: "2026-12-03T01:00:00.000Z",
+          ended: "2026-12-03T01:00:02.000Z",
+          durationMs: 2000,
+          exitStatus: 0,
+          signal: null,
+          timedOut: false,
+        }
+        const running: JobJournal = {
+          ...emptyJournal,
+          sequence: 1,
+          backup: {
+            counts: { succeeded: 0, failed: 0, noResult: 0 },
+            lastSuccess: null,
+            jobs: [
+              {
+                sequence: 1,
+                started: before.started,
+                ended: null,
+                outcome: "running",
+                durationMs: null,
+                resultDue: "2026-12-03T13:00:02.000Z",
+                scripts: { "run-before-backup": before, "run-after-backup": null },
+              },
+            ],
+          },
+        }
+        putJournal(first.model, running)
+        yield* TestClock.setTime(at("2026-12-03T01:00:05Z"))
+        const started = yield* runEvent(next(first.model, "update-status"))
+        assert.deepStrictEqual(started.model.status, { status: "active", message: "no backup yet" })
+        yield* TestClock.setTime(at("2026-12-03T13:00:01.999Z"))
+        assert.deepStrictEqual((yield* runEvent(next(started.model, "update-status"))).model.calls, [])
+
+        yield* TestClock.setTime(at("2026-12-03T13:00:02.000Z"))
+        const due = yield* runEvent(next(started.model, "update-status"))
+        assert.deepStrictEqual(due.model.calls, ["status-set"])
+        assert.deepStrictEqual(due.model.status, {
+          status: "blocked",
+          message:
+            "no result from the backup started 2026-12-03 01:00 UTC, due 2026-12-03 13:00 UTC; see action show-backups",
+        })
+        yield* TestClock.setTime(at("2026-12-03T14:00:00Z"))
+        assert.deepStrictEqual((yield* runEvent(next(due.model, "update-status"))).model.calls, [])
+
+        // The next job started (the runner found the first past its due: no result), and ended well.
+        const [missed] = running.backup.jobs
+        putJournal(due.model, {
+          ...running,
+          sequence: 3,
+          backup: {
+            counts: { succeeded: 1, failed: 0, noResult: 1 },
+            lastSuccess: "2026-12-04T01:10:00.000Z",
+            jobs: [
+              {
+                ...(missed as Job),
+                sequence: 2,
+                started: "2026-12-04T01:00:00.000Z",
+                ended: "2026-12-04T01:10:00.000Z",
+                outcome: "succeeded",
+                durationMs: 600_000,
+                resultDue: "2026-12-04T13:00:02.000Z",
+              },
+              { ...(missed as Job), outcome: "no-result" },
+            ],
+          },
+        })
+        yield* TestClock.setTime(at("2026-12-04T01:15:00Z"))
+        const cleared = yield* runEvent(next(due.model, "update-status"))
+        assert.deepStrictEqual(cleared.model.calls, ["status-set"])
+        assert.deepStrictEqual(cleared.model.status, {
+          status: "active",
+          message: "last backup 2026-12-04 01:10 UTC",
+        })
+      }),
+  )
+
+  it.effect(
+    "a last backup ahead of the clock (the clock was set back) is said to be suspect, until the clock passes it",
+    () =>
+      Effect.gen(function* () {
+        yield* TestClock.setTime(at("2026-12-03T00:00:00Z"))
+        const first = yield* runEvent(model({ config, relations }))
+        putJournal(first.model, journalWith("2027-01-02T01:00:00.000Z"))
+        const ahead = yield* runEvent(next(first.model, "update-status"))
+        assert.deepStrictEqual(ahead.model.status, {
+          status: "active",
+          message: "last backup 2027-01-02 01:00 UTC (future: clock?)",
+        })
+        yield* TestClock.setTime(at("2027-01-02T01:00:00.001Z"))
+        const passed = yield* runEvent(next(ahead.model, "update-status"))
+        assert.deepStrictEqual(passed.model.calls, ["status-set"])
+        assert.deepStrictEqual(passed.model.status, {
+          status: "active",
+          message: "last backup 2027-01-02 01:00 UTC",
+        })
+      }),
+  )
+
   it.effect("a follower shows its own machine's last backup too", () =>
     Effect.gen(function* () {
       yield* TestClock.setTime(at("2026-12-03T02:00:00Z"))
@@ -183,6 +317,7 @@ describe("show-backups", () => {
   })
   const showBackups = (journal: JobJournal | undefined) =>
     Effect.gen(function* () {
+      yield* TestClock.setTime(at("2026-12-04T00:00:00Z"))
       const first = yield* runEvent(model({ config, relations }))
       const m: FakeModel = {
         ...next(first.model, "show-backups"),
@@ -197,31 +332,37 @@ describe("show-backups", () => {
       const m = yield* showBackups({
         ...emptyJournal,
         backup: {
-          counts: { succeeded: 41, failed: 2 },
+          counts: { succeeded: 41, failed: 2, noResult: 0 },
           lastSuccess: "2026-12-02T01:10:00.000Z",
           jobs: [
             {
+              sequence: 3,
               started: "2026-12-03T01:00:00.000Z",
               ended: "2026-12-03T01:00:01.200Z",
               outcome: "failed",
               durationMs: 1200,
+              resultDue: null,
               scripts: { "run-before-backup": result(2, 1200), "run-after-backup": null },
             },
             {
+              sequence: 2,
               started: "2026-12-02T01:00:00.000Z",
               ended: "2026-12-02T01:10:00.000Z",
               outcome: "succeeded",
               durationMs: 600_000,
+              resultDue: "2026-12-02T02:00:00.000Z",
               scripts: {
                 "run-before-backup": result(null, 1800_000, { timedOut: true }),
                 "run-after-backup": { ...result(0, 0), set: false },
               },
             },
             {
+              sequence: 1,
               started: "2026-12-01T01:00:00.000Z",
               ended: null,
               outcome: "failed",
               durationMs: null,
+              resultDue: null,
               scripts: { "run-before-backup": result(0, 400), "run-after-backup": null },
             },
           ],
@@ -232,6 +373,7 @@ describe("show-backups", () => {
       assert.deepStrictEqual(m.action?.results, {
         "backup.succeeded": "41",
         "backup.failed": "2",
+        "backup.no-result": "0",
         "backup.last-success": "2026-12-02T01:10:00.000Z",
         "backup.job-1.outcome": "failed",
         "backup.job-1.started": "2026-12-03T01:00:00.000Z",
@@ -251,6 +393,7 @@ describe("show-backups", () => {
         "backup.job-3.run-after-backup": "did not run",
         "restore.succeeded": "0",
         "restore.failed": "0",
+        "restore.no-result": "0",
         "restore.last-success": "none yet",
       })
     }),
@@ -263,9 +406,11 @@ describe("show-backups", () => {
       assert.deepStrictEqual(m.action?.results, {
         "backup.succeeded": "0",
         "backup.failed": "0",
+        "backup.no-result": "0",
         "backup.last-success": "none yet",
         "restore.succeeded": "0",
         "restore.failed": "0",
+        "restore.no-result": "0",
         "restore.last-success": "none yet",
       })
     }),

@@ -5,6 +5,7 @@ import { Ajv } from "ajv"
 import { assert, describe, it } from "vitest"
 import { parse } from "yaml"
 import { CharmConfigValues, scriptOptions } from "../../src/domain/options.ts"
+import { documentationLink } from "../../src/domain/runbook.ts"
 
 const charmcraft = parse(readFileSync("charmcraft.yaml", "utf8"))
 
@@ -13,6 +14,10 @@ describe("charmcraft.yaml", () => {
     const schema = JSON.parse(readFileSync("test/fixtures/charmcraft.schema.json", "utf8"))
     const validate = new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(schema)
     assert.isTrue(validate(charmcraft), JSON.stringify(validate.errors, null, 1))
+  })
+
+  it("links the documentation the alert rules' runbook annotations name", () => {
+    assert.strictEqual(charmcraft.links.documentation, documentationLink)
   })
 
   it("declares the subordinate charm of the spec", () => {

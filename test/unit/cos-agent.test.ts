@@ -7,6 +7,7 @@ import { Ajv } from "ajv"
 import { Effect } from "effect"
 import { alertRules } from "../../src/domain/alert-rules.ts"
 import { cosAgentConfig } from "../../src/domain/cos-agent-data.ts"
+import { documentationLink, runbookOf } from "../../src/domain/runbook.ts"
 import { model } from "../support/fake-juju.ts"
 import { runEvent } from "../support/run-program.ts"
 
@@ -47,18 +48,36 @@ describe("the cos-agent databag", () => {
     }
   })
 
-  it("asks the agent to scrape the node exporter for this charm's series only", () => {
-    const { metrics_scrape_jobs } = JSON.parse(cosAgentConfig(topology))
+  it("asks the agent to scrape the node exporter for this application's series only", () => {
+    const { metrics_scrape_jobs } = JSON.parse(cosAgentConfig({ ...topology, application: "db-backup" }))
     assert.deepStrictEqual(metrics_scrape_jobs, [
       {
-        job_name: "backup-integrator_backup_metrics",
+        job_name: "db-backup_backup_metrics",
         metrics_path: "/metrics",
         static_configs: [{ targets: ["localhost:9100"] }],
         metric_relabel_configs: [
-          { source_labels: ["__name__"], regex: "backup_integrator_.+", action: "keep" },
+          {
+            source_labels: ["__name__", "application"],
+            regex: "backup_integrator_.+;db-backup",
+            action: "keep",
+          },
         ],
       },
     ])
+  })
+
+  it("each rule's text names units through the agent's labels alone and points to its runbook entry", () => {
+    const { metrics_alert_rules } = JSON.parse(cosAgentConfig(topology))
+    for (const rule of metrics_alert_rules.groups[0].rules) {
+      assert.strictEqual(rule.annotations.runbook, runbookOf(rule.alert))
+      assert.include(rule.annotations.runbook, documentationLink)
+      for (const text of Object.values<string>(rule.annotations)) {
+        // `script` is pinned by the expressions to the four options; nothing else of a file's.
+        const used = [...text.matchAll(/\$labels\.(\w+)/g)].map((match) => match[1])
+        for (const label of used)
+          assert.include(["juju_unit", "juju_application", "script"], label, rule.alert)
+      }
+    }
   })
 })
 

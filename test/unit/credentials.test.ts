@@ -3,8 +3,11 @@
 // it cannot be read, and update-status noticing a grant with one call.
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
+import * as Result from "effect/Result"
+import { credentialFiles, parseCredentialsUri, shortSecretUri } from "../../src/domain/credentials.ts"
+import { InvalidCredentials } from "../../src/domain/failures.ts"
+import { credentialsDirectory, runnerSettingsPath } from "../../src/domain/machine-paths.ts"
 import { defaultMetricsDirectory, snapMetricsDirectory } from "../../src/domain/metrics-directory.ts"
-import { credentialsDirectory, runnerSettingsPath } from "../../src/domain/script-paths.ts"
 import { appName, type FakeModel, model, optDir } from "../support/fake-juju.ts"
 import { fileContent, type MemoryDisk } from "../support/memory-file-system.ts"
 import { runEvent } from "../support/run-program.ts"
@@ -159,4 +162,54 @@ describe("credentials", () => {
       assert.deepStrictEqual(m.calls, ["config-get", "status-set"])
     }),
   )
+})
+
+// The option's value and the secret's keys, before any hook tool (src/domain/credentials.ts).
+describe("the credentials option and the secret's keys", () => {
+  const id = "cq1k2l3m4n5o6p7q8r9s"
+  const longUri = `secret://0f4c7a62-1b2d-4e5f-8a9b-0c1d2e3f4a5b/${id}`
+
+  it("unset or blank (spaces, a newline) means no credentials, not an invalid URI", () => {
+    for (const value of [undefined, "", "  ", "\n", " \t\n"])
+      assert.deepStrictEqual(parseCredentialsUri(value), Result.succeed(undefined), JSON.stringify(value))
+  })
+
+  it("a URI padded as a pasted value is (a final newline, spaces): accepted, and secret-get gets it trimmed", () => {
+    for (const form of [`secret:${id}`, longUri])
+      for (const value of [`${form}\n`, `  ${form} `, `\t${form}`])
+        assert.deepStrictEqual(parseCredentialsUri(value), Result.succeed(form), JSON.stringify(value))
+  })
+
+  it("anything else is not a secret URI: a flag, a wrong id, another prefix, more after the id", () => {
+    for (const value of [
+      "--help",
+      `secret:${id.slice(1)}`,
+      `secret:${id.toUpperCase()}`,
+      `secret:${id}x`,
+      `xsecret:${id}`,
+      `secret:${id} secret:${id}`,
+      `secret://0f4c7a62/${id}`,
+    ])
+      assert.deepStrictEqual(parseCredentialsUri(value), Result.fail(new InvalidCredentials()), value)
+  })
+
+  it("grant-secret is told the short form, whichever form the option holds", () => {
+    assert.strictEqual(shortSecretUri(`secret:${id}`), `secret:${id}`)
+    assert.strictEqual(shortSecretUri(longUri), `secret:${id}`)
+  })
+
+  it("of two keys that are not safe file names, the same is named whichever order the secret gives them", () => {
+    const keys = ["../b", "./a"]
+    for (const order of [keys, [...keys].reverse()]) {
+      const content = Object.fromEntries(order.map((key) => [key, "v"]))
+      const files = credentialFiles(content)
+      // The key itself: chai's deep equality compares errors by their message alone.
+      assert.strictEqual(Result.isFailure(files) ? files.failure.key : undefined, "../b")
+    }
+  })
+
+  it("each safe key is a file holding its value as it is, padding and newlines kept", () => {
+    const content = { password: " s3cret\n", "user.name": "backup", "key-2_x": "-----BEGIN-----\r\n" }
+    assert.deepStrictEqual(credentialFiles(content), Result.succeed(new Map(Object.entries(content))))
+  })
 })

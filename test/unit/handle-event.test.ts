@@ -1,13 +1,13 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
+import { runnerPath, unitRecordPath } from "../../src/domain/machine-paths.ts"
 import { scriptOptions } from "../../src/domain/options.ts"
-import { scriptPath, unitRecordPath } from "../../src/domain/script-paths.ts"
 import { appName, type FakeModel, fullDisk, model, optDir } from "../support/fake-juju.ts"
 import { runEvent } from "../support/run-program.ts"
 
 const dump = "#!/bin/sh\npg_dump --password=s3cret mydb > /var/backups/pg/dump.sql\n"
 const load = "#!/bin/sh\npsql mydb < /var/backups/pg/dump.sql\n"
-const pathOf = (option: Parameters<typeof scriptPath>[2]) => scriptPath(optDir, appName, option)
+const pathOf = (option: Parameters<typeof runnerPath>[2]) => runnerPath(optDir, appName, option)
 
 const goodConfig = {
   fileset: "/var/backups/pg, /etc/myapp",
@@ -171,12 +171,12 @@ describe("status table", () => {
     }),
   )
 
-  it.effect("ScriptStoreError: the hook fails before it lists the relations (spec order)", () =>
+  it.effect("DiskError: the hook fails before it lists the relations (spec order)", () =>
     Effect.gen(function* () {
       const { exit, model: after } = yield* runEvent(
         model({ config: goodConfig, relations: { "backup:1": {} }, disk: fullDisk() }),
       )
-      assert.include(Exit.isFailure(exit) ? exit.cause.toString() : "", "ScriptStoreError")
+      assert.include(Exit.isFailure(exit) ? exit.cause.toString() : "", "DiskError")
       assert.deepStrictEqual(after.calls, ["config-get"])
     }),
   )

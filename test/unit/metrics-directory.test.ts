@@ -1,8 +1,8 @@
 // `metrics-directory`: where the runner writes the metrics, checked before the runner uses it.
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Result } from "effect"
+import { runnerSettingsPath } from "../../src/domain/machine-paths.ts"
 import { metricsDirectoriesOf, parseMetricsDirectory } from "../../src/domain/metrics-directory.ts"
-import { runnerSettingsPath } from "../../src/domain/script-paths.ts"
 import { appName, model, optDir } from "../support/fake-juju.ts"
 import { fileContent } from "../support/memory-file-system.ts"
 import { runEvent } from "../support/run-program.ts"

@@ -3,12 +3,16 @@
 // in-memory disk, and a runner that only leaves its record.
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
-import { operatorScriptPath, runnerInterpreter } from "../../src/domain/script-paths.ts"
+import * as TestClock from "effect/testing/TestClock"
+import { operatorScriptPath, runnerInterpreter } from "../../src/domain/machine-paths.ts"
 import runnerFile from "../../src/runner/runner.pyz"
 import { appName, type FakeModel, model, optDir, putRunRecord } from "../support/fake-juju.ts"
 import { memoryDisk, putFile } from "../support/memory-file-system.ts"
 import { runEvent } from "../support/run-program.ts"
 import { runRecord } from "../support/run-record.ts"
+
+/** The clock after the records' times (2026-12-01): a time ahead of it is said to be suspect. */
+const afterTheRecords = TestClock.setTime(Date.parse("2026-12-07T00:00:00Z"))
 
 const config = {
   fileset: "/srv",
@@ -37,6 +41,7 @@ describe("update-status", () => {
 
   it.effect("a failed run since: one status-set naming the script, how and when; then quiet again", () =>
     Effect.gen(function* () {
+      yield* afterTheRecords
       const failed = yield* following("update-status", (m) => {
         putRunRecord(m.disk, runRecord("run-before-backup", "2026-12-01T03:00:05.000Z", { exitStatus: 2 }))
       })
@@ -111,8 +116,33 @@ describe("the runner's interpreter", () => {
 })
 
 describe("the status of runs", () => {
+  it.effect("the failure named is the most recent run by sequence, not by a clock that was set back", () =>
+    Effect.gen(function* () {
+      yield* afterTheRecords
+      const { model: m } = yield* following("config-changed", (next) => {
+        // Ended while the clock was 30 days ahead, numbered 5; then one ended after it was set back.
+        putRunRecord(
+          next.disk,
+          runRecord("run-after-backup", "2027-01-01T04:10:00.000Z", { exitStatus: 3 }),
+          5,
+        )
+        putRunRecord(
+          next.disk,
+          runRecord("run-before-backup", "2026-12-01T02:00:00.000Z", { exitStatus: 2 }),
+          6,
+        )
+      })
+      assert.deepStrictEqual(m.status, {
+        status: "blocked",
+        message:
+          "run-before-backup failed (exit status 2) at 2026-12-01 02:00 UTC, 1 more failing; see action show-runs",
+      })
+    }),
+  )
+
   it.effect("a timed-out run, the most recent failure first, and a count of the others", () =>
     Effect.gen(function* () {
+      yield* afterTheRecords
       const { model: m } = yield* following("config-changed", (next) => {
         putRunRecord(
           next.disk,
@@ -181,6 +211,7 @@ describe("records another local user planted (before the charm took runs/ over)"
 
   it.effect("a newer successful record another user owns does not hide the failure", () =>
     Effect.gen(function* () {
+      yield* afterTheRecords
       for (const event of ["config-changed", "update-status"]) {
         const { model: m } = yield* following(event, (next) =>
           planted(next, (path) => {
@@ -200,6 +231,7 @@ describe("records another local user planted (before the charm took runs/ over)"
 
   it.effect("a record the runner would not write cannot put text of its own in the status", () =>
     Effect.gen(function* () {
+      yield* afterTheRecords
       const hostile = `SIGKILL\n\u001b[31m${"x".repeat(5000)}`
       const forged = { ...runRecord("run-before-backup", "2026-12-01T04:00:00.000Z"), exitStatus: null }
       for (const fields of [{ signal: hostile }, { ended: `2026-12-01T04:00:00.000Z${hostile}` }]) {
@@ -213,6 +245,7 @@ describe("records another local user planted (before the charm took runs/ over)"
 
   it.effect("a FIFO named as the newest record blocks nothing: update-status and show-runs end", () =>
     Effect.gen(function* () {
+      yield* afterTheRecords
       const fifo = (next: FakeModel) =>
         planted(next, (path) =>
           next.disk.entries.set(path, { type: "FIFO", mode: 0o10600, uid: next.disk.uid }),
@@ -290,7 +323,7 @@ describe("actions", () => {
   )
 
   it.effect(
-    "run-script and show-runs: credential values hidden from the output, control characters escaped",
+    "run-script and show-runs: credential values hidden from the output, hidden characters escaped as the status escapes them",
     () =>
       Effect.gen(function* () {
         const uri = "secret:cq1k2l3m4n5o6p7q8r9s"
@@ -299,8 +332,10 @@ describe("actions", () => {
           secrets: { [uri]: { granted: true, content: { password: "hunter2\n", user: "backup" } } },
         }
         const first = yield* runEvent(model({ ...withSecret, relations }))
-        const printed = "connecting as backup with password hunter2\n\u0000\u001b[31mdone\tok\n"
-        const shown = "connecting as *** with password ***\n\\u0000\\u001b[31mdone\tok\n"
+        const printed =
+          "connecting as backup with password hunter2\n\u0000\u001b[31mdone\tok\n\u202egnp.exe\u2028x\u200by\n"
+        const shown =
+          "connecting as *** with password ***\n\\u0000\\u001b[31mdone\tok\n\\u202egnp.exe\\u2028x\\u200by\n"
         const ran = yield* runEvent({
           ...action("run-script", { name: "run-before-backup" })(first.model),
           event: "run-script",

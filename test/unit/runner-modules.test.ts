@@ -2,7 +2,7 @@
 // the runner runs with: each Python test case is a test here, so a failing one fails the suite.
 import { spawnSync } from "node:child_process"
 import { assert, describe, it } from "vitest"
-import { runnerInterpreter } from "../../src/domain/script-paths.ts"
+import { runnerInterpreter } from "../../src/domain/machine-paths.ts"
 
 const run = spawnSync(runnerInterpreter, ["-I", "test/runner/run_tests.py"], { encoding: "utf8" })
 const cases: ReadonlyArray<{ id: string; outcome: string; detail: string }> =

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Result } from "effect"
-import { durationText, parseScriptTimeout } from "../../src/domain/script-timeout.ts"
+import { parseScriptTimeout } from "../../src/domain/script-timeout.ts"
 
 describe("script-timeout", () => {
   it("reads days, hours, minutes and seconds, each once and in that order; unset or blank is no limit", () => {
@@ -46,18 +46,6 @@ describe("script-timeout", () => {
       const result = parseScriptTimeout(text)
       assert.isTrue(Result.isFailure(result), text)
       if (Result.isFailure(result)) assert.strictEqual(result.failure.reason, reason, text)
-    }
-  })
-
-  it("writes seconds back as the option writes them, as the runner does", () => {
-    for (const [seconds, text] of [
-      [1800, "30m"],
-      [5400, "1h30m"],
-      [3661, "1h1m1s"],
-      [45, "45s"],
-      [0, "0s"],
-    ] as const) {
-      assert.strictEqual(durationText(seconds), text)
     }
   })
 })

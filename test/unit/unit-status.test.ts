@@ -4,6 +4,7 @@ import fc from "fast-check"
 import { desiredStateOf } from "../../src/domain/desired-state.ts"
 import { displayJson, hiddenChar } from "../../src/domain/display-json.ts"
 import {
+  InvalidCredentialsKey,
   InvalidFileset,
   InvalidScript,
   MissingFileset,
@@ -19,6 +20,7 @@ import {
   shownStatus,
   statusOf,
 } from "../../src/domain/unit-status.ts"
+import { runRecord } from "../support/run-record.ts"
 
 describe("statusOf", () => {
   it("maps each stop to the spec's status and message", () => {
@@ -76,6 +78,43 @@ describe("statusOf", () => {
       assert.strictEqual(count("\u0921"), count("\u0947"), cut)
     }
   })
+
+  it("cuts a long path between whole escape sequences: what is shown reads back as the path's start", () => {
+    for (let n = 50; n < 80; n++) {
+      const path = `/${"a".repeat(n)}${'\u202e\n"\\\u0007'.repeat(20)}`
+      const { message } = statusOf(new InvalidFileset({ path, reason: "r" }))
+      const body = /^invalid fileset: "(.*)\.\.\.": r$/s.exec(message)?.[1] ?? ""
+      // Half an escape sequence (`\u20`, a lone `\`) is not JSON: the parse throws.
+      const shown: string = JSON.parse(`"${body}"`)
+      assert.isTrue(path.startsWith(shown) && shown.length > n, message)
+    }
+  })
+
+  it("shows as much of a long path as fits: the message is 120 characters; a path that fits, whole", () => {
+    const { message } = statusOf(new InvalidFileset({ path: `/${"x".repeat(300)}`, reason: "r" }))
+    assert.strictEqual(messageLength(message), maxMessageLength)
+    // A path whose message is exactly 120 characters is shown whole.
+    const path = `/${"x".repeat(maxMessageLength - messageLength('invalid fileset: "/": r'))}`
+    assert.strictEqual(
+      statusOf(new InvalidFileset({ path, reason: "r" })).message,
+      `invalid fileset: "${path}": r`,
+    )
+  })
+
+  it("names a credentials key whole when it fits in 60 characters quoted, else by its first 40", () => {
+    const named = (key: string) => statusOf(new InvalidCredentialsKey({ key })).message
+    const fits = `.${"k".repeat(57)}`
+    assert.strictEqual(named(fits), `invalid credentials key "${fits}": not a safe file name`)
+    const long = `.${"k".repeat(58)}`
+    assert.strictEqual(named(long), `invalid credentials key "${long.slice(0, 40)}...": not a safe file name`)
+    // Escapes count as shown: 29 tabs are 60 characters quoted, 30 are 62.
+    const tabs = "\t".repeat(29)
+    assert.strictEqual(named(tabs), `invalid credentials key "${"\\t".repeat(29)}": not a safe file name`)
+    assert.strictEqual(
+      named(`${tabs}\t`),
+      `invalid credentials key "${"\\t".repeat(30)}...": not a safe file name`,
+    )
+  })
 })
 
 describe("displayJson", () => {
@@ -125,6 +164,38 @@ describe("for any configuration", () => {
   })
 })
 
+describe("a failed run in the status", () => {
+  const noCheck = {
+    lastBackup: null,
+    maxAge: null,
+    checkSince: null,
+    unanswered: [],
+    now: Date.parse("2027-01-01T00:00:00Z"),
+  }
+  // A signal name longer than Python's: a record the schema would refuse, whatever wrote it.
+  const killedBy = (signal: string) =>
+    shownStatus(
+      active,
+      [runRecord("run-before-backup", "2026-12-02T01:00:00.000Z", { exitStatus: null, signal })],
+      noCheck,
+    ).message
+  const words = (signal: string) =>
+    `run-before-backup failed (killed by ${signal}) at 2026-12-02 01:00 UTC; see action show-runs`
+
+  it("is shown whole up to 120 characters", () => {
+    const signal = `SIG${"X".repeat(maxMessageLength - words("SIG").length)}`
+    assert.strictEqual(killedBy(signal), words(signal))
+    assert.strictEqual(messageLength(words(signal)), maxMessageLength)
+  })
+
+  it("whatever a record holds: one line of 120 characters at most, cut with ..., nothing hidden", () => {
+    const signal = `SIG\u202e${"X".repeat(maxMessageLength)}`
+    const message = killedBy(signal)
+    assert.strictEqual(message, `${words(`SIG\\u202e${"X".repeat(maxMessageLength)}`).slice(0, 117)}...`)
+    assert.strictEqual(messageLength(message), maxMessageLength)
+  })
+})
+
 describe("for any run record", () => {
   const hostile = fc.string({ unit: "binary", maxLength: 300 })
   // Mostly what the runner writes, so that many records decode; else anything.
@@ -162,6 +233,7 @@ describe("for any run record", () => {
         const records = raws.flatMap((raw) => Option.toArray(decode(raw)))
         const { status, message } = shownStatus(active, records, {
           lastBackup: null,
+          unanswered: [],
           maxAge: null,
           checkSince: null,
           now: 0,

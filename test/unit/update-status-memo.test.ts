@@ -20,6 +20,7 @@ const record: UnitRecord = {
   runs: [{ directory: "/opt/c/app/runs/run-before-backup", newest: null }],
   journal: "absent",
   lastBackup: null,
+  unanswered: [],
   maxAge: null,
   checkSince: null,
   deadline: null,
@@ -64,7 +65,13 @@ describe("updateStatusMemo", () => {
 
 describe("nextStatusChange", () => {
   const now = Date.parse("2026-12-08T10:00:00Z")
-  const backups = { lastBackup: "2026-12-08T09:00:00Z", maxAge: 3600 * 26, checkSince: null, now }
+  const backups = {
+    lastBackup: "2026-12-08T09:00:00Z",
+    maxAge: 3600 * 26,
+    checkSince: null,
+    unanswered: [],
+    now,
+  }
 
   it("backup-max-age's deadline while it is ahead and the unit active; else none", () => {
     assert.strictEqual(nextStatusChange({ reconciled: active, backups }), Date.parse("2026-12-09T11:00:00Z"))

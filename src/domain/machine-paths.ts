@@ -1,20 +1,21 @@
 import type { ScriptOption } from "./options.ts"
 
 /**
- * Where the scripts of an application live below the scripts root (`/opt` under Juju).
- * The path holds the application name, never the unit name: the leader publishes one
- * path for every machine, so every unit must install its scripts at that same path.
+ * Where the charm keeps its files on the machine, below `optDir` (`/opt` under Juju). The
+ * paths hold the application name, never the unit name: the leader publishes one path for
+ * every machine, so every unit must install its runners at that same path.
  */
 export const charmDirectory = (optDir: string): string => `${optDir}/backup-integrator-charm`
 
 export const appDirectory = (optDir: string, appName: string): string =>
   `${charmDirectory(optDir)}/${appName}`
 
-export const scriptsDirectory = (optDir: string, appName: string): string =>
+/** The runners, at the paths the leader publishes: `scripts/<option>`, the name Bacula's jobs know. */
+export const runnersDirectory = (optDir: string, appName: string): string =>
   `${appDirectory(optDir, appName)}/scripts`
 
-export const scriptPath = (optDir: string, appName: string, option: ScriptOption): string =>
-  `${scriptsDirectory(optDir, appName)}/${option}`
+export const runnerPath = (optDir: string, appName: string, option: ScriptOption): string =>
+  `${runnersDirectory(optDir, appName)}/${option}`
 
 /**
  * One empty file per unit of the application on this machine: two principals on one machine
@@ -32,7 +33,7 @@ export const isPythonEraDirectory = (name: string, appName: string): boolean =>
 
 /**
  * The operator's scripts, root only. The path published for each is the runner's
- * (`scriptPath`), which runs the script of the same name here.
+ * (`runnerPath`), which runs the script of the same name here.
  */
 export const operatorScriptsDirectory = (optDir: string, appName: string): string =>
   `${appDirectory(optDir, appName)}/operator-scripts`
@@ -40,9 +41,16 @@ export const operatorScriptsDirectory = (optDir: string, appName: string): strin
 export const operatorScriptPath = (optDir: string, appName: string, option: ScriptOption): string =>
   `${operatorScriptsDirectory(optDir, appName)}/${option}`
 
-/** The runner's settings (`script-timeout`), as JSON: the same for every script. */
+/** The runner's settings (src/domain/runner-settings.ts): the same for every script. */
 export const runnerSettingsPath = (optDir: string, appName: string): string =>
   `${appDirectory(optDir, appName)}/runner.json`
+
+/**
+ * The textfile directories the runner wrote the metrics file in, which it keeps (root only)
+ * so that none is left behind when metrics-directory changes or the application goes.
+ */
+export const keptMetricsDirectoriesPath = (optDir: string, appName: string): string =>
+  `${appDirectory(optDir, appName)}/metrics-directories.json`
 
 /** Where the runner records the runs of every script, a directory each (root only). */
 export const runsRootDirectory = (optDir: string, appName: string): string =>
@@ -57,7 +65,7 @@ export const jobJournalPath = (optDir: string, appName: string): string =>
 
 /** Where the runner records the runs of one script (root only). */
 export const runsDirectory = (optDir: string, appName: string, option: ScriptOption): string =>
-  `${appDirectory(optDir, appName)}/runs/${option}`
+  `${runsRootDirectory(optDir, appName)}/${option}`
 
 /** A unit's marker in `unitsDirectory`, which holds its record of the last reconcile. */
 export const unitRecordPath = (optDir: string, appName: string, unitNumber: number): string =>
