@@ -155,8 +155,8 @@ for directory in sys.argv[1:]:
           timeout: settings.timeout ?? null,
           credentials: settings.credentials ?? null,
           metrics_directories: [...new Set(settings.metricsDirectories)],
-          // The runner's default when the option is unset: 26h.
-          backup_max_age: settings.backupMaxAge ?? 26 * 3600,
+          // Unset: no check, as the status makes none.
+          backup_max_age: settings.backupMaxAge ?? null,
         })),
       )
     } finally {
