@@ -163,6 +163,7 @@ for directory in sys.argv[1:]:
           timeout: settings.timeout ?? null,
           credentials: settings.credentials ?? null,
           metrics_directories: [...new Set(settings.metricsDirectories)],
+          // Unset: no check, as the status makes none.
           backup_max_age: settings.backupMaxAge ?? null,
         })),
       )
