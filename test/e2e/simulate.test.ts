@@ -335,7 +335,7 @@ describe("npm run simulate", { timeout: 600_000 }, () => {
       "run-after-backup": "did not run",
     })
     assert.match(
-      (backups(shown)?.["job-1"] as Record<string, string>)["run-before-backup"] ?? "",
+      (backups(shown)?.["job-1"] as Record<string, string> | undefined)?.["run-before-backup"] ?? "",
       /^exit status 0 in /,
     )
     // The next job ends itself, not the one that waits: that one has its result due (12h
