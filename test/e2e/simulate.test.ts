@@ -1,6 +1,6 @@
 // `npm run simulate`: the packed charm against the emulator, shown as Juju would show it.
 import { spawnSync } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, assert, describe, it } from "vitest"
@@ -297,9 +297,13 @@ describe("npm run simulate", { timeout: 600_000 }, () => {
   })
 
   it("--bacula-job backup:fail: Bacula fails the job after the before-script succeeded, runs no after-script, and the unit waits for its result until it is due", () => {
+    // A fileset that holds data, as a working backup's does: the status says nothing of it.
+    const data = join(dir, "data")
+    mkdirSync(data, { recursive: true })
+    writeFileSync(join(data, "db.dump"), "dump")
     const r = report([
       "--config",
-      "fileset=/srv",
+      `fileset=${data}`,
       "--config",
       `run-before-backup=@${probe(0)}`,
       "--config",
