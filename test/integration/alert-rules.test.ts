@@ -315,7 +315,7 @@ describe("the alert rules", () => {
           alert("59m", "BackupIntegratorBackupNoResult", []),
           alert("61m", "BackupIntegratorBackupNoResult", [
             {
-              labels: { ...unit, kind: "backup", severity: "critical" },
+              labels: { ...unit, severity: "critical" },
               summary: "A backup of backup-integrator/0 has no result",
               description: description(
                 "backup",
@@ -326,7 +326,7 @@ describe("the alert rules", () => {
           ]),
           alert("61m", "BackupIntegratorRestoreNoResult", [
             {
-              labels: { ...unit, kind: "restore", severity: "warning" },
+              labels: { ...unit, severity: "warning" },
               summary: "A restore on backup-integrator/0 has no result",
               description: description("restore", "restore", "the restore after the before-script"),
             },
