@@ -296,7 +296,7 @@ describe("npm run simulate", { timeout: 600_000 }, () => {
     )
   })
 
-  it("--bacula-job backup:fail: Bacula fails the job after the before-script succeeded, runs no after-script, and the unit holds it as running until its result is due", () => {
+  it("--bacula-job backup:fail: Bacula fails the job after the before-script succeeded, runs no after-script, and the unit waits for its result until it is due", () => {
     const r = report([
       "--config",
       "fileset=/srv",
@@ -310,8 +310,12 @@ describe("npm run simulate", { timeout: 600_000 }, () => {
       "update-status",
       "--action",
       "show-backups",
+      "--bacula-job",
+      "backup",
+      "--action",
+      "show-backups",
     ])
-    const [first, failed, after, shown] = r.steps
+    const [first, failed, after, shown, next, shownNext] = r.steps
     assert.strictEqual(failed?.step, "backup:fail")
     assert.deepStrictEqual(
       failed?.job?.runs.map((run) => [run.option, run.exitStatus]),
@@ -319,17 +323,28 @@ describe("npm run simulate", { timeout: 600_000 }, () => {
     )
     assert.match(
       failed?.job?.outcome ?? "",
-      /^failed \(status f\): Bacula failed the backup after the before-script.*until its result is due/,
+      /^failed \(status f\): Bacula failed the backup after the before-script/,
     )
-    // A Bacula-side failure leaves the unit active until the job's result is due: no script failed.
+    // A Bacula-side failure leaves the unit active: no script failed.
     assert.deepStrictEqual(after?.status, first?.status)
     type Backups = { backup: Record<string, string | Record<string, string>> }
     const backups = (step: Step | undefined) => (step?.action?.results as Backups | undefined)?.backup
     assert.deepInclude(backups(shown), { succeeded: "0", failed: "0", "last-success": "none yet" })
-    const job = backups(shown)?.["job-1"] as Record<string, string> | undefined
-    assert.deepInclude(job, { outcome: "running", "run-after-backup": "did not run" })
-    assert.match(job?.["run-before-backup"] ?? "", /^exit status 0 in /)
-    assert.match(job?.["result-due"] ?? "", /^\d{4}-\d\d-\d\dT/)
+    assert.deepInclude(backups(shown)?.["job-1"] as Record<string, string>, {
+      outcome: "running",
+      "run-after-backup": "did not run",
+    })
+    assert.match(
+      (backups(shown)?.["job-1"] as Record<string, string> | undefined)?.["run-before-backup"] ?? "",
+      /^exit status 0 in /,
+    )
+    // The next job ends itself, not the one that waits: that one has its result due (12h
+    // before any success), when the status says it had none.
+    assert.strictEqual(next?.job?.outcome, "OK (status T)")
+    assert.deepInclude(backups(shownNext), { succeeded: "1", failed: "0" })
+    const waiting = backups(shownNext)?.["job-2"] as Record<string, string> | undefined
+    assert.strictEqual(waiting?.outcome, "running")
+    assert.isString(waiting?.["result-due"])
   })
 
   it("--then runs later hooks on the same machine: update-status with nothing changed makes no call", () => {
