@@ -50,9 +50,10 @@ e.g. --action run-script name=run-before-backup --action show-runs`,
 exited 0, the after-script; execvp, no argument, cwd /, stdin /dev/null, umask 022,
 stdout and stderr in one pipe. Shows each line, exit status and the job's outcome.
 With :fail, Bacula fails the job after the before-script succeeded (a storage daemon
-gone, a cancel) and runs no after-script, as it does: a failure the unit cannot see
-until the next job starts. A job runs no hook: the unit status it leads to shows at the
-next hook (--then update-status).
+gone, a cancel) and runs no after-script, as it does: the unit holds the job as running
+until its result is due (12h before any success; see show-backups' result-due), then
+says it had none. A job runs no hook: the unit status it leads to shows at the next
+hook (--then update-status).
 e.g. --bacula-job backup --then update-status --bacula-job backup:fail`,
     },
     config: {

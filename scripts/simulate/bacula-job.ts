@@ -79,7 +79,7 @@ export const runBaculaJob = (
     return {
       job,
       runs: [before],
-      outcome: `failed (status f): Bacula failed the ${job} after the before-script (as when the storage daemon is gone), so it ran no after-script; the unit cannot tell yet: its journal holds the job as running until the next job starts and marks it failed`,
+      outcome: `failed (status f): Bacula failed the ${job} after the before-script (as when the storage daemon is gone), so it ran no after-script; the unit cannot tell yet: its journal holds the job as running until its result is due (show-backups: result-due), and from then on says it had none`,
     }
   const after = run(`run-after-${job}`, published(`run-after-${job}`), "ClientAfterJob")
   return {

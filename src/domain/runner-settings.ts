@@ -6,11 +6,11 @@ const AbsolutePath = Schema.String.check(Schema.isPattern(/^\//))
 
 /**
  * `runner.json`, the one description of what the charm tells the runner: ScriptStore writes
- * it with this schema, MetricsFiles reads it with it, and the runner (src/runner/settings.py)
- * reads the same keys (test/integration/shared-files.test.ts holds both sides to it). A Struct
- * with a key per setting, so that a new one (a fileset, more directories) is one more key here
- * and in settings.py; the encoded JSON keeps the order of the keys below. Decoding ignores
- * keys it does not know, so that a reader can be older than the file.
+ * it with this schema, and the runner (src/runner/settings.py) reads the same keys
+ * (test/integration/shared-files.test.ts holds both sides to it). A Struct with a key per
+ * setting, so that a new one (a fileset, more directories) is one more key here and in
+ * settings.py; the encoded JSON keeps the order of the keys below. The runner passes over
+ * keys it does not know, so that it can be older than the file.
  */
 export const RunnerSettings = Schema.Struct({
   /** `script-timeout`: the limit on each run; absent, none. */
@@ -19,16 +19,13 @@ export const RunnerSettings = Schema.Struct({
   credentials: Schema.optionalKey(AbsolutePath),
   /** The textfile directories the runner writes its metrics in, those that exist. */
   metricsDirectories: Schema.Array(AbsolutePath),
-  /** `backup-max-age`, the metrics' deadline; absent, the runner's default (26h). */
+  /** `backup-max-age`, the metrics' deadline; absent, none (the option is unset). */
   backupMaxAge: Schema.optionalKey(
     Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: maxBackupMaxAge })),
   ),
 })
 export type RunnerSettings = typeof RunnerSettings.Type
 
-/** The file's bytes, as ScriptStore compares them with what is on disk. */
+/** The file's bytes, as ScriptStore compares them with what is on disk; a value the runner would not keep throws. */
 export const encodeRunnerSettings = (settings: RunnerSettings): string =>
   `${Schema.encodeSync(Schema.fromJsonString(RunnerSettings))(settings)}\n`
-
-/** What a file holds, none when it is not runner settings. */
-export const decodeRunnerSettings = Schema.decodeUnknownOption(Schema.fromJsonString(RunnerSettings))

@@ -166,7 +166,12 @@ export const shownStatus = (
     const more = others.length === 0 ? "" : `, ${others.length} more failing`
     return {
       status: "blocked",
-      message: boundedMessage(`${failedRunText(latest, backups.now)}${more}; see action show-runs`),
+      // The mark of a future time gives way before what to do does, when both do not fit.
+      message: boundedMessage(
+        [backups.now, Number.POSITIVE_INFINITY]
+          .map((now) => `${failedRunText(latest, now)}${more}; see action show-runs`)
+          .reduce((marked, plain) => (messageLength(marked) <= maxMessageLength ? marked : plain)),
+      ),
     }
   }
   const overdue = backups.unanswered.find(({ due }) => Date.parse(due) <= backups.now)

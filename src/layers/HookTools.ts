@@ -16,12 +16,14 @@ const JsonObject = Schema.Record(Schema.String, Schema.Unknown)
 
 /**
  * How `secret-get` says, on its last stderr line, that the secret is not this application's to
- * read, which only an operator can change (juju's apiserver/facades/agent/secretsmanager/secrets.go):
- * removed or never there (errors.NotFoundf, `secret "<id>" not found`), not granted or revoked
- * (apiservererrors.ErrPerm, `permission denied`). Any other failure passes (the agent
- * restarting, the controller out of reach): a fault, so that Juju retries the hook.
+ * read, which only an operator can change: removed or never there, not granted or revoked.
+ * Juju 3 (apiserver/facades/agent/secretsmanager/secrets.go): errors.NotFoundf, `secret
+ * "<id>" not found`, and apiservererrors.ErrPerm, `permission denied`; Juju 4
+ * (domain/secret/errors): `secret not found`, `permission denied`, perhaps after a context.
+ * Any other failure passes (the agent restarting, the controller out of reach): a fault, so
+ * that Juju retries the hook.
  */
-const secretRefused = /: ERROR (secret "[^"]*" not found|permission denied)$/
+const secretRefused = /: ERROR (.*: )?(secret( "[^"]*")? not found|permission denied)$/
 
 /**
  * The Juju hook tools this charm calls, one function each, arguments named as on the

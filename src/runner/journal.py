@@ -126,7 +126,8 @@ def add_run(journal: Journal, option: str, record: RunRecord, sequence: int) -> 
     """The job a run opens or ends. Bacula gives a script no job id (docs/explanation.md), so
     jobs are paired by order. A before-script's run opens a job: running, due back at its end
     plus its kind's window; failed at once when the script failed (Bacula runs no after-script
-    then). An after-script's run ends the newest running job of its kind, succeeded (Bacula ran
+    then). An after-script's run ends the newest running job of its kind that started before it
+    ended (else the newest), succeeded (Bacula ran
     it because the data was saved: a failing after-script is "OK -- with warnings", its result
     says so); with none running, a job whose start the journal never saw. The newest, because
     an older job still running is most often one Bacula failed or cancelled after its
@@ -163,7 +164,11 @@ def add_run(journal: Journal, option: str, record: RunRecord, sequence: int) -> 
         if not ok:
             counts["failed"] += 1
     else:
-        ending: Job | None = next((job for job in reversed(running) if job["outcome"] == "running"), None)
+        waiting = [job for job in running if job["outcome"] == "running"]
+        # Of those that started before this run ended (a run that ended first waits for the lock
+        # while a later start takes it: that job is not this one's).
+        before_end = [job for job in waiting if (parse_iso_ms(job["started"]) or 0) <= now]
+        ending: Job | None = (before_end or waiting or [None])[-1]
         if ending is None:  # Started before this journal did (an upgrade), or its start went unrecorded.
             ending = {"sequence": sequence, "started": None, "resultDue": None, "scripts": {before: None, after: None}}
             jobs.append(ending)
@@ -171,7 +176,7 @@ def add_run(journal: Journal, option: str, record: RunRecord, sequence: int) -> 
         ending["outcome"] = "succeeded"
         ending["ended"] = record["ended"]
         started = parse_iso_ms(ending["started"])
-        ending["durationMs"] = None if started is None else now - started
+        ending["durationMs"] = None if started is None else max(0, now - started)
         counts["succeeded"] += 1
         entry["lastSuccess"] = record["ended"]
     jobs.sort(key=lambda job: job["sequence"], reverse=True)

@@ -2,11 +2,10 @@
 // paths run as Bacula runs them, the unit status with the last backup, backup-max-age, and an
 // update-status that costs nothing until the status changes.
 import { spawnSync } from "node:child_process"
-import { existsSync, readFileSync, writeFileSync } from "node:fs"
-import { arch } from "node:os"
-import { resolve } from "node:path"
+import { readFileSync, writeFileSync } from "node:fs"
 import { afterEach, assert, describe, it } from "vitest"
 import { backupRelation, CharmUnit, expectOk } from "../support/charm-unit.ts"
+import { clockMoved } from "../support/faketime.ts"
 
 const units: Array<CharmUnit> = []
 afterEach(() => {
@@ -31,15 +30,6 @@ const baculaRuns = (u: CharmUnit, option: string, env: Record<string, string> = 
     encoding: "utf8",
     env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", ...env },
   })
-
-/** libfaketime (scripts/fetch-faketime.sh): a runner's clock moved by `offset` (`+30d`). */
-const faketimeLibrary = resolve(
-  `build/faketime/usr/lib/${arch() === "arm64" ? "aarch64" : "x86_64"}-linux-gnu/faketime/libfaketime.so.1`,
-)
-const clockMoved = (offset: string) => {
-  assert.isTrue(existsSync(faketimeLibrary), "run `bash scripts/fetch-faketime.sh` first")
-  return { LD_PRELOAD: faketimeLibrary, FAKETIME: offset, FAKETIME_DONT_FAKE_MONOTONIC: "1" }
-}
 
 const tools = (u: CharmUnit) => u.state.calls.map(([tool]) => tool)
 const recordPath = (u: CharmUnit) => `${u.optDir}/backup-integrator-charm/backup-integrator/units/0`

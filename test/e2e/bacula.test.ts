@@ -4,14 +4,15 @@
 // backups and restores through the charm's runners. `scripts/fetch-bacula.sh` unpacks them.
 import { randomBytes } from "node:crypto"
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
-import { arch, tmpdir } from "node:os"
-import { join, resolve } from "node:path"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { setTimeout as sleep } from "node:timers/promises"
 import { afterAll, assert, describe, it } from "vitest"
 import type { JobJournal } from "../../src/domain/job-journal.ts"
 import { appBag } from "../emulator/state.ts"
 import { BaculaSite, baculaDaemonsMissing, type JobEnd } from "../support/bacula-daemons.ts"
 import { backupRelation, CharmUnit, expectOk } from "../support/charm-unit.ts"
+import { clockMoved } from "../support/faketime.ts"
 
 // The tests run at once, each with its own unit and Bacula: most of a job is Bacula waiting.
 // Every daemon is stopped at the end, whatever happened (and ends by itself regardless).
@@ -19,15 +20,6 @@ const cleanUps: Array<() => Promise<void> | void> = []
 afterAll(async () => {
   for (const cleanUp of cleanUps.splice(0).reverse()) await cleanUp()
 })
-
-/** libfaketime (scripts/fetch-faketime.sh): a hook's clock moved by `offset` (`+13h`, `+43260`: one unit, or seconds). */
-const faketimeLibrary = resolve(
-  `build/faketime/usr/lib/${arch() === "arm64" ? "aarch64" : "x86_64"}-linux-gnu/faketime/libfaketime.so.1`,
-)
-const clockMoved = (offset: string) => {
-  assert.isTrue(existsSync(faketimeLibrary), "run `bash scripts/fetch-faketime.sh` first")
-  return { LD_PRELOAD: faketimeLibrary, FAKETIME: offset, FAKETIME_DONT_FAKE_MONOTONIC: "1" }
-}
 
 /** Real jobs on a busy machine: bounded by the site's own limits, not by a tight one here. */
 const slow = { timeout: 240_000 }
@@ -388,8 +380,16 @@ describe.concurrent("Bacula 9.6 running the published paths", slow, () => {
       >
       assert.deepInclude(results.backup?.["job-1"], { outcome: "running", "result-due": due })
 
-      // update-status once the due has passed (the charm's clock moved past it; libfaketime):
-      // blocked, naming the job, with no job since.
+      // update-status wakes at the due: dispatch's memo holds it as the next status change.
+      const memo = readFileSync(
+        `${d.unit.optDir}/backup-integrator-charm/backup-integrator/units/0.update-status`,
+        "utf8",
+      )
+      assert.include(memo.split("\n"), `until ${Math.ceil(Date.parse(due) / 1000)}`)
+      // Then, once it has passed (the program's clock moved past it with libfaketime; bash's
+      // EPOCHSECONDS, which dispatch compares with the memo, is not libfaketime's to move, so the
+      // memo goes and the program decides): blocked, naming the job, with no job since.
+      rmSync(`${d.unit.optDir}/backup-integrator-charm/backup-integrator/units/0.update-status`)
       const minute = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`
       const late = d.unit.hook("update-status", undefined, clockMoved(`+${12 * 3600 + 60}`))
       expectOk(late)

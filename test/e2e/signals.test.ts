@@ -8,11 +8,14 @@
 // (test/support/prometheus.ts), and this test uses a copy of the rules in which
 // BackupIntegratorMetricsMissing's `for` is 10s instead of 10m; nothing else of any rule is
 // changed.
+// A job whose result falls due 12 hours after its before-script is brought to its due by
+// moving the runner's clock back (libfaketime, test/support/faketime.ts), not by a shorter rule.
 import { type ChildProcess, spawn } from "node:child_process"
 import { rmSync } from "node:fs"
 import { join } from "node:path"
 import { afterEach, assert, beforeAll, describe, it } from "vitest"
 import { expectOk } from "../support/charm-unit.ts"
+import { clockMoved } from "../support/faketime.ts"
 import { eventually, freePort, prometheusInstalled } from "../support/prometheus.ts"
 import { baculaRuns, type Machine, SignalsWorld } from "../support/signals.ts"
 
@@ -274,6 +277,31 @@ describe("backups that fail or stop", () => {
     assert.strictEqual(failed?.annotations.summary, "The last restore on backup-integrator/0 failed")
     assert.strictEqual(restore(), 0)
     await w.cos.resolved("BackupIntegratorRestoreFailed")
+  })
+
+  it("a backup with no result (Bacula failed it after its before-script) fires BackupNoResult at its due; the next start hands over to BackupFailed; a success resolves it", async () => {
+    const w = world()
+    const m = await w.machine()
+    const u = w.unit(m, "backup-integrator/0", config)
+    await w.relate(u, m)
+    // Its before-script ran 12 hours and 2 minutes ago (the runner's clock moved back; 12 hours
+    // is the due before any success), and no after-script ever came.
+    assert.strictEqual(baculaRuns(u, "run-before-backup", clockMoved(`-${12 * 3600 + 120}`)).status, 0)
+    const [noResult] = await w.cos.firing("BackupIntegratorBackupNoResult")
+    assert.strictEqual(noResult?.labels.severity, "critical")
+    assert.strictEqual(noResult?.labels.juju_unit, "backup-integrator/0")
+    await w.cos.evaluated(3)
+    assert.notInclude(
+      (await w.cos.alerts()).map(({ labels }) => labels.alertname),
+      "BackupIntegratorBackupFailed",
+    )
+    // The next backup starts: the first is recorded without a result, and BackupFailed says it
+    // until a backup succeeds.
+    assert.strictEqual(baculaRuns(u, "run-before-backup").status, 0)
+    await w.cos.firing("BackupIntegratorBackupFailed")
+    await w.cos.resolved("BackupIntegratorBackupNoResult")
+    expectOk(baculaRuns(u, "run-after-backup"), "run-after-backup")
+    await w.cos.resolved("BackupIntegratorBackupFailed")
   })
 
   it("a script timed out fires ScriptTimedOut, not ScriptFailed; the next success resolves it", async () => {

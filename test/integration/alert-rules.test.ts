@@ -315,8 +315,8 @@ describe("the alert rules", () => {
           alert("59m", "BackupIntegratorBackupNoResult", []),
           alert("61m", "BackupIntegratorBackupNoResult", [
             {
-              labels: { ...unit, kind: "backup", severity: "critical" },
-              summary: "A backup of backup-integrator on backup-integrator/0 has no result",
+              labels: { ...unit, severity: "critical" },
+              summary: "A backup of backup-integrator/0 has no result",
               description: description(
                 "backup",
                 "backup",
@@ -326,8 +326,8 @@ describe("the alert rules", () => {
           ]),
           alert("61m", "BackupIntegratorRestoreNoResult", [
             {
-              labels: { ...unit, kind: "restore", severity: "warning" },
-              summary: "A restore on backup-integrator on backup-integrator/0 has no result",
+              labels: { ...unit, severity: "warning" },
+              summary: "A restore on backup-integrator/0 has no result",
               description: description("restore", "restore", "the restore after the before-script"),
             },
           ]),
@@ -347,7 +347,7 @@ describe("the alert rules", () => {
           alert("6m", "BackupIntegratorFutureTimestamps", [
             {
               labels: { ...unit, severity: "warning" },
-              summary: "Times in the future in the backups of backup-integrator on backup-integrator/0",
+              summary: "Times in the future in the backups of backup-integrator/0",
               description:
                 "3 times the runner recorded lie in the future: the machine's clock was ahead and was set back. Until the clock passes them the last backup may look newer than it is, and BackupOverdue may not fire. Check the machine's time synchronisation and `juju run backup-integrator/0 show-backups`.",
             },

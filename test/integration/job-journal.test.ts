@@ -2,7 +2,6 @@
 // before and after pairs, failed starts, missing ends, runs ending at once, run-script's runs.
 import { spawn, spawnSync } from "node:child_process"
 import {
-  existsSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
@@ -13,13 +12,14 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs"
-import { arch, tmpdir } from "node:os"
-import { basename, join, resolve } from "node:path"
+import { tmpdir } from "node:os"
+import { basename, join } from "node:path"
 import * as Schema from "effect/Schema"
 import { afterEach, assert, describe, it } from "vitest"
 import { emptyJournal, JobJournal } from "../../src/domain/job-journal.ts"
 import { type ScriptOption, scriptOptions } from "../../src/domain/options.ts"
 import runnerFile from "../../src/runner/runner.pyz"
+import { clockMoved } from "../support/faketime.ts"
 
 const dirs: Array<string> = []
 afterEach(() => {
@@ -224,15 +224,6 @@ describe("the job journal", () => {
     assert.strictEqual(journalOf(app).backup.jobs.length, 1)
   })
 })
-
-/** libfaketime (scripts/fetch-faketime.sh): the runner's clock moved by `offset` (`+30d`, `-1h`). */
-const faketimeLibrary = resolve(
-  `build/faketime/usr/lib/${arch() === "arm64" ? "aarch64" : "x86_64"}-linux-gnu/faketime/libfaketime.so.1`,
-)
-const clockMoved = (offset: string) => {
-  assert.isTrue(existsSync(faketimeLibrary), "run `bash scripts/fetch-faketime.sh` first")
-  return { LD_PRELOAD: faketimeLibrary, FAKETIME: offset, FAKETIME_DONT_FAKE_MONOTONIC: "1" }
-}
 
 /** The same, with the runner writing its metrics into a textfile directory of its own. */
 const installWithMetrics = (scripts: Partial<Record<ScriptOption, string>>) => {

@@ -1,7 +1,8 @@
 // The files the charm and the runner share, as each side really writes them, held to their one
-// schema: runner.json as the live ScriptStore writes it and the real runner reads it, and every
-// kind of run record the real runner writes. Strictly: a key the schema lacks, a key missing, or
-// a value in another form (a float for an int, another time format) fails.
+// schema: runner.json as the live ScriptStore writes it and the real runner reads it, every
+// kind of run record the real runner writes, and the metrics directories it keeps. Strictly:
+// a key the schema lacks, a key missing, or a value in another form (a float for an int,
+// another time format) fails.
 import { spawn, spawnSync } from "node:child_process"
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -13,11 +14,13 @@ import * as Schema from "effect/Schema"
 import { maxBackupMaxAge } from "../../src/domain/backup-max-age.ts"
 import {
   credentialsDirectory,
+  keptMetricsDirectoriesPath,
   runnerInterpreter,
   runnerPath,
   runnerSettingsPath,
   runsDirectory,
 } from "../../src/domain/machine-paths.ts"
+import { KeptMetricsDirectories } from "../../src/domain/metrics-directory.ts"
 import type { ScriptOption } from "../../src/domain/options.ts"
 import { RunRecord } from "../../src/domain/run-record.ts"
 import { encodeRunnerSettings, RunnerSettings } from "../../src/domain/runner-settings.ts"
@@ -111,11 +114,16 @@ describe("runner.json", () => {
           // metricsDirectories and backupMaxAge: the metrics file there, with that deadline.
           const metrics = readFileSync(join(textfiles, `backup-integrator-${app}.prom`), "utf8")
           assert.match(metrics, /^backup_integrator_backup_max_age_seconds\{[^}]*\} 93600$/m)
+          // The directories it wrote in, which it keeps for the charm to read.
+          const kept = readFileSync(keptMetricsDirectoriesPath(opt, app), "utf8")
+          assert.deepStrictEqual(strictly(KeptMetricsDirectories, JSON.parse(kept)), {
+            directories: [textfiles],
+          })
         }),
       ),
   )
 
-  it("the runner's reading (src/runner/settings.py) gives back every value the schema allows, and its defaults for what is absent", () => {
+  it("the runner's reading (src/runner/settings.py) gives back every value the schema allows, and none for what is absent", () => {
     const root = mkdtempSync(join(tmpdir(), "runner-settings-"))
     try {
       const cases: ReadonlyArray<RunnerSettings> = [
@@ -155,8 +163,8 @@ for directory in sys.argv[1:]:
           timeout: settings.timeout ?? null,
           credentials: settings.credentials ?? null,
           metrics_directories: [...new Set(settings.metricsDirectories)],
-          // The runner's default when the option is unset: 26h.
-          backup_max_age: settings.backupMaxAge ?? 26 * 3600,
+          // Unset: no check, as the status makes none.
+          backup_max_age: settings.backupMaxAge ?? null,
         })),
       )
     } finally {

@@ -80,6 +80,14 @@ class Pairing(unittest.TestCase):
         runs.run("run-after-backup", T0 + 6000)
         self.assertEqual(runs.outcomes(), ["succeeded", "succeeded"])
 
+    def test_an_after_script_that_ended_before_a_job_started_is_not_that_jobs(self) -> None:
+        # Its run ended first, then waited for the journal's lock while a new start took it.
+        runs = Runs().run("run-before-backup", T0).run("run-before-backup", T0 + 5000, 1)
+        runs.run("run-after-backup", T0 + 2000, 1000)
+        newer, older = runs.kind()["jobs"]
+        self.assertEqual((newer["outcome"], older["outcome"]), ("running", "succeeded"))
+        self.assertEqual(older["durationMs"], 3000)
+
     def test_20_workers_of_25_overlapping_jobs_are_500_successes_none_failed_or_invented(self) -> None:
         rng = random.Random(28)
         steps = {worker: ["run-before-backup", "run-after-backup"] * 25 for worker in range(20)}

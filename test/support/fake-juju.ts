@@ -1,6 +1,6 @@
 // Test layers: an in-memory Juju model behind HookTools, and the real ScriptStore over an
 // in-memory FileSystem. With them the programs run with no process and no disk.
-import { Context, Duration, Effect, Layer, Option, Ref } from "effect"
+import { Context, Duration, Effect, Layer, Option, Ref, Schema } from "effect"
 import type { Databag } from "../../src/domain/backup-spec.ts"
 import { HookToolError, SecretUnreadable } from "../../src/domain/failures.ts"
 import {
@@ -10,10 +10,10 @@ import {
   runnerSettingsPath,
   runsDirectory,
 } from "../../src/domain/machine-paths.ts"
-import { metricsFileName } from "../../src/domain/metrics-directory.ts"
+import { KeptMetricsDirectories, metricsFileName } from "../../src/domain/metrics-directory.ts"
 import { type ScriptOption, scriptOptions } from "../../src/domain/options.ts"
 import type { RunRecord } from "../../src/domain/run-record.ts"
-import { decodeRunnerSettings } from "../../src/domain/runner-settings.ts"
+import { RunnerSettings } from "../../src/domain/runner-settings.ts"
 import type { UnitStatus } from "../../src/domain/unit-status.ts"
 import { diskServices } from "../../src/layers/disk-services.ts"
 import { HookTools } from "../../src/layers/HookTools.ts"
@@ -248,11 +248,16 @@ const jujuContextTest = Layer.effect(
   ),
 )
 
+/** A JSON file of the charm's or the runner's, read with its schema; none when it is not one. */
+const readJson = <S extends Schema.Codec<unknown, unknown>>(m: FakeModel, schema: S, path: string) =>
+  Schema.decodeUnknownOption(Schema.fromJsonString(schema))(fileContent(m.disk, path))
 const settingsOf = (m: FakeModel): { readonly metricsDirectories?: ReadonlyArray<string> } =>
-  Option.getOrElse(decodeRunnerSettings(fileContent(m.disk, runnerSettingsPath(optDir, appName))), () => ({}))
+  Option.getOrElse(readJson(m, RunnerSettings, runnerSettingsPath(optDir, appName)), () => ({}))
 const keptOf = (m: FakeModel): ReadonlyArray<string> =>
-  JSON.parse(fileContent(m.disk, keptMetricsDirectoriesPath(optDir, appName)) ?? '{"directories":[]}')
-    .directories
+  Option.match(readJson(m, KeptMetricsDirectories, keptMetricsDirectoriesPath(optDir, appName)), {
+    onNone: () => [],
+    onSome: ({ directories }) => directories,
+  })
 const keep = (m: FakeModel, directories: ReadonlyArray<string>) =>
   putFile(m.disk, keptMetricsDirectoriesPath(optDir, appName), JSON.stringify({ directories }), 0o600)
 const deleteMetricsFile = (m: FakeModel, directory: string) =>

@@ -281,6 +281,14 @@ describe("HookTools: secret-get", () => {
         })
         const notFound = yield* Effect.exit((yield* removed.tools).secretGet({ uri, refresh: false }))
         assert.include(String(Exit.isFailure(notFound) ? notFound.cause : ""), "SecretUnreadable")
+        // Juju 4's words, after a context.
+        const removed4 = toolsAnswering({
+          _tag: "Failed",
+          reason: `exited with status 1: ERROR getting secret ${uri}: secret not found`,
+          exitStatus: 1,
+        })
+        const notFound4 = yield* Effect.exit((yield* removed4.tools).secretGet({ uri, refresh: false }))
+        assert.include(String(Exit.isFailure(notFound4) ? notFound4.cause : ""), "SecretUnreadable")
         const silent = toolsAnswering({ _tag: "TimedOut" })
         const timedOut = yield* Effect.exit((yield* silent.tools).secretGet({ uri, refresh: false }))
         assert.include(

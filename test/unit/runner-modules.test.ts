@@ -4,7 +4,8 @@ import { spawnSync } from "node:child_process"
 import { assert, describe, it } from "vitest"
 import { runnerInterpreter } from "../../src/domain/machine-paths.ts"
 
-const run = spawnSync(runnerInterpreter, ["-I", "test/runner/run_tests.py"], { encoding: "utf8" })
+// -B: no bytecode written beside the sources (src/runner is what the runner file is made of).
+const run = spawnSync(runnerInterpreter, ["-I", "-B", "test/runner/run_tests.py"], { encoding: "utf8" })
 const cases: ReadonlyArray<{ id: string; outcome: string; detail: string }> =
   run.status === 0 ? JSON.parse(run.stdout) : []
 
