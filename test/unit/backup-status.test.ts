@@ -8,6 +8,7 @@ import { parseBackupMaxAge } from "../../src/domain/backup-max-age.ts"
 import type { Held, HeldPath, HeldSummary } from "../../src/domain/held.ts"
 import { emptyJournal, type Job, type JobJournal } from "../../src/domain/job-journal.ts"
 import { jobJournalPath } from "../../src/domain/machine-paths.ts"
+import { nextStatusChange } from "../../src/domain/next-status-change.ts"
 import { backupDeadline, shownStatus, type UnitStatus } from "../../src/domain/unit-status.ts"
 import { appName, type FakeModel, model, optDir, putRunRecord } from "../support/fake-juju.ts"
 import { putFile } from "../support/memory-file-system.ts"
@@ -52,6 +53,20 @@ describe("the status of backups", () => {
     })
     const waiting: UnitStatus = { status: "waiting", message: "waiting for backup relation" }
     assert.deepStrictEqual(shownStatus(waiting, [], { ...check, maxAge: 60 }), waiting)
+  })
+
+  it("a last backup ahead of the clock stops being suspect at its very instant, when update-status wakes", () => {
+    const lastBackup = "2027-01-02T01:00:00.000Z"
+    const ahead = { ...check, lastBackup }
+    assert.strictEqual(
+      shownStatus(active, [], ahead).message,
+      "last backup 2027-01-02 01:00 UTC (future: clock?)",
+    )
+    assert.strictEqual(nextStatusChange({ reconciled: active, backups: ahead }), at(lastBackup))
+    assert.deepStrictEqual(shownStatus(active, [], { ...ahead, now: at(lastBackup) }), {
+      status: "active",
+      message: "last backup 2027-01-02 01:00 UTC",
+    })
   })
 
   it("past backup-max-age: blocked since the last success, or since the check began", () => {

@@ -188,6 +188,23 @@ describe("a failed run in the status", () => {
     assert.strictEqual(messageLength(words(signal)), maxMessageLength)
   })
 
+  it("a run ended ahead of the clock says so while that fits; else the mark gives way, not what to do", () => {
+    const ahead = (signal: string) =>
+      shownStatus(
+        active,
+        [runRecord("run-before-backup", "2027-06-01T01:00:00.000Z", { exitStatus: null, signal })],
+        noCheck,
+      ).message
+    const plain = (signal: string) =>
+      `run-before-backup failed (killed by ${signal}) at 2027-06-01 01:00 UTC; see action show-runs`
+    const marked = (signal: string) =>
+      `run-before-backup failed (killed by ${signal}) at 2027-06-01 01:00 UTC (future: clock?); see action show-runs`
+    const fits = `SIG${"X".repeat(maxMessageLength - marked("SIG").length)}`
+    assert.strictEqual(ahead(fits), marked(fits))
+    assert.strictEqual(messageLength(marked(fits)), maxMessageLength)
+    assert.strictEqual(ahead(`${fits}X`), plain(`${fits}X`))
+  })
+
   it("whatever a record holds: one line of 120 characters at most, cut with ..., nothing hidden", () => {
     const signal = `SIG\u202e${"X".repeat(maxMessageLength)}`
     const message = killedBy(signal)
