@@ -24,7 +24,7 @@ from files import trusted_directory  # noqa: E402
 from held import walk_fileset  # noqa: E402
 from journal import JOB_STARTS, journal_run  # noqa: E402
 from python_era import retire_python_era  # noqa: E402
-from records import Outcome, RunRecord, record_of, unset_outcome  # noqa: E402
+from records import TIMED_OUT, Outcome, RunRecord, record_of, unset_outcome  # noqa: E402
 from report import say  # noqa: E402
 from settings import Settings, read_settings  # noqa: E402
 from supervisor import PR_SET_CHILD_SUBREAPER, Run, output_nonblocking, prctl  # noqa: E402
@@ -32,7 +32,6 @@ from textfiles import remove_metrics, write_metrics  # noqa: E402
 
 # Set by the charm's run-script action: a run an operator asked for is not one of Bacula's jobs.
 ACTION_VARIABLE = "BACKUP_INTEGRATOR_ACTION"
-TIMED_OUT = 124  # the exit status of a run stopped at its time limit, as timeout(1)'s
 # --write-metrics or --remove-metrics could not delete a metrics file for a reason that may pass
 # (EIO, ENOMEM...): the charm's hook fails, and Juju runs it again. EX_TEMPFAIL of sysexits.h.
 TRY_AGAIN = 75

@@ -5,13 +5,13 @@ import signal
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
+from journal import KINDS
+from records import TIMED_OUT
 from times import parse_iso
 
 PREFIX = "backup_integrator_"
-KINDS = ("backup", "restore")
 # Each outcome's label, and its count in the journal.
 OUTCOMES = (("succeeded", "succeeded"), ("failed", "failed"), ("no_result", "noResult"))
-TIMED_OUT = 124  # the exit status of a run stopped at its time limit, as timeout(1)'s
 
 Labels = Sequence[tuple[str, object]]
 Sample = tuple[Labels, "float | int | bool | None"]

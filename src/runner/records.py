@@ -15,6 +15,7 @@ from times import iso
 RECORDS_KEPT = 10  # per script
 TAIL_BYTES = 4096  # of output kept in a record...
 TAIL_LINES = 40  # ...and at most this many lines of it
+TIMED_OUT = 124  # the exit status of a run stopped at its time limit, as timeout(1)'s
 
 
 class RunRecordFields(TypedDict):
