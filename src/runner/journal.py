@@ -1,9 +1,11 @@
 """The job journal (jobs.json, root only): Bacula's jobs as this machine's runners saw them,
 told by the scripts that start and end each one (src/domain/job-journal.ts is its schema)."""
 
+import errno
 import fcntl
 import json
 import os
+import stat
 from collections.abc import Generator
 from contextlib import contextmanager
 from typing import Any, cast
@@ -190,11 +192,33 @@ def add_run(journal: Journal, option: str, record: RunRecord, sequence: int) -> 
     jobs[:] = [job for job in jobs if id(job) in kept]
 
 
+def own_lock(app: int) -> int:
+    """jobs.lock, opened only as root's own file: one another user left there (before the charm
+    took the directory over) could be held by them for ever, hanging every run and hook that
+    waits for it. Such a one (or a link) is unlinked, the application's directory being root's
+    alone, and made anew: whoever holds the old one holds nothing."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    try:
+        lock = os.open("jobs.lock", flags, 0o600, dir_fd=app)
+    except OSError as error:
+        if error.errno != errno.ELOOP:
+            raise  # A directory there (EISDIR): the run says it could not journal; nothing waits.
+    else:
+        info = os.fstat(lock)
+        if stat.S_ISREG(info.st_mode) and info.st_uid in (0, os.geteuid()) and info.st_nlink == 1:
+            os.fchmod(lock, 0o600)
+            return lock
+        os.close(lock)
+    say("jobs.lock was not root's own file: made anew")
+    os.unlink("jobs.lock", dir_fd=app)
+    return os.open("jobs.lock", flags | os.O_EXCL, 0o600, dir_fd=app)
+
+
 @contextmanager
 def locked(app: int) -> Generator[None]:
     """The journal's lock (jobs.lock): two scripts may end at once, and the metrics are written
     from the journal under it too."""
-    lock = os.open("jobs.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600, dir_fd=app)
+    lock = own_lock(app)
     try:
         fcntl.flock(lock, fcntl.LOCK_EX)
         yield

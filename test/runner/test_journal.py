@@ -2,12 +2,16 @@
 within a window from the unit's own history, ordered and pruned by sequence number, and a
 version 1 journal read whole."""
 
+import contextlib
+import fcntl
 import json
+import os
 import random
+import tempfile
 import unittest
 from typing import Any
 
-from journal import JOBS_KEPT, Journal, add_run, new_journal, next_sequence, parse
+from journal import JOBS_KEPT, Journal, add_run, locked, new_journal, next_sequence, parse
 from records import RunRecord
 from times import iso, parse_iso_ms
 
@@ -219,6 +223,60 @@ class Parse(unittest.TestCase):
         ):
             with self.assertRaises(ValueError):
                 parse(data)
+
+
+class Lock(unittest.TestCase):
+    """jobs.lock another user left (or can hold) is not waited on: it is made anew, root's own."""
+
+    def setUp(self) -> None:
+        self.dir = tempfile.mkdtemp()
+        self.app = os.open(self.dir, os.O_RDONLY | os.O_DIRECTORY)
+        self.path = os.path.join(self.dir, "jobs.lock")
+
+    def tearDown(self) -> None:
+        os.close(self.app)
+        for name in os.listdir(self.dir):
+            os.unlink(os.path.join(self.dir, name))
+        os.rmdir(self.dir)
+
+    def held_elsewhere(self) -> int:
+        """The planted file, held exclusively by another open file description, as its owner would."""
+        fd = os.open(self.path, os.O_RDWR)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        return fd
+
+    def take(self) -> os.stat_result:
+        with contextlib.redirect_stderr(None), locked(self.app):  # would wait for ever on the planted one
+            return os.stat(self.path)
+
+    @unittest.skipUnless(os.geteuid() == 0, "chown needs root")
+    def test_another_users_lock_is_replaced_not_waited_on(self) -> None:
+        with open(self.path, "w") as f:
+            f.write("")
+        os.chown(self.path, 65534, 65534)
+        os.chmod(self.path, 0o666)
+        planted, holder = os.stat(self.path).st_ino, self.held_elsewhere()
+        try:
+            now = self.take()
+            self.assertNotEqual(now.st_ino, planted)
+            self.assertEqual((now.st_uid, now.st_mode & 0o777), (0, 0o600))
+        finally:
+            os.close(holder)
+
+    def test_a_hard_link_or_a_symbolic_link_there_is_replaced(self) -> None:
+        other = os.path.join(self.dir, "other")
+        with open(other, "w") as f:
+            f.write("")
+        os.link(other, self.path)
+        self.assertNotEqual(self.take().st_ino, os.stat(other).st_ino)
+        os.unlink(self.path)
+        os.symlink(other, self.path)
+        self.take()
+        self.assertFalse(os.path.islink(self.path))
+
+    def test_its_own_lock_is_kept(self) -> None:
+        first = self.take().st_ino
+        self.assertEqual(self.take().st_ino, first)
 
 
 if __name__ == "__main__":
