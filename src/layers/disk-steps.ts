@@ -44,8 +44,32 @@ export const lstatIfAny = (fs: FileSystem.FileSystem, path: string) =>
 export const list = (fs: FileSystem.FileSystem, path: string) =>
   step("list", path, fs.readDirectory(path).pipe(Effect.catchIf(isNotFound, () => Effect.succeed([]))))
 
-export const remove = (fs: FileSystem.FileSystem, path: string) =>
-  step("delete", path, fs.remove(path, { recursive: true, force: true }))
+/**
+ * Deletes `path`: a file or a link as one name (a link is never followed); a directory with what
+ * it holds, entered only when it is this user's alone (root's: owned by it, writable by nobody
+ * else), so that nobody can swap an entry for a link while root deletes under it (the charm's
+ * tree above is root's alone too: it is taken over at every reconcile). A directory another
+ * user owns or may write to (planted before the charm took its parent over) is left alone and
+ * the delete fails naming it: deleting in it would let that user steer root's deletes.
+ */
+export const remove = (fs: FileSystem.FileSystem, path: string): Effect.Effect<void, DiskError> =>
+  Effect.gen(function* () {
+    const found = yield* lstatIfAny(fs, path)
+    if (Option.isNone(found)) return
+    const info = found.value
+    if (info.type === "Directory") {
+      if (Option.getOrElse(info.uid, () => -1) !== (process.getuid?.() ?? 0) || (info.mode & 0o022) !== 0)
+        return yield* new DiskError({
+          operation: "delete",
+          path,
+          reason:
+            "a directory another user owns or may write to: left alone (look at what it holds, then delete it)",
+        })
+      for (const name of yield* list(fs, path)) yield* remove(fs, `${path}/${name}`)
+    }
+    // What is left is one name: a file, a link, or the directory now empty (nobody else can add to it).
+    yield* step("delete", path, fs.remove(path, { recursive: info.type === "Directory", force: true }))
+  })
 
 /**
  * Writes `data` to `path` whole or not at all: a temporary file beside it, created

@@ -231,6 +231,31 @@ describe("ScriptStore over the FileSystem service", () => {
     }),
   )
 
+  it.effect(
+    "a directory another user left in scripts/ is not entered: nothing in it is deleted (its entries could be swapped for links), and the hook fails naming it",
+    () =>
+      Effect.gen(function* () {
+        const disk = memoryDisk()
+        const planted = `${dir}/evil`
+        putFile(disk, `${planted}/a0/victim`, "precious", 0o600)
+        for (const path of [planted, `${planted}/a0`])
+          disk.entries.set(path, { type: "Directory", mode: 0o40777, uid: disk.uid + 1 })
+        const exit = yield* Effect.exit((yield* storeOn(disk)).install(installation({ scripts })))
+        assert.include(failure(exit), `${planted}`)
+        assert.include(failure(exit), "another user owns or may write to: left alone")
+        assert.strictEqual(fileContent(disk, `${planted}/a0/victim`), "precious")
+        // Root's own directory there, whatever it holds, is deleted whole.
+        disk.entries.delete(`${planted}/a0/victim`)
+        for (const path of [`${planted}/a0`, planted]) disk.entries.delete(path)
+        putFile(disk, `${dir}/old/deep/file`, "x", 0o600)
+        yield* (yield* storeOn(disk)).install(installation({ scripts }))
+        assert.deepStrictEqual(
+          names(disk, dir).filter((name) => name.startsWith("old")),
+          [],
+        )
+      }),
+  )
+
   it.effect("a link another user left at runs/<option> is deleted, never followed", () =>
     Effect.gen(function* () {
       const disk = memoryDisk()
