@@ -16,9 +16,9 @@ import { join } from "node:path"
 import * as Schema from "effect/Schema"
 import { afterEach, assert, describe, it } from "vitest"
 import { JobJournal } from "../../src/domain/job-journal.ts"
-import { type ScriptOption, scriptOptions } from "../../src/domain/options.ts"
+import type { ScriptOption } from "../../src/domain/options.ts"
 import { RunRecord } from "../../src/domain/run-record.ts"
-import runnerFile from "../../src/runner/runner.pyz"
+import { runnerApp } from "../support/runner-app.ts"
 
 const dirs: Array<string> = []
 afterEach(() => {
@@ -31,17 +31,11 @@ const install = (
   fileset: ReadonlyArray<string>,
   textfiles?: string,
 ) => {
-  const app = mkdtempSync(join(tmpdir(), "held-"))
+  const app = runnerApp("held-", scripts, {
+    fileset,
+    metricsDirectories: textfiles === undefined ? [] : [textfiles],
+  })
   dirs.push(app)
-  mkdirSync(join(app, "scripts"))
-  mkdirSync(join(app, "operator-scripts"), { mode: 0o700 })
-  for (const option of scriptOptions) writeFileSync(join(app, "scripts", option), runnerFile, { mode: 0o700 })
-  for (const [option, script] of Object.entries(scripts))
-    writeFileSync(join(app, "operator-scripts", option), script, { mode: 0o700 })
-  writeFileSync(
-    join(app, "runner.json"),
-    JSON.stringify({ metricsDirectories: textfiles === undefined ? [] : [textfiles], fileset }),
-  )
   return app
 }
 

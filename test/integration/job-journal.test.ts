@@ -4,7 +4,6 @@ import { spawn, spawnSync } from "node:child_process"
 import {
   lstatSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -12,14 +11,13 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs"
-import { tmpdir } from "node:os"
 import { basename, join } from "node:path"
 import * as Schema from "effect/Schema"
 import { afterEach, assert, describe, it } from "vitest"
 import { emptyJournal, JobJournal } from "../../src/domain/job-journal.ts"
-import { type ScriptOption, scriptOptions } from "../../src/domain/options.ts"
-import runnerFile from "../../src/runner/runner.pyz"
+import type { ScriptOption } from "../../src/domain/options.ts"
 import { clockMoved } from "../support/faketime.ts"
+import { runnerApp } from "../support/runner-app.ts"
 
 const dirs: Array<string> = []
 afterEach(() => {
@@ -28,13 +26,8 @@ afterEach(() => {
 
 /** An application directory with the four runners and the given scripts. */
 const install = (scripts: Partial<Record<ScriptOption, string>>) => {
-  const app = mkdtempSync(join(tmpdir(), "journal-"))
+  const app = runnerApp("journal-", scripts)
   dirs.push(app)
-  mkdirSync(join(app, "scripts"))
-  mkdirSync(join(app, "operator-scripts"), { mode: 0o700 })
-  for (const option of scriptOptions) writeFileSync(join(app, "scripts", option), runnerFile, { mode: 0o700 })
-  for (const [option, script] of Object.entries(scripts))
-    writeFileSync(join(app, "operator-scripts", option), script, { mode: 0o700 })
   return app
 }
 
