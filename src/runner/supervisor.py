@@ -270,6 +270,7 @@ class Run:
             pending += data
         if target not in self.waiting_to_write:
             self.flush(target)
+        self.update_reading()  # A reader that is behind makes the script wait, from this chunk on.
 
     def flush(self, target: int) -> None:
         pending = self.pending[target]
@@ -289,7 +290,6 @@ class Run:
         if target in self.waiting_to_write:
             self.selector.unregister(target)
             self.waiting_to_write.discard(target)
-        self.update_reading()
 
     def update_reading(self) -> None:
         """Reads the script's pipes only while its output can be held (always once stopping)."""
@@ -310,10 +310,11 @@ class Run:
                 os.close(key.fd)
                 self.pidfd = None
             elif kind == "read":
-                if key.fd in self.sources:
+                if key.fd in self.reading:  # Not one this batch's earlier events stopped reading.
                     self.pass_through(key.fd, target)
             else:
                 self.flush(target)
+                self.update_reading()
 
     def reap(self) -> bool:
         if self.status is None:

@@ -348,6 +348,38 @@ describe("the runner's edges", () => {
     assert.include(records(runs)[0], { timedOut: true, signal: "SIGTERM" })
   }, 120_000)
 
+  it("a reader that stalls makes the script wait: the runner holds at most about 1 MiB of its output, then passes it all", async () => {
+    const app = mkdtempSync(join(tmpdir(), "runner-"))
+    dirs.push(app)
+    const wrote = join(app, "wrote-all")
+    const { runner } = install(
+      `#!/bin/sh\nhead -c 67108864 /dev/zero\ntouch ${wrote}\necho last-line >&2\n`,
+      undefined,
+      app,
+    )
+    const child = spawn(runner, [], { stdio: ["ignore", "pipe", "pipe"] })
+    child.stdout.pause()
+    let stderr = ""
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString()
+    })
+    await new Promise((resolve) => setTimeout(resolve, 3000))
+    // 64 MiB cannot fit in the runner's 1 MiB and two pipes: the script still waits, and the
+    // runner has not taken its output into memory (before, it read all of it at once).
+    assert.isFalse(existsSync(wrote))
+    const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))?.[1])
+    assert.isBelow(rss, 48 * 1024, "the runner's resident memory, KiB")
+    let bytes = 0
+    child.stdout.on("data", (chunk: Buffer) => {
+      bytes += chunk.length
+    })
+    child.stdout.resume()
+    const { code } = await exited(child)
+    assert.strictEqual(code, 0, stderr)
+    assert.strictEqual(bytes, 67_108_864)
+    assert.strictEqual(stderr, "last-line\n")
+  }, 120_000)
+
   for (const cgroups of ["as the machine offers them", "read-only (a container)"]) {
     it(`a leftover ignoring SIGTERM under a setsid child is gone when the record counts it (cgroups ${cgroups})`, () => {
       const marker = `${process.pid}${Date.now()}`.slice(-9)
