@@ -1,4 +1,4 @@
-import { crc32 } from "node:zlib"
+import { crc32 } from "./crc32.ts"
 
 // The XZ container (tukaani.org's xz-file-format 1.2.1) around LZMA2 chunks stored without
 // compression: what the cos_agent interface wants for a dashboard (its requirer runs Python's
@@ -13,7 +13,7 @@ const streamFlags = [0x00, 0x01]
 
 const le32 = (n: number) => [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff]
 
-const crc = (bytes: ReadonlyArray<number> | Uint8Array) => le32(crc32(Uint8Array.from(bytes)))
+const crc = (bytes: ReadonlyArray<number> | Uint8Array) => le32(crc32(bytes))
 
 /** XZ's variable-length integer: 7 bits a byte, low first. */
 const varint = (n: number) => {
