@@ -65,7 +65,7 @@ e.g. --bacula-job backup --then update-status --bacula-job backup:fail`,
 runner too) runs at that time, through libfaketime (bash scripts/fetch-faketime.sh);
 the monotonic clock is not moved. Nothing runs then: what time changes shows at the
 next hook, as a job whose result never came, or a backup older than backup-max-age.
-e.g. --bacula-job backup --later 2d --then update-status`,
+e.g. --bacula-job backup:fail --later 13h --then update-status`,
     },
     config: {
       type: "string",
