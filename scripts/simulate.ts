@@ -14,7 +14,7 @@ const command: Command = {
   run: "npm run simulate --",
   summary: [
     "Runs the packed charm (build/charm) on one unit against the project's hook-tool emulator, as",
-    "Juju would: a first event, then each --then, --action and --bacula-job in the order given,",
+    "Juju would: a first event, then each --then, --action, --bacula-job and --later in the order given,",
     "on the same machine. After each step it shows what Juju would: the unit status, the charm's",
     "databags, the files on the machine (path, mode, first line; never a credential), the",
     "hook-tool calls and debug-log, and an action's results.",
@@ -52,9 +52,20 @@ stdout and stderr in one pipe. Shows each line, exit status and the job's outcom
 With :fail, Bacula fails the job after the before-script succeeded (a storage daemon
 gone, a cancel) and runs no after-script, as it does: the unit holds the job as running
 until its result is due (12h before any success; see show-backups' result-due), then
-says it had none. A job runs no hook: the unit status it leads to shows at the next
-hook (--then update-status).
+says it had none: see it with --later 13h --then update-status. A job runs no hook: the
+unit status it leads to shows at the next hook (--then update-status).
 e.g. --bacula-job backup --then update-status --bacula-job backup:fail`,
+    },
+    later: {
+      type: "string",
+      multiple: true,
+      value: "DURATION",
+      help: `Moves the machine's clock ahead by DURATION (as the charm reads durations: 30m, 13h,
+2d, 1h30m), added to any --later before: every later hook, action and Bacula job (the
+runner too) runs at that time, through libfaketime (bash scripts/fetch-faketime.sh);
+the monotonic clock is not moved. Nothing runs then: what time changes shows at the
+next hook, as a job whose result never came, or a backup older than backup-max-age.
+e.g. --bacula-job backup:fail --later 13h --then update-status`,
     },
     config: {
       type: "string",
@@ -108,7 +119,8 @@ e.g. --config fileset=/srv/data --config run-before-backup=@dump.sh`,
     "npm run simulate -- --then update-status --then backup-relation-broken",
     "printf '#!/bin/sh\\necho dumping\\n' | npm run simulate -- --config fileset=/srv \\\n      --config run-before-backup=@- --bacula-job backup --action show-runs --then update-status",
     "printf '#!/bin/sh\\nwc -c \"$CREDENTIALS_DIRECTORY/password\"\\n' | npm run simulate -- --config fileset=/srv \\\n      --config run-before-backup=@- --secret password=s3cret --action run-script name=run-before-backup --json",
-    "printf '#!/bin/sh\\necho dumping\\n' | npm run simulate -- --config fileset=/srv --config run-before-backup=@- \\\n      --bacula-job backup:fail --then update-status --action show-backups",
+    "printf '#!/bin/sh\\necho dumping\\n' | npm run simulate -- --config fileset=/srv --config run-before-backup=@- \\\n      --bacula-job backup:fail --later 13h --then update-status --action show-backups",
+    "printf '#!/bin/sh\\necho dumping\\n' | npm run simulate -- --config fileset=/srv --config run-before-backup=@- \\\n      --config backup-max-age=1d --bacula-job backup --later 2d --then update-status",
     "d=$(mktemp -d) && npm run simulate -- --config fileset=/srv --config metrics-directory=$d \\\n      && cat $d/backup-integrator-backup-integrator.prom",
   ],
 }

@@ -32,7 +32,12 @@ const baculaEnv = { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sb
 /** A path that is published but missing: bacula-fd cannot start it and the job fails. */
 const missingScriptStatus = 208
 
-const run = (option: string, path: string | undefined, prefix: string): ScriptRun => {
+const run = (
+  option: string,
+  path: string | undefined,
+  prefix: string,
+  clock: Record<string, string>,
+): ScriptRun => {
   if (path === undefined) return { option, path, exitStatus: 0, signal: null, messages: [] }
   if (!existsSync(path))
     return {
@@ -44,7 +49,7 @@ const run = (option: string, path: string | undefined, prefix: string): ScriptRu
     }
   // sh's `exec` is execvp's: a file without `#!` runs under /bin/sh, as glibc's execvp does.
   const result = spawnSync("/bin/sh", ["-c", 'cd / && umask 022 && exec "$0" </dev/null 2>&1', path], {
-    env: baculaEnv,
+    env: { ...baculaEnv, ...clock },
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
   })
@@ -62,13 +67,15 @@ const run = (option: string, path: string | undefined, prefix: string): ScriptRu
 
 /**
  * Runs the job's scripts at `published(option)` as Bacula would; with `baculaFails`, Bacula
- * fails the job once the before-script has succeeded.
+ * fails the job once the before-script has succeeded. `clock`: the environment that moves the
+ * machine's clock (--later), or none.
  */
 export const runBaculaJob = (
   { name: job, baculaFails }: BaculaJobStep,
   published: (option: string) => string | undefined,
+  clock: Record<string, string>,
 ): JobRun => {
-  const before = run(`run-before-${job}`, published(`run-before-${job}`), "ClientBeforeJob")
+  const before = run(`run-before-${job}`, published(`run-before-${job}`), "ClientBeforeJob", clock)
   if (before.exitStatus !== 0)
     return {
       job,
@@ -81,7 +88,7 @@ export const runBaculaJob = (
       runs: [before],
       outcome: `failed (status f): Bacula failed the ${job} after the before-script (as when the storage daemon is gone), so it ran no after-script; the unit cannot tell yet: its journal holds the job as running until its result is due (show-backups: result-due), and from then on says it had none`,
     }
-  const after = run(`run-after-${job}`, published(`run-after-${job}`), "ClientAfterJob")
+  const after = run(`run-after-${job}`, published(`run-after-${job}`), "ClientAfterJob", clock)
   return {
     job,
     runs: [before, after],

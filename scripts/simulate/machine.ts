@@ -1,9 +1,12 @@
 // The steps of a simulation run on one unit's machine (the packed charm, the hook-tool
 // emulator, a temporary directory standing for /opt), and what Juju would show after each.
-import { lstatSync, readdirSync, readFileSync } from "node:fs"
+import { lstatSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { join } from "node:path"
+import { durationText } from "../../src/domain/duration.ts"
+import { updateStatusMemoPath } from "../../src/domain/machine-paths.ts"
 import { charmApp } from "../../test/emulator/state.ts"
 import { CharmUnit, type HookResult } from "../../test/support/charm-unit.ts"
+import { clockMoved } from "../faketime.ts"
 import { runBaculaJob, type ScriptRun } from "./bacula-job.ts"
 import { type CharmDeclarations, relationEventOf } from "./charm-declarations.ts"
 import { type Plan, type Step, secretUri } from "./plan.ts"
@@ -37,6 +40,8 @@ export interface StepShown {
   }
   /** The scripts Bacula started, and how the job ends. */
   readonly job?: { readonly runs: ReadonlyArray<ScriptRun>; readonly outcome: string }
+  /** After --later: how far the machine's clock is now ahead of the real one (`13h`). */
+  readonly clockAhead?: string
 }
 
 const quote = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`)
@@ -66,6 +71,13 @@ export const simulate = (charm: CharmDeclarations, plan: Plan, show: (step: Step
   const onMachine = (text: string) => text.replaceAll(unit.optDir, "/opt")
   const secretValues = Object.values(plan.secret ?? {}).filter((value) => value !== "")
   const appDir = join(unit.optDir, "backup-integrator-charm", charm.name)
+  // How far --later has moved the machine's clock: every process of a later step runs with it.
+  let ahead = 0
+  const clock = () => (ahead === 0 ? {} : clockMoved(`+${ahead}`))
+  // dispatch ends update-status by its memo, read with bash's clock and the files' times, which
+  // libfaketime does not move: once the clock is moved, the memo is removed before each hook and
+  // the program decides, as on a machine whose clock has passed the memo's instant.
+  const memo = updateStatusMemoPath(unit.optDir, charm.name, Number(plan.unit.split("/")[1]))
 
   const files = (): Array<FileShown> =>
     filesBelow(unit.optDir).map((path) => {
@@ -137,13 +149,13 @@ export const simulate = (charm: CharmDeclarations, plan: Plan, show: (step: Step
 
   /** The event's hook, with what Juju sets and changes around it for a relation or a secret. */
   const hook = (event: string): HookResult => {
+    if (ahead !== 0) rmSync(memo, { force: true })
     const relation = relationEventOf(charm, event)
     if (relation === undefined)
-      return unit.hook(
-        event,
-        undefined,
-        event.startsWith("secret-") ? { JUJU_SECRET_ID: secretUri, JUJU_SECRET_REVISION: "1" } : {},
-      )
+      return unit.hook(event, undefined, {
+        ...(event.startsWith("secret-") ? { JUJU_SECRET_ID: secretUri, JUJU_SECRET_REVISION: "1" } : {}),
+        ...clock(),
+      })
     const id = Object.keys(unit.state.relations).find(
       (r) => unit.state.relations[r]?.endpoint === relation.endpoint,
     ) as string
@@ -160,11 +172,10 @@ export const simulate = (charm: CharmDeclarations, plan: Plan, show: (step: Step
             dying: relation.kind === "broken",
           }
       })
-    const result = unit.hook(
-      event,
-      id,
-      relation.kind === "departed" ? { JUJU_REMOTE_UNIT: remote, JUJU_DEPARTING_UNIT: remote } : {},
-    )
+    const result = unit.hook(event, id, {
+      ...(relation.kind === "departed" ? { JUJU_REMOTE_UNIT: remote, JUJU_DEPARTING_UNIT: remote } : {}),
+      ...clock(),
+    })
     if (relation.kind === "broken") unit.update((state) => void delete state.relations[id])
     return result
   }
@@ -180,9 +191,13 @@ export const simulate = (charm: CharmDeclarations, plan: Plan, show: (step: Step
   try {
     for (const step of plan.steps) {
       if (step.kind === "event") show(seen(step, hook(step.name)))
-      if (step.kind === "action") show(seen(step, unit.runAction(step.name, step.params)))
+      if (step.kind === "action") show(seen(step, unit.runAction(step.name, step.params, clock())))
+      if (step.kind === "later") {
+        ahead += step.seconds
+        show({ ...seen(step), clockAhead: durationText(ahead) })
+      }
       if (step.kind === "bacula-job") {
-        const job = runBaculaJob(step, published)
+        const job = runBaculaJob(step, published, clock())
         show({
           ...seen(step),
           job: {

@@ -3,10 +3,14 @@
 // found before anything runs.
 import { readFileSync } from "node:fs"
 import { resolve } from "node:path"
+import * as Result from "effect/Result"
 import { parse } from "yaml"
+import { maxBackupMaxAge } from "../../src/domain/backup-max-age.ts"
+import { parseDuration } from "../../src/domain/duration.ts"
 import { actionRefusal } from "../../test/emulator/action-params.ts"
 import type { Relation } from "../../test/emulator/state.ts"
 import { type Argument, flagValue, flagValues, hasFlag, UsageError } from "../command-line.ts"
+import { faketimeMissing } from "../faketime.ts"
 import { type CharmDeclarations, eventsOf, relationEventOf } from "./charm-declarations.ts"
 import { paramProblem } from "./param-problem.ts"
 
@@ -32,10 +36,18 @@ export interface BaculaJobStep {
   readonly baculaFails: boolean
 }
 
+/** `--later 13h`: the machine's clock moves ahead by `seconds`, as given (`name`). */
+export interface LaterStep {
+  readonly kind: "later"
+  readonly name: string
+  readonly seconds: number
+}
+
 export type Step =
   | { readonly kind: "event"; readonly name: string }
   | { readonly kind: "action"; readonly name: string; readonly params: Record<string, unknown> }
   | BaculaJobStep
+  | LaterStep
 
 export interface Plan {
   readonly unit: string
@@ -151,6 +163,19 @@ const checkEvent = (
   return { kind: "event", name } as const
 }
 
+/** `--later DURATION`, read as the charm reads its duration options. */
+const laterStep = (text: string): LaterStep => {
+  // backup-max-age's limit: no duration the charm reads is longer, so no longer wait shows more.
+  const parsed = parseDuration(text, maxBackupMaxAge, "366 days")
+  // Blank is an option unset to the charm; here it is no duration.
+  const seconds = Result.isSuccess(parsed) ? parsed.success : undefined
+  if (seconds === undefined)
+    throw new UsageError(
+      `--later: ${Result.isFailure(parsed) ? parsed.failure : "expected a duration such as 30m, 1h30m or 90s"}, not ${text}`,
+    )
+  return { kind: "later", name: text, seconds }
+}
+
 /** `--action NAME KEY=VALUE...`: values are YAML, as `juju run` reads them. */
 const actionStep = (charm: CharmDeclarations, unit: string, name: string, params: ReadonlyArray<string>) => {
   const parsed = Object.fromEntries(
@@ -188,7 +213,7 @@ export const planOf = (charm: CharmDeclarations, args: ReadonlyArray<Argument>):
       action.params.push(arg.positional)
       continue
     }
-    if (["then", "action", "bacula-job"].includes(arg.flag)) endAction()
+    if (["then", "action", "bacula-job", "later"].includes(arg.flag)) endAction()
     const value = arg.value as string
     if (arg.flag === "then") steps.push(checkEvent(charm, "--then", value, relations, secret))
     if (arg.flag === "action") action = { name: value, params: [] }
@@ -198,8 +223,11 @@ export const planOf = (charm: CharmDeclarations, args: ReadonlyArray<Argument>):
         throw new UsageError(`--bacula-job: expected backup or restore, or either with :fail, not ${value}`)
       steps.push({ kind: "bacula-job", name: name as BaculaJob, baculaFails: fails !== undefined })
     }
+    if (arg.flag === "later") steps.push(laterStep(value))
   }
   endAction()
+  const missing = steps.some((step) => step.kind === "later") ? faketimeMissing() : undefined
+  if (missing !== undefined) throw new UsageError(`--later: ${missing}`)
   // They run the scripts for real, as the user running this: never the worked example's.
   const runsScripts = steps.find(
     (step) => step.kind === "bacula-job" || (step.kind === "action" && step.name === "run-script"),

@@ -82,16 +82,25 @@ const jobLines = (step: StepShown) =>
         `job: ${step.job.outcome}`,
       ]
 
+const clockLines = (step: StepShown) =>
+  step.clockAhead === undefined
+    ? []
+    : [
+        `the machine's clock is now ${step.clockAhead} ahead (libfaketime; the monotonic clock is not moved): every later hook, action and Bacula job runs at that time`,
+      ]
+
 /**
- * Why the status is what it is: a Bacula job runs no hook, so the status it leads to shows at
- * the unit's next hook, not after the job.
+ * Why the status is what it is: a Bacula job, or time passing, runs no hook, so the status it
+ * leads to shows at the unit's next hook, not after it.
  */
 const statusNote = (step: StepShown, unchanged: boolean) =>
   step.kind === "bacula-job"
     ? " (a job runs no hook: what it changed shows at the unit's next hook, e.g. --then update-status)"
-    : unchanged
-      ? " (unchanged)"
-      : ""
+    : step.kind === "later"
+      ? " (time passing runs no hook: what it changes shows at the unit's next hook, e.g. --then update-status)"
+      : unchanged
+        ? " (unchanged)"
+        : ""
 
 /** One step; `previous` is the step before, whose unchanged parts are not repeated. */
 export const stepText = (n: number, step: StepShown, previous: StepShown | undefined): string => {
@@ -102,6 +111,7 @@ export const stepText = (n: number, step: StepShown, previous: StepShown | undef
     ...hookLines(step),
     ...actionLines(step),
     ...jobLines(step),
+    ...clockLines(step),
     `unit status: ${step.status.status}${step.status.message ? ` "${step.status.message}"` : ""}${statusNote(step, same("status"))}`,
     ...(same("databags")
       ? ["databags: unchanged"]
@@ -120,7 +130,7 @@ export const stepText = (n: number, step: StepShown, previous: StepShown | undef
           "files on the machine:",
           ...indent(step.files.map((f) => `${f.mode} ${f.path}  ${cut(f.firstLine, 100)}`)),
         ]),
-    ...(step.kind === "bacula-job"
+    ...(step.kind === "bacula-job" || step.kind === "later"
       ? []
       : [
           `hook-tool calls (${step.calls.length}):`,

@@ -6,8 +6,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, afterEach, assert, describe, it } from "vitest"
+import { clockMoved } from "../../scripts/faketime.ts"
 import { backupRelation, CharmUnit, expectOk } from "../support/charm-unit.ts"
-import { clockMoved } from "../support/faketime.ts"
 
 const units: Array<CharmUnit> = []
 afterEach(() => {

@@ -8,11 +8,11 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { setTimeout as sleep } from "node:timers/promises"
 import { afterAll, assert, describe, it } from "vitest"
+import { clockMoved } from "../../scripts/faketime.ts"
 import type { JobJournal } from "../../src/domain/job-journal.ts"
 import { appBag } from "../emulator/state.ts"
 import { BaculaSite, baculaDaemonsMissing, type JobEnd } from "../support/bacula-daemons.ts"
 import { backupRelation, CharmUnit, expectOk } from "../support/charm-unit.ts"
-import { clockMoved } from "../support/faketime.ts"
 
 // The tests run at once, each with its own unit and Bacula: most of a job is Bacula waiting.
 // Every daemon is stopped at the end, whatever happened (and ends by itself regardless).

@@ -9,7 +9,7 @@
 // BackupIntegratorMetricsMissing's `for` is 10s instead of 10m; nothing else of any rule is
 // changed.
 // A job whose result falls due 12 hours after its before-script is brought to its due by
-// moving the runner's clock back (libfaketime, test/support/faketime.ts), not by a shorter rule.
+// moving the runner's clock back (libfaketime, scripts/faketime.ts), not by a shorter rule.
 //
 // A missing and an empty fileset path (issue 28.5) are run as Bacula's before-script runs: the
 // runner looks at the paths before it exits; the Bacula e2e test shows the same with real daemons.
@@ -17,8 +17,8 @@ import { type ChildProcess, spawn } from "node:child_process"
 import { mkdirSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterEach, assert, beforeAll, describe, it } from "vitest"
+import { clockMoved } from "../../scripts/faketime.ts"
 import { expectOk } from "../support/charm-unit.ts"
-import { clockMoved } from "../support/faketime.ts"
 import { eventually, freePort, prometheusInstalled } from "../support/prometheus.ts"
 import { baculaRuns, type Machine, SignalsWorld } from "../support/signals.ts"
 

@@ -1,11 +1,12 @@
 // `npm run simulate`: the packed charm against the emulator, shown as Juju would show it.
 import { spawnSync } from "node:child_process"
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, assert, describe, it } from "vitest"
 import { parse } from "yaml"
 import { scriptOptions } from "../../src/domain/options.ts"
+import { copyProject } from "../support/project-copy.ts"
 
 const dir = mkdtempSync(join(tmpdir(), "simulate-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -31,6 +32,7 @@ interface Step {
   calls: Array<string>
   logs: Array<string>
   action?: { status: string; message?: string; results: Record<string, unknown>; logs: Array<string> }
+  clockAhead?: string
   job?: {
     outcome: string
     runs: Array<{
@@ -67,6 +69,16 @@ const file = (name: string, text: string) => {
   writeFileSync(join(dir, name), text)
   return join(dir, name)
 }
+/** A fileset path that holds data, as a working backup's does: the status says nothing of it. */
+const dataDirectory = (name: string) => {
+  mkdirSync(join(dir, name), { recursive: true })
+  writeFileSync(join(dir, name, "db.dump"), "dump")
+  return join(dir, name)
+}
+/** A time as the unit status shows it: `2026-12-07 20:49 UTC`. */
+const minute = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`
+type Backups = { backup: Record<string, string | Record<string, string>> }
+const backups = (step: Step | undefined) => (step?.action?.results as Backups | undefined)?.backup
 /** A script that says how Bacula started it, on stdout and stderr, and exits with $1's status. */
 const probe = (status = 0) =>
   file(
@@ -297,13 +309,9 @@ describe("npm run simulate", { timeout: 600_000 }, () => {
   })
 
   it("--bacula-job backup:fail: Bacula fails the job after the before-script succeeded, runs no after-script, and the unit waits for its result until it is due", () => {
-    // A fileset that holds data, as a working backup's does: the status says nothing of it.
-    const data = join(dir, "data")
-    mkdirSync(data, { recursive: true })
-    writeFileSync(join(data, "db.dump"), "dump")
     const r = report([
       "--config",
-      `fileset=${data}`,
+      `fileset=${dataDirectory("data")}`,
       "--config",
       `run-before-backup=@${probe(0)}`,
       "--config",
@@ -331,8 +339,6 @@ describe("npm run simulate", { timeout: 600_000 }, () => {
     )
     // A Bacula-side failure leaves the unit active: no script failed.
     assert.deepStrictEqual(after?.status, first?.status)
-    type Backups = { backup: Record<string, string | Record<string, string>> }
-    const backups = (step: Step | undefined) => (step?.action?.results as Backups | undefined)?.backup
     assert.deepInclude(backups(shown), { succeeded: "0", failed: "0", "last-success": "none yet" })
     assert.deepInclude(backups(shown)?.["job-1"] as Record<string, string>, {
       outcome: "running",
@@ -349,6 +355,108 @@ describe("npm run simulate", { timeout: 600_000 }, () => {
     const waiting = backups(shownNext)?.["job-2"] as Record<string, string> | undefined
     assert.strictEqual(waiting?.outcome, "running")
     assert.isString(waiting?.["result-due"])
+  })
+
+  it("--later: a backup Bacula failed after its before-script is blocked once its result is due, as the on-call sees it", () => {
+    const args = [
+      "--config",
+      `fileset=${dataDirectory("data")}`,
+      "--config",
+      `run-before-backup=@${probe(0)}`,
+      "--bacula-job",
+      "backup:fail",
+      "--then",
+      "update-status",
+      "--later",
+      "13h",
+      "--then",
+      "update-status",
+      "--action",
+      "show-backups",
+    ]
+    const r = report(args)
+    assert.deepStrictEqual(
+      r.steps.map((s) => [s.kind, s.step]),
+      [
+        ["event", "config-changed"],
+        ["bacula-job", "backup:fail"],
+        ["event", "update-status"],
+        ["later", "13h"],
+        ["event", "update-status"],
+        ["action", "show-backups"],
+      ],
+    )
+    const [first, , inTime, later, late, shown] = r.steps
+    // Before its due the unit waits for the job's result: nothing is wrong yet.
+    assert.deepStrictEqual(inTime?.status, first?.status)
+    assert.strictEqual(later?.clockAhead, "13h")
+    assert.deepStrictEqual(later?.status, first?.status, "time passing runs no hook")
+    assert.deepStrictEqual(later?.calls, [])
+    const job = backups(shown)?.["job-1"] as Record<string, string> | undefined
+    assert.strictEqual(job?.outcome, "running")
+    assert.deepStrictEqual(late?.status, {
+      status: "blocked",
+      message: `no result from the backup started ${minute(job?.started ?? "")}, due ${minute(job?.["result-due"] ?? "")}; see action show-backups`,
+    })
+    assert.deepStrictEqual(tools(late), ["status-set"])
+
+    const text = simulate(args)
+    assert.strictEqual(text.status, 0, text.stderr)
+    assert.include(
+      text.stdout,
+      "\n== 4. later 13h\nthe machine's clock is now 13h ahead (libfaketime; the monotonic clock is not moved): every later hook, action and Bacula job runs at that time\nunit status: active \"no backup yet\" (time passing runs no hook: what it changes shows at the unit's next hook, e.g. --then update-status)\ndatabags: unchanged\nfiles: unchanged\n",
+    )
+    assert.include(
+      text.stdout,
+      `\n== 5. event update-status\nexit code: 0\nunit status: blocked "no result from the backup started `,
+    )
+  })
+
+  it("--later adds up: a backup older than backup-max-age is overdue once the clock has passed it, not before", () => {
+    const r = report([
+      "--config",
+      `fileset=${dataDirectory("data")}`,
+      "--config",
+      "backup-max-age=1d",
+      "--config",
+      `run-before-backup=@${probe(0)}`,
+      "--bacula-job",
+      "backup",
+      "--later",
+      "12h",
+      "--then",
+      "update-status",
+      "--later",
+      "1d12h",
+      "--then",
+      "update-status",
+      "--action",
+      "show-backups",
+    ])
+    const [, , halfDay, inTime, twoDays, overdue, shown] = r.steps
+    assert.deepStrictEqual([halfDay?.clockAhead, twoDays?.clockAhead], ["12h", "48h"])
+    const lastSuccess = minute(String(backups(shown)?.["last-success"]))
+    assert.deepStrictEqual(inTime?.status, { status: "active", message: `last backup ${lastSuccess}` })
+    assert.deepStrictEqual(overdue?.status, {
+      status: "blocked",
+      message: `no successful backup since ${lastSuccess} (backup-max-age 24h)`,
+    })
+  })
+
+  it("--later without libfaketime (a fresh clone, before npm test) says how to fetch it, before anything runs", () => {
+    const project = mkdtempSync(join(dir, "clone-"))
+    copyProject(project)
+    symlinkSync(join(process.cwd(), "node_modules"), join(project, "node_modules"))
+    const result = spawnSync(process.execPath, ["scripts/simulate.ts", "--later", "13h"], {
+      cwd: project,
+      encoding: "utf8",
+    })
+    assert.strictEqual(result.status, 2)
+    assert.strictEqual(result.stdout, "")
+    assert.strictEqual(
+      result.stderr.split("\n")[0],
+      "--later: libfaketime is missing: run `bash scripts/fetch-faketime.sh` first",
+    )
   })
 
   it("--then runs later hooks on the same machine: update-status with nothing changed makes no call", () => {
@@ -434,6 +542,7 @@ describe("npm run simulate", { timeout: 600_000 }, () => {
       "relations",
       "no-relation",
       "relate",
+      "later",
       "json",
     ])
     for (const flag of flags.filter((f) => f !== "help")) {
@@ -451,7 +560,7 @@ describe("npm run simulate", { timeout: 600_000 }, () => {
       .trimEnd()
       .split(/\n(?= {2}\S)/)
       .map((example) => example.trim())
-    assert.isAtLeast(examples.length, 7)
+    assert.isAtLeast(examples.length, 8)
     // `npm run simulate` builds first: the build is the suite's, so the example runs the script it then runs.
     const node = `"${process.execPath}" scripts/simulate.ts`
     const tmp = mkdtempSync(join(dir, "examples-"))
@@ -530,6 +639,9 @@ describe("npm run simulate", { timeout: 600_000 }, () => {
       ["--bacula-job", "backup:later"],
       "--bacula-job: expected backup or restore, or either with :fail, not backup:later",
     ],
+    [["--later", "13x"], "--later: expected a duration such as 30m, 1h30m or 90s, not 13x"],
+    [["--later", "0s"], "--later: must be longer than 0s, not 0s"],
+    [["--later", "367d"], "--later: longer than 366 days, not 367d"],
     [
       ["--bacula-job", "backup"],
       "--bacula-job runs the scripts on this machine: give your own with --config (the worked example's would run pg_dump here)",

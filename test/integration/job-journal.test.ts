@@ -14,9 +14,9 @@ import {
 import { basename, join } from "node:path"
 import * as Schema from "effect/Schema"
 import { afterEach, assert, describe, it } from "vitest"
+import { clockMoved } from "../../scripts/faketime.ts"
 import { emptyJournal, JobJournal } from "../../src/domain/job-journal.ts"
 import type { ScriptOption } from "../../src/domain/options.ts"
-import { clockMoved } from "../support/faketime.ts"
 import { runnerApp } from "../support/runner-app.ts"
 
 const dirs: Array<string> = []

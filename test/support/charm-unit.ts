@@ -132,9 +132,13 @@ export class CharmUnit {
 
   /**
    * Runs an action as `juju run <unit> <name> key=value…` does: its hook, with `params`; the
-   * action's results, failure and log are then in the state's `action`.
+   * action's results, failure and log are then in the state's `action`. `extraEnv` as for a hook.
    */
-  runAction(name: string, params: Record<string, unknown> = {}): HookResult {
+  runAction(
+    name: string,
+    params: Record<string, unknown> = {},
+    extraEnv: Record<string, string> = {},
+  ): HookResult {
     // As Juju: only an action the charm declares runs, with parameters its schema accepts.
     const refusal = actionRefusal(
       parse(readFileSync(join(this.charm, "actions.yaml"), "utf8")),
@@ -149,14 +153,17 @@ export class CharmUnit {
     })
     const result = spawnSync(join(this.charm, "dispatch"), [], {
       cwd: this.charm,
-      env: jujuEnv({
-        event: name,
-        action: true,
-        unitName: this.unitName,
-        charm: this.charm,
-        stateFile: this.stateFile,
-        optDir: this.optDir,
-      }),
+      env: {
+        ...jujuEnv({
+          event: name,
+          action: true,
+          unitName: this.unitName,
+          charm: this.charm,
+          stateFile: this.stateFile,
+          optDir: this.optDir,
+        }),
+        ...extraEnv,
+      },
       encoding: "utf8",
       stdio: ["ignore", "pipe", "pipe"],
     })
