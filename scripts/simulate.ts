@@ -106,7 +106,7 @@ e.g. --config fileset=/srv/data --config run-before-backup=@dump.sh`,
     },
     json: {
       type: "boolean",
-      help: "Print the setup and every step as one JSON document, for programs.\ne.g. --json | jq '.steps[0].status'",
+      help: "Print the setup and every step as one JSON document, for programs.\ne.g. npm run -s simulate -- --json | jq '.steps[0].status'   (-s: without npm's own lines)",
     },
   },
   takesArguments: true,
