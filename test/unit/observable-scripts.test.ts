@@ -311,6 +311,7 @@ describe("actions", () => {
           output: "pg_dump: no such database\n",
         })
         assert.strictEqual(m.action?.failed, "run-before-backup failed: exit status 3")
+        assert.deepStrictEqual(m.action?.logs, ["running run-before-backup as Bacula runs it"])
         assert.deepStrictEqual(m.calls, [
           "action-get",
           "action-log",
@@ -346,6 +347,76 @@ describe("actions", () => {
         assert.strictEqual(ran.model.action?.results.output, shown)
         const listed = yield* runEvent({ ...action("show-runs")(ran.model), event: "show-runs", calls: [] })
         assert.strictEqual(listed.model.action?.results["run-before-backup.run-1.output"], shown)
+      }),
+  )
+
+  it.effect(
+    "run-script when the runner could not write its record: how the process ended, in words, and what it printed; an earlier run's record is not taken for it",
+    () =>
+      Effect.gen(function* () {
+        const printed = "runner: cannot write the run record: No space left on device\n"
+        for (const [ended, result, failed] of [
+          [{ exitStatus: 1, signal: null }, "exit status 1", "run-before-backup failed: exit status 1"],
+          [
+            { exitStatus: null, signal: "SIGKILL" },
+            "killed by SIGKILL",
+            "run-before-backup failed: killed by SIGKILL",
+          ],
+          [{ exitStatus: 0, signal: null }, "exit status 0", undefined],
+        ] as const) {
+          const { model: m } = yield* following("run-script", (next) => {
+            putRunRecord(
+              next.disk,
+              runRecord("run-before-backup", "2026-12-01T01:00:00.000Z", {
+                output: "Bacula's run\n",
+                pid: 7,
+              }),
+            )
+            return {
+              ...action("run-script", { name: "run-before-backup" })(next),
+              scriptRun: { ...ended, timedOut: false, output: printed, recorded: false },
+            }
+          })
+          assert.deepStrictEqual(m.action?.results, { result, output: printed, record: "not written" })
+          assert.strictEqual(m.action?.failed, failed)
+        }
+      }),
+  )
+
+  it.effect(
+    "run-script: output cut before a credential's end hides that end; output shown whole is shown as printed; no output, no output result",
+    () =>
+      Effect.gen(function* () {
+        const uri = "secret:cq1k2l3m4n5o6p7q8r9s"
+        // Each on a unit of its own: a record one run leaves would be found by the next.
+        const ran = (scriptRun: NonNullable<FakeModel["scriptRun"]>) =>
+          Effect.gen(function* () {
+            const first = yield* runEvent(
+              model({
+                config: { ...config, credentials: uri },
+                secrets: { [uri]: { granted: true, content: { password: "hunter2" } } },
+                relations,
+              }),
+            )
+            const { model: m } = yield* runEvent({
+              ...action("run-script", { name: "run-before-backup" })(first.model),
+              event: "run-script",
+              calls: [],
+              scriptRun,
+            })
+            return m.action?.results
+          })
+        const ok = { exitStatus: 0, signal: null, timedOut: false } as const
+        // The runner kept the last 4 KiB of 5000 bytes: they begin inside the password.
+        const tail = "nter2 accepted\n"
+        const cut = yield* ran({ ...ok, output: tail, outputBytes: 5000 })
+        assert.strictEqual(cut?.output, "*** accepted\n")
+        const unrecorded = yield* ran({ ...ok, output: tail, recorded: false })
+        assert.strictEqual(unrecorded?.output, "*** accepted\n")
+        // Whole, the same start ("2", the password's last character) is the script's own.
+        const whole = "2 files dumped\n"
+        assert.strictEqual((yield* ran({ ...ok, output: whole, outputBytes: whole.length }))?.output, whole)
+        assert.notProperty(yield* ran({ ...ok, output: "" }), "output")
       }),
   )
 
