@@ -140,6 +140,66 @@ describe("the status of runs", () => {
     }),
   )
 
+  it.effect(
+    "a script's newest run is the one numbered highest, whatever order the directory lists them in",
+    () =>
+      Effect.gen(function* () {
+        yield* afterTheRecords
+        const older = [runRecord("run-before-backup", "2026-12-01T02:00:00.000Z"), 5] as const
+        const newer = [
+          runRecord("run-before-backup", "2026-12-01T03:00:00.000Z", { exitStatus: 2 }),
+          6,
+        ] as const
+        for (const listed of [
+          [newer, older],
+          [older, newer],
+        ]) {
+          const { model: m } = yield* following("config-changed", (next) => {
+            for (const [record, sequence] of listed) putRunRecord(next.disk, record, sequence)
+          })
+          assert.deepStrictEqual(m.status, {
+            status: "blocked",
+            message: "run-before-backup failed (exit status 2) at 2026-12-01 03:00 UTC; see action show-runs",
+          })
+        }
+      }),
+  )
+
+  it.effect(
+    "a file in a runs directory that is not a record, even one named after a later one, does not stop update-status following the runs",
+    () =>
+      Effect.gen(function* () {
+        yield* afterTheRecords
+        const runs = `${optDir}/backup-integrator-charm/${appName}/runs/run-before-backup`
+        // An operator's notes and copies: each sorts after every record the runner names.
+        for (const name of ["notes.txt", "9999999999999-1.json.bak", "old-9999999999999-1.json"]) {
+          const before = yield* following("update-status", (next) => {
+            putFile(
+              next.disk,
+              `${runs}/${name}`,
+              JSON.stringify(runRecord("run-before-backup", "2026-12-01T01:00:00.000Z")),
+              0o600,
+            )
+          })
+          assert.deepStrictEqual(before.model.status, { status: "active", message: "no backup yet" }, name)
+          putRunRecord(
+            before.model.disk,
+            runRecord("run-before-backup", "2026-12-01T03:00:00.000Z", { exitStatus: 2 }),
+          )
+          const { model: m } = yield* runEvent({ ...before.model, calls: [] })
+          assert.deepStrictEqual(
+            m.status,
+            {
+              status: "blocked",
+              message:
+                "run-before-backup failed (exit status 2) at 2026-12-01 03:00 UTC; see action show-runs",
+            },
+            name,
+          )
+        }
+      }),
+  )
+
   it.effect("a timed-out run, the most recent failure first, and a count of the others", () =>
     Effect.gen(function* () {
       yield* afterTheRecords
