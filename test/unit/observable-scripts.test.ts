@@ -4,10 +4,16 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
 import * as TestClock from "effect/testing/TestClock"
-import { operatorScriptPath, runnerInterpreter } from "../../src/domain/machine-paths.ts"
+import {
+  appDirectory,
+  jobJournalPath,
+  operatorScriptPath,
+  runnerInterpreter,
+  updateStatusMemoPath,
+} from "../../src/domain/machine-paths.ts"
 import runnerFile from "../../src/runner/runner.pyz"
 import { appName, type FakeModel, model, optDir, putRunRecord } from "../support/fake-juju.ts"
-import { memoryDisk, putFile } from "../support/memory-file-system.ts"
+import { fileContent, memoryDisk, putFile } from "../support/memory-file-system.ts"
 import { runEvent } from "../support/run-program.ts"
 import { runRecord } from "../support/run-record.ts"
 
@@ -62,6 +68,22 @@ describe("update-status", () => {
       })
       assert.deepStrictEqual(ok.model.calls, [])
     }),
+  )
+
+  it.effect(
+    "after a reconcile, dispatch can end update-status alone: the memo says what each path must be",
+    () =>
+      Effect.gen(function* () {
+        const { model: m } = yield* runEvent(model({ config, relations }))
+        const memo = fileContent(m.disk, updateStatusMemoPath(optDir, appName, 0)) ?? ""
+        for (const line of [
+          `directory ${appDirectory(optDir, appName)}`,
+          `file ${operatorScriptPath(optDir, appName, "run-before-backup")}`,
+          // No job has run yet: the first one's journal starts the program.
+          `absent ${jobJournalPath(optDir, appName)}`,
+        ])
+          assert.include(memo.split("\n"), line)
+      }),
   )
 
   it.effect("a file changed on disk: logged, reconciled, repaired", () =>
