@@ -9,6 +9,7 @@ import {
   jobJournalPath,
   operatorScriptPath,
   runnerInterpreter,
+  runsDirectory,
   updateStatusMemoPath,
 } from "../../src/domain/machine-paths.ts"
 import runnerFile from "../../src/runner/runner.pyz"
@@ -192,7 +193,7 @@ describe("the status of runs", () => {
     () =>
       Effect.gen(function* () {
         yield* afterTheRecords
-        const runs = `${optDir}/backup-integrator-charm/${appName}/runs/run-before-backup`
+        const runs = runsDirectory(optDir, appName, "run-before-backup")
         // An operator's notes and copies: each sorts after every record the runner names.
         for (const name of ["notes.txt", "9999999999999-1.json.bak", "old-9999999999999-1.json"]) {
           const before = yield* following("update-status", (next) => {
@@ -489,13 +490,13 @@ describe("actions", () => {
             return m.action?.results
           })
         const ok = { exitStatus: 0, signal: null, timedOut: false } as const
-        // The runner kept the last 4 KiB of 5000 bytes: they begin inside the password.
+        // The runner kept only the tail of the 5000 bytes printed: it begins inside the password.
         const tail = "nter2 accepted\n"
         const cut = yield* ran({ ...ok, output: tail, outputBytes: 5000 })
         assert.strictEqual(cut?.output, "*** accepted\n")
         const unrecorded = yield* ran({ ...ok, output: tail, recorded: false })
         assert.strictEqual(unrecorded?.output, "*** accepted\n")
-        // Whole, the same start ("2", the password's last character) is the script's own.
+        // Kept whole, output that begins as the password ends ("2") is the script's own.
         const whole = "2 files dumped\n"
         assert.strictEqual((yield* ran({ ...ok, output: whole, outputBytes: whole.length }))?.output, whole)
         assert.notProperty(yield* ran({ ...ok, output: "" }), "output")
