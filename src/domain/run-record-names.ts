@@ -10,4 +10,5 @@ export const isRunRecordName = (name: string): boolean => /^\d{13}-\d+\.json$/.t
 export const newestRunRecord = (names: ReadonlyArray<string>): string | null =>
   names
     .filter(isRunRecordName)
+    // A directory's names are distinct: `name >= newest`, an equivalent mutant, never meets its own.
     .reduce<string | null>((newest, name) => (newest === null || name > newest ? name : newest), null)

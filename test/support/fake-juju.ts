@@ -71,8 +71,14 @@ export interface FakeModel {
   readonly metricsRemovals?: ReadonlyArray<string>
   /** What the runner says when asked to write or delete them; by default nothing. */
   readonly metricsAnswer?: MetricsAnswer
-  /** How a script the `run-script` action starts ends: what the runner records of it. */
-  readonly scriptRun?: Pick<RunRecord, "exitStatus" | "signal" | "timedOut" | "output">
+  /**
+   * How a script the `run-script` action starts ends: what the runner records of it;
+   * `recorded: false`, the runner could not write the record (the process's exit is all).
+   */
+  readonly scriptRun?: Pick<RunRecord, "exitStatus" | "signal" | "timedOut" | "output"> & {
+    readonly outputBytes?: number
+    readonly recorded?: false
+  }
 }
 
 export interface FakeAction {
@@ -294,7 +300,7 @@ const scriptRunnerTest = Layer.effect(
           const { scriptRun, disk } = yield* Ref.get(state)
           const option = runner.slice(runner.lastIndexOf("/") + 1) as ScriptOption
           const record = runRecord(option, "2026-12-01T03:00:00.000Z", scriptRun)
-          putRunRecord(disk, record)
+          if (scriptRun?.recorded !== false) putRunRecord(disk, record)
           return {
             pid: record.pid,
             exitStatus: record.exitStatus,

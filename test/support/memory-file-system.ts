@@ -77,7 +77,8 @@ export interface MemoryDisk {
 const umask = 0o022
 
 // Inode numbers and modification times, as the fingerprint of a file reads them
-// (src/domain/file-fingerprint.ts): a new entry gets a new inode, a write a later time.
+// (src/domain/file-fingerprint.ts): a new entry gets a new inode, a write a later time, and
+// so does a directory when an entry is added to it, removed or renamed (as on Linux).
 let clock = 0
 const inodes = new WeakMap<Entry, number>()
 const mtimes = new WeakMap<Entry, number>()
@@ -106,6 +107,10 @@ const normal = (path: string) =>
     .split("/")
     .filter((s) => s !== "" && s !== ".")
     .join("/")}`
+const touchParent = (entries: ReadonlyMap<string, Entry>, path: string) => {
+  const parent = entries.get(parentOf(path))
+  if (parent !== undefined) touch(parent)
+}
 
 const failure = (code: Errno, method: string, syscall: string, path: string) =>
   new PlatformError.PlatformError(
@@ -215,6 +220,7 @@ const memoryMachine = (
       uid: disk.uid,
     }
     entries.set(path, file)
+    touchParent(entries, path)
     return file
   }
 
@@ -254,6 +260,7 @@ const memoryMachine = (
           mode: typeBits.Directory | ((options?.mode ?? 0o777) & ~umask),
           uid: disk.uid,
         })
+        touchParent(entries, path)
       }).pipe(
         Effect.catchIf(
           (error) => options?.recursive === true && error.reason._tag === "NotFound",
@@ -303,6 +310,7 @@ const memoryMachine = (
         const below = [...entries.keys()].filter((p) => p.startsWith(`${path}/`))
         if (entry.type === "Directory" && below.length > 0 && !options?.recursive) fail("ENOTEMPTY")
         for (const p of [path, ...below]) entries.delete(p)
+        touchParent(entries, path)
       }),
     rename: (rawFrom, rawTo) =>
       op("rename", "rename", rawFrom, false, (from, fail) => {
@@ -316,6 +324,8 @@ const memoryMachine = (
         entries.delete(from)
         entries.set(to, moved)
         for (const [p, e] of below) entries.set(`${to}${p.slice(from.length)}`, e)
+        touchParent(entries, from)
+        touchParent(entries, to)
       }),
     writeFile: (raw, data, options) =>
       // Exclusive: a link in the way is not followed, and fails as any existing entry does.
@@ -380,7 +390,10 @@ export const putFile = (
   const parts = normal(path).split("/").slice(1)
   for (let i = 1; i < parts.length; i++) {
     const dir = `/${parts.slice(0, i).join("/")}`
-    if (!disk.entries.has(dir)) disk.entries.set(dir, { type: "Directory", mode: 0o40755, uid: disk.uid })
+    if (!disk.entries.has(dir)) {
+      disk.entries.set(dir, { type: "Directory", mode: 0o40755, uid: disk.uid })
+      touchParent(disk.entries, dir)
+    }
   }
   const file: Entry = {
     type: "File",
@@ -390,6 +403,7 @@ export const putFile = (
   }
   touch(file)
   disk.entries.set(normal(path), file)
+  touchParent(disk.entries, normal(path))
 }
 
 /** A file's bytes, if the path (links not followed) is a file. */

@@ -3,8 +3,9 @@
 // to delete them with the application's last unit; it logs what the runner said, and fails the
 // hook when a delete may pass on a second try. The runner alone touches the files.
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit } from "effect"
+import { Effect, Exit, Option } from "effect"
 import { runnerPath } from "../../src/domain/machine-paths.ts"
+import { faultLine } from "../../src/programs/report-fault.ts"
 import { appName, type FakeModel, model, optDir } from "../support/fake-juju.ts"
 import { fileContent, putFile } from "../support/memory-file-system.ts"
 import { runEvent } from "../support/run-program.ts"
@@ -106,6 +107,11 @@ describe("the metrics files", () => {
           next(first.model, { event: "remove", metricsAnswer: { said, tryAgain: true } }),
         )
         assert.isTrue(Exit.isFailure(failed.exit))
+        // The hook's error, as the operator reads it: what could not be done, where to look, what comes next.
+        assert.strictEqual(
+          Exit.findErrorOption(failed.exit).pipe(Option.map(faultLine), Option.getOrUndefined),
+          "backup-integrator: cannot delete an old metrics file: a failure that may pass (the warning above says which); Juju runs the hook again",
+        )
         assert.deepStrictEqual(
           failed.model.logs.filter(({ level }) => level === "WARNING").map(({ message }) => message),
           said,

@@ -4,10 +4,17 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
 import * as TestClock from "effect/testing/TestClock"
-import { operatorScriptPath, runnerInterpreter } from "../../src/domain/machine-paths.ts"
+import {
+  appDirectory,
+  jobJournalPath,
+  operatorScriptPath,
+  runnerInterpreter,
+  runsDirectory,
+  updateStatusMemoPath,
+} from "../../src/domain/machine-paths.ts"
 import runnerFile from "../../src/runner/runner.pyz"
 import { appName, type FakeModel, model, optDir, putRunRecord } from "../support/fake-juju.ts"
-import { memoryDisk, putFile } from "../support/memory-file-system.ts"
+import { fileContent, memoryDisk, putFile } from "../support/memory-file-system.ts"
 import { runEvent } from "../support/run-program.ts"
 import { runRecord } from "../support/run-record.ts"
 
@@ -62,6 +69,22 @@ describe("update-status", () => {
       })
       assert.deepStrictEqual(ok.model.calls, [])
     }),
+  )
+
+  it.effect(
+    "after a reconcile, dispatch can end update-status alone: the memo says what each path must be",
+    () =>
+      Effect.gen(function* () {
+        const { model: m } = yield* runEvent(model({ config, relations }))
+        const memo = fileContent(m.disk, updateStatusMemoPath(optDir, appName, 0)) ?? ""
+        for (const line of [
+          `directory ${appDirectory(optDir, appName)}`,
+          `file ${operatorScriptPath(optDir, appName, "run-before-backup")}`,
+          // No job has run yet: the first one's journal starts the program.
+          `absent ${jobJournalPath(optDir, appName)}`,
+        ])
+          assert.include(memo.split("\n"), line)
+      }),
   )
 
   it.effect("a file changed on disk: logged, reconciled, repaired", () =>
@@ -138,6 +161,66 @@ describe("the status of runs", () => {
           "run-before-backup failed (exit status 2) at 2026-12-01 02:00 UTC, 1 more failing; see action show-runs",
       })
     }),
+  )
+
+  it.effect(
+    "a script's newest run is the one numbered highest, whatever order the directory lists them in",
+    () =>
+      Effect.gen(function* () {
+        yield* afterTheRecords
+        const older = [runRecord("run-before-backup", "2026-12-01T02:00:00.000Z"), 5] as const
+        const newer = [
+          runRecord("run-before-backup", "2026-12-01T03:00:00.000Z", { exitStatus: 2 }),
+          6,
+        ] as const
+        for (const listed of [
+          [newer, older],
+          [older, newer],
+        ]) {
+          const { model: m } = yield* following("config-changed", (next) => {
+            for (const [record, sequence] of listed) putRunRecord(next.disk, record, sequence)
+          })
+          assert.deepStrictEqual(m.status, {
+            status: "blocked",
+            message: "run-before-backup failed (exit status 2) at 2026-12-01 03:00 UTC; see action show-runs",
+          })
+        }
+      }),
+  )
+
+  it.effect(
+    "a file in a runs directory that is not a record, even one named after a later one, does not stop update-status following the runs",
+    () =>
+      Effect.gen(function* () {
+        yield* afterTheRecords
+        const runs = runsDirectory(optDir, appName, "run-before-backup")
+        // An operator's notes and copies: each sorts after every record the runner names.
+        for (const name of ["notes.txt", "9999999999999-1.json.bak", "old-9999999999999-1.json"]) {
+          const before = yield* following("update-status", (next) => {
+            putFile(
+              next.disk,
+              `${runs}/${name}`,
+              JSON.stringify(runRecord("run-before-backup", "2026-12-01T01:00:00.000Z")),
+              0o600,
+            )
+          })
+          assert.deepStrictEqual(before.model.status, { status: "active", message: "no backup yet" }, name)
+          putRunRecord(
+            before.model.disk,
+            runRecord("run-before-backup", "2026-12-01T03:00:00.000Z", { exitStatus: 2 }),
+          )
+          const { model: m } = yield* runEvent({ ...before.model, calls: [] })
+          assert.deepStrictEqual(
+            m.status,
+            {
+              status: "blocked",
+              message:
+                "run-before-backup failed (exit status 2) at 2026-12-01 03:00 UTC; see action show-runs",
+            },
+            name,
+          )
+        }
+      }),
   )
 
   it.effect("a timed-out run, the most recent failure first, and a count of the others", () =>
@@ -311,6 +394,7 @@ describe("actions", () => {
           output: "pg_dump: no such database\n",
         })
         assert.strictEqual(m.action?.failed, "run-before-backup failed: exit status 3")
+        assert.deepStrictEqual(m.action?.logs, ["running run-before-backup as Bacula runs it"])
         assert.deepStrictEqual(m.calls, [
           "action-get",
           "action-log",
@@ -346,6 +430,76 @@ describe("actions", () => {
         assert.strictEqual(ran.model.action?.results.output, shown)
         const listed = yield* runEvent({ ...action("show-runs")(ran.model), event: "show-runs", calls: [] })
         assert.strictEqual(listed.model.action?.results["run-before-backup.run-1.output"], shown)
+      }),
+  )
+
+  it.effect(
+    "run-script when the runner could not write its record: how the process ended, in words, and what it printed; an earlier run's record is not taken for it",
+    () =>
+      Effect.gen(function* () {
+        const printed = "runner: cannot write the run record: No space left on device\n"
+        for (const [ended, result, failed] of [
+          [{ exitStatus: 1, signal: null }, "exit status 1", "run-before-backup failed: exit status 1"],
+          [
+            { exitStatus: null, signal: "SIGKILL" },
+            "killed by SIGKILL",
+            "run-before-backup failed: killed by SIGKILL",
+          ],
+          [{ exitStatus: 0, signal: null }, "exit status 0", undefined],
+        ] as const) {
+          const { model: m } = yield* following("run-script", (next) => {
+            putRunRecord(
+              next.disk,
+              runRecord("run-before-backup", "2026-12-01T01:00:00.000Z", {
+                output: "Bacula's run\n",
+                pid: 7,
+              }),
+            )
+            return {
+              ...action("run-script", { name: "run-before-backup" })(next),
+              scriptRun: { ...ended, timedOut: false, output: printed, recorded: false },
+            }
+          })
+          assert.deepStrictEqual(m.action?.results, { result, output: printed, record: "not written" })
+          assert.strictEqual(m.action?.failed, failed)
+        }
+      }),
+  )
+
+  it.effect(
+    "run-script: output cut before a credential's end hides that end; output shown whole is shown as printed; no output, no output result",
+    () =>
+      Effect.gen(function* () {
+        const uri = "secret:cq1k2l3m4n5o6p7q8r9s"
+        // Each on a unit of its own: a record one run leaves would be found by the next.
+        const ran = (scriptRun: NonNullable<FakeModel["scriptRun"]>) =>
+          Effect.gen(function* () {
+            const first = yield* runEvent(
+              model({
+                config: { ...config, credentials: uri },
+                secrets: { [uri]: { granted: true, content: { password: "hunter2" } } },
+                relations,
+              }),
+            )
+            const { model: m } = yield* runEvent({
+              ...action("run-script", { name: "run-before-backup" })(first.model),
+              event: "run-script",
+              calls: [],
+              scriptRun,
+            })
+            return m.action?.results
+          })
+        const ok = { exitStatus: 0, signal: null, timedOut: false } as const
+        // The runner kept only the tail of the 5000 bytes printed: it begins inside the password.
+        const tail = "nter2 accepted\n"
+        const cut = yield* ran({ ...ok, output: tail, outputBytes: 5000 })
+        assert.strictEqual(cut?.output, "*** accepted\n")
+        const unrecorded = yield* ran({ ...ok, output: tail, recorded: false })
+        assert.strictEqual(unrecorded?.output, "*** accepted\n")
+        // Kept whole, output that begins as the password ends ("2") is the script's own.
+        const whole = "2 files dumped\n"
+        assert.strictEqual((yield* ran({ ...ok, output: whole, outputBytes: whole.length }))?.output, whole)
+        assert.notProperty(yield* ran({ ...ok, output: "" }), "output")
       }),
   )
 
