@@ -204,7 +204,8 @@ export const shownStatus = (
       message: `no successful backup since ${whenText(since)} (backup-max-age ${durationText(backups.maxAge)})`,
     }
   }
-  const [missing] = held?.missing ?? []
+  const missing = held?.missing[0]
+  // `held !== null` only narrows its type: a missing path implies it (its mutant `true` is equivalent).
   if (held !== null && missing !== undefined) {
     return {
       status: "blocked",
@@ -219,10 +220,11 @@ export const shownStatus = (
     backups.lastBackup === null
       ? "no backup yet"
       : `last backup ${whenShown(backups.lastBackup, backups.now)}`
-  const [empty] = held?.empty ?? []
+  const empty = held?.empty[0]
   return {
     status: "active",
     message:
+      // As above, `held === null` only narrows its type (its mutant `false` is equivalent).
       held === null || empty === undefined
         ? last
         : withPath(`${last}; `, empty, ` was empty${moreText(held.empty)}, see action show-backups`),

@@ -11,8 +11,8 @@ import { JobJournals } from "../layers/JobJournals.ts"
 const msText = (ms: number): string => (ms < 60_000 ? `${(ms / 1000).toFixed(1)}s` : durationText(ms / 1000))
 
 /** How one script of a job ended: `exit status 0 in 0.4s`, `killed by SIGKILL in 2.0s`, `no script`. */
-const scriptText = (result: ScriptResult | null | undefined): string => {
-  if (result === null || result === undefined) return "did not run"
+const scriptText = (result: ScriptResult | null): string => {
+  if (result === null) return "did not run"
   if (!result.set) return "no script"
   const how = result.timedOut
     ? "timed out"

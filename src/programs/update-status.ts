@@ -30,6 +30,7 @@ export const updateStatus = Effect.gen(function* () {
   }
   const recorded = last.value.files
   const now = yield* (yield* ScriptStore).fingerprints(recorded.map(({ path }) => path))
+  // `now` has one fingerprint per path: `?.` only satisfies the index's type (`.` is equivalent).
   const changed = recorded.filter(({ fingerprint }, i) => now[i]?.fingerprint !== fingerprint)
   if (changed.length > 0) {
     yield* (yield* JujuLog).info(`changed on disk, repairing: ${changed.map(({ path }) => path).join(", ")}`)

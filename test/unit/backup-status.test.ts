@@ -431,6 +431,124 @@ describe("show-backups", () => {
       })
     }),
   )
+
+  /** The results of job `n` of `kind`, by key: `outcome`, `started`, ... */
+  const jobOf = (results: Readonly<Record<string, string>> | undefined, kind: string, n: number) =>
+    Object.fromEntries(
+      Object.entries(results ?? {})
+        .filter(([key]) => key.startsWith(`${kind}.job-${n}.`))
+        .map(([key, value]) => [key.slice(`${kind}.job-${n}.`.length), value]),
+    )
+  const job = (fields: Partial<Job>): Job => ({
+    sequence: 1,
+    started: "2026-12-03T23:00:00.000Z",
+    ended: null,
+    outcome: "running",
+    durationMs: null,
+    resultDue: null,
+    scripts: { "run-before-backup": result(0, 400), "run-after-backup": null },
+    ...fields,
+  })
+
+  it.effect(
+    "when a result is due, for a job still running or that got none; not for an ended job, nor one with no due time",
+    () =>
+      Effect.gen(function* () {
+        const m = yield* showBackups({
+          ...emptyJournal,
+          backup: {
+            counts: { succeeded: 1, failed: 0, noResult: 1 },
+            lastSuccess: "2026-12-01T01:10:00.000Z",
+            jobs: [
+              job({ sequence: 4, resultDue: "2026-12-04T11:00:00.000Z" }),
+              // As a journal of the runners before result windows has a running job.
+              job({ sequence: 3 }),
+              job({ sequence: 2, outcome: "no-result", resultDue: "2026-12-02T13:00:00.000Z" }),
+              // Started before the journal did: its start is not known, nor when its result was due.
+              job({
+                started: null,
+                ended: "2026-12-01T01:10:00.000Z",
+                outcome: "succeeded",
+                scripts: { "run-before-backup": null, "run-after-backup": result(0, 1200) },
+              }),
+            ],
+          },
+        })
+        assert.deepStrictEqual(jobOf(m.action?.results, "backup", 1), {
+          outcome: "running",
+          started: "2026-12-03T23:00:00.000Z",
+          "result-due": "2026-12-04T11:00:00.000Z",
+          "run-before-backup": "exit status 0 in 0.4s",
+          "run-after-backup": "did not run",
+        })
+        assert.notProperty(jobOf(m.action?.results, "backup", 2), "result-due")
+        assert.strictEqual(jobOf(m.action?.results, "backup", 3)["result-due"], "2026-12-02T13:00:00.000Z")
+        assert.deepStrictEqual(jobOf(m.action?.results, "backup", 4), {
+          outcome: "succeeded",
+          started: "unknown",
+          ended: "2026-12-01T01:10:00.000Z",
+          "run-before-backup": "did not run",
+          "run-after-backup": "exit status 0 in 1.2s",
+        })
+      }),
+  )
+
+  it.effect("a time ahead of the clock is said to be suspect; one at the clock's very instant is not", () =>
+    Effect.gen(function* () {
+      const m = yield* showBackups({
+        ...emptyJournal,
+        backup: {
+          counts: { succeeded: 1, failed: 0, noResult: 0 },
+          lastSuccess: "2026-12-04T00:00:00.001Z",
+          jobs: [
+            job({
+              started: "2026-12-04T00:00:00.000Z",
+              ended: "2026-12-04T00:00:00.001Z",
+              outcome: "succeeded",
+              durationMs: 1,
+            }),
+          ],
+        },
+      })
+      assert.strictEqual(
+        m.action?.results["backup.last-success"],
+        "2026-12-04T00:00:00.001Z (future: clock?)",
+      )
+      assert.strictEqual(m.action?.results["backup.job-1.started"], "2026-12-04T00:00:00.000Z")
+      assert.strictEqual(m.action?.results["backup.job-1.ended"], "2026-12-04T00:00:00.001Z (future: clock?)")
+    }),
+  )
+
+  it.effect("a restore's own scripts; a script killed by a signal; a minute written as show-runs does", () =>
+    Effect.gen(function* () {
+      const m = yield* showBackups({
+        ...emptyJournal,
+        restore: {
+          counts: { succeeded: 0, failed: 1, noResult: 0 },
+          lastSuccess: null,
+          jobs: [
+            job({
+              ended: "2026-12-03T23:01:00.000Z",
+              outcome: "failed",
+              durationMs: 60_000,
+              scripts: {
+                "run-before-restore": result(null, 2000, { signal: "SIGKILL" }),
+                "run-after-restore": null,
+              },
+            }),
+          ],
+        },
+      })
+      assert.deepStrictEqual(jobOf(m.action?.results, "restore", 1), {
+        outcome: "failed",
+        started: "2026-12-03T23:00:00.000Z",
+        ended: "2026-12-03T23:01:00.000Z",
+        duration: "1m",
+        "run-before-restore": "killed by SIGKILL in 2.0s",
+        "run-after-restore": "did not run",
+      })
+    }),
+  )
 })
 
 describe("what a backup held", () => {
@@ -626,5 +744,44 @@ describe("show-backups and what each backup held", () => {
         )
         assert.strictEqual(results["backup.job-2.run-before-backup"], "exit status 0 in 0.4s")
       }),
+  )
+
+  it.effect("sizes in bytes below 1 KiB, then in KiB up to PiB; every path checked: no unchecked count", () =>
+    Effect.gen(function* () {
+      const first = yield* runEvent(model({ config, relations }))
+      const m: FakeModel = {
+        ...next(first.model, "show-backups"),
+        action: { name: "show-backups", params: {}, results: {}, logs: [] },
+      }
+      const sizes = [1, 1023, 1024, 5 * 1024 ** 4, 2 * 1024 ** 5]
+      putJournal(
+        m,
+        journalHeld(
+          walk(
+            "2026-12-03T01:00:00.100Z",
+            [
+              ...sizes.map((bytes, i) => heldPath(`/srv/${i + 1}`, { files: 1, bytes })),
+              // What a walk that found no time would say (the runner gives every present path one).
+              heldPath("/srv/6", { newestChange: null }),
+            ],
+            0,
+          ),
+        ),
+      )
+      const results = (yield* runEvent(m)).model.action?.results ?? {}
+      const newest = "newest change 2026-12-03T00:59:12.000Z"
+      assert.deepStrictEqual(
+        Object.fromEntries(Object.entries(results).filter(([key]) => key.includes(".fileset"))),
+        {
+          "backup.job-1.fileset-checked": "2026-12-03T01:00:00.100Z",
+          "backup.job-1.fileset-1": `"/srv/1": 1 file, 1 byte, ${newest}`,
+          "backup.job-1.fileset-2": `"/srv/2": 1 file, 1023 bytes, ${newest}`,
+          "backup.job-1.fileset-3": `"/srv/3": 1 file, 1.0 KiB, ${newest}`,
+          "backup.job-1.fileset-4": `"/srv/4": 1 file, 5.0 TiB, ${newest}`,
+          "backup.job-1.fileset-5": `"/srv/5": 1 file, 2.0 PiB, ${newest}`,
+          "backup.job-1.fileset-6": '"/srv/6": 3 files, 3.4 MiB, newest change unknown',
+        },
+      )
+    }),
   )
 })

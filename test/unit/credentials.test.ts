@@ -2,7 +2,7 @@
 // (and refreshed on secret-changed), its keys as root-only files, the last good ones kept when
 // it cannot be read, and update-status noticing a grant with one call.
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Exit } from "effect"
 import * as Result from "effect/Result"
 import { credentialFiles, parseCredentialsUri, shortSecretUri } from "../../src/domain/credentials.ts"
 import { InvalidCredentials } from "../../src/domain/failures.ts"
@@ -125,6 +125,11 @@ describe("credentials", () => {
       assert.strictEqual(refused.model.status?.status, "blocked")
       const still = yield* runEvent(next(refused.model, { event: "update-status" }))
       assert.deepStrictEqual(still.model.calls, ["secret-get"])
+      // Still refused is no failure of the hook: the unit stays blocked saying what to run, not in error.
+      assert.isTrue(Exit.isSuccess(still.exit))
+      assert.deepStrictEqual(still.model.status, refused.model.status)
+      // It only looks: a new revision is taken on secret-changed, the hook Juju runs for it.
+      assert.deepStrictEqual(still.model.secretGets, [{ uri, refresh: false }])
       const grantedNow = yield* runEvent(
         next(still.model, { event: "update-status", secrets: granted({ password: "p" }) }),
       )

@@ -87,24 +87,41 @@ describe("update-status", () => {
       }),
   )
 
-  it.effect("a file changed on disk: logged, reconciled, repaired", () =>
+  it.effect("files changed on disk: each named in the log, reconciled, repaired", () =>
     Effect.gen(function* () {
+      const scripts = ["run-before-backup", "run-after-backup"] as const
       const repaired = yield* following("update-status", (m) => {
-        putFile(
-          m.disk,
-          operatorScriptPath(optDir, appName, "run-before-backup"),
-          "#!/bin/sh\nrm -rf /\n",
-          0o700,
-        )
+        for (const option of scripts)
+          putFile(m.disk, operatorScriptPath(optDir, appName, option), "#!/bin/sh\nrm -rf /\n", 0o700)
       })
-      assert.strictEqual(repaired.scripts["run-before-backup"], config["run-before-backup"])
+      for (const option of scripts) assert.strictEqual(repaired.scripts[option], config[option])
       assert.strictEqual(repaired.model.calls[0], "juju-log")
-      assert.match(
-        repaired.model.logs[0]?.message ?? "",
-        /^changed on disk, repairing: .*operator-scripts\/run-before-backup$/,
+      assert.strictEqual(
+        repaired.model.logs[0]?.message,
+        `changed on disk, repairing: ${scripts.map((option) => operatorScriptPath(optDir, appName, option)).join(", ")}`,
       )
       assert.include(repaired.model.calls, "config-get")
     }),
+  )
+
+  it.effect(
+    "a note left in a runs directory starts the program once: the memo is made anew, so the next update-status ends in dispatch",
+    () =>
+      Effect.gen(function* () {
+        const memoPath = updateStatusMemoPath(optDir, appName, 0)
+        let before: unknown
+        const { model: m } = yield* following("update-status", (next) => {
+          before = next.disk.entries.get(memoPath)
+          // A new entry in a directory the memo names: dispatch finds the memo out of date.
+          putFile(next.disk, `${runsDirectory(optDir, appName, "run-before-backup")}/notes.txt`, "", 0o600)
+        })
+        assert.deepStrictEqual(m.calls, [])
+        // The memory disk keeps no times: a new entry is a memo written by this hook, dated
+        // before it read the directory, so newer than the note.
+        assert.isDefined(before)
+        assert.isDefined(m.disk.entries.get(memoPath))
+        assert.notStrictEqual(m.disk.entries.get(memoPath), before)
+      }),
   )
 })
 
