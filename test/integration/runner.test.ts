@@ -349,14 +349,11 @@ describe("the runner's edges", () => {
   }, 120_000)
 
   it("a reader that stalls makes the script wait: the runner holds at most about 1 MiB of its output, then passes it all", async () => {
-    const app = mkdtempSync(join(tmpdir(), "runner-"))
-    dirs.push(app)
-    const wrote = join(app, "wrote-all")
-    const { runner } = install(
-      `#!/bin/sh\nhead -c 67108864 /dev/zero\ntouch ${wrote}\necho last-line >&2\n`,
-      undefined,
-      app,
+    // The script marks its end beside itself (operator-scripts/), where the test can see it.
+    const { runner, app } = install(
+      '#!/bin/sh\nhead -c 67108864 /dev/zero\ntouch "$0.wrote-all"\necho last-line >&2\n',
     )
+    const wrote = join(app, "operator-scripts/run-before-backup.wrote-all")
     const child = spawn(runner, [], { stdio: ["ignore", "pipe", "pipe"] })
     child.stdout.pause()
     let stderr = ""
@@ -378,6 +375,7 @@ describe("the runner's edges", () => {
     assert.strictEqual(code, 0, stderr)
     assert.strictEqual(bytes, 67_108_864)
     assert.strictEqual(stderr, "last-line\n")
+    assert.isTrue(existsSync(wrote)) // the mark the test waited on is where it looked
   }, 120_000)
 
   for (const cgroups of ["as the machine offers them", "read-only (a container)"]) {
