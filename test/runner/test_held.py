@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import held
 from journal import add_run, new_journal
-from records import RunRecord
+from test_journal import T0, record
 
 
 def fake_clock(step: float) -> Iterator[float]:
@@ -165,26 +165,10 @@ class WalkTest(unittest.TestCase):
 class WithTheJob(unittest.TestCase):
     def test_the_journal_keeps_the_walk_in_the_jobs_before_script_result(self) -> None:
         walked = held.walk_fileset(["/nonexistent/held-test"])
-        record: RunRecord = {
-            "version": 1,
-            "script": "run-before-backup",
-            "set": False,
-            "pid": 1,
-            "started": "2026-01-01T00:00:00.000Z",
-            "ended": "2026-01-01T00:00:00.000Z",
-            "durationMs": 0,
-            "exitStatus": 0,
-            "signal": None,
-            "timedOut": False,
-            "timeout": None,
-            "forwardedSignals": [],
-            "stoppedLeftovers": 0,
-            "outputBytes": 0,
-            "output": "",
-            "held": walked,
-        }
+        run = record("run-before-backup", T0)
+        run["held"] = walked
         journal = new_journal()
-        add_run(journal, "run-before-backup", record, 1)
+        add_run(journal, "run-before-backup", run, 1)
         self.assertEqual(journal["backup"]["jobs"][0]["scripts"]["run-before-backup"]["held"], walked)
 
 
