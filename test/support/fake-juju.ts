@@ -89,7 +89,6 @@ export interface FakeAction {
   readonly logs: ReadonlyArray<string>
 }
 
-/** Puts a run record on `disk` where the runner writes it. */
 /** A record as the runner saves it, named by its sequence number (by default, its end in ms, as runners before sequence numbers named it). */
 export const putRunRecord = (
   disk: MemoryDisk & { readonly uid: number },

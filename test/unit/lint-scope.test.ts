@@ -14,6 +14,9 @@ it("biome check walks nothing under build/: a broken link there draws no warning
       encoding: "utf8",
     })
     const output = `${result.stdout}${result.stderr}`
+    // Biome ran and walked the project: silence alone would also be an empty output.
+    assert.isUndefined(result.error)
+    assert.match(output, /Checked \d+ files?/)
     assert.notInclude(output, dir)
     assert.notInclude(output, "symlink")
   } finally {
