@@ -27,10 +27,10 @@ def write_atomically(directory: int, name: str, data: bytes, mode: int) -> None:
     there is never followed), flushed, renamed over `name` (which replaces a link rather than
     writing through it), and the directory flushed."""
     temporary = f".{name}{TEMPORARY}{os.getpid()}"
+    # Not created here (something already at the name, perhaps planted in a directory others
+    # can write): it is not ours to delete.
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, mode, dir_fd=directory)
     try:
-        fd = os.open(
-            temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, mode, dir_fd=directory
-        )
         try:
             os.fchmod(fd, mode)  # Whatever the umask.
             while data:

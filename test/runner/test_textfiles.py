@@ -145,6 +145,19 @@ class Lifecycle(Machine):
         self.assertEqual(os.listdir(second), [])
         self.assertEqual(self.kept(), [])
 
+    def test_something_at_the_temporary_name_is_not_deleted(self) -> None:
+        path = self.directory("planted")
+        planted = os.path.join(path, f".{NAME}.tmp-{os.getpid()}")
+        with open(planted, "w") as file:
+            file.write("theirs")
+        fd = textfiles.open_directory(path)
+        self.addCleanup(os.close, fd)
+        with self.assertRaises(FileExistsError):
+            textfiles.write_file(fd, NAME, "x 1\n")
+        with open(planted) as file:
+            self.assertEqual(file.read(), "theirs")
+        self.assertFalse(os.path.exists(os.path.join(path, NAME)))
+
     def test_a_listed_directory_missing_is_neither_made_nor_kept(self) -> None:
         missing = os.path.join(self.root, "missing")
         self.assertFalse(textfiles.write_metrics(self.app, "app", self.settings(missing)))
