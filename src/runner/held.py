@@ -102,8 +102,11 @@ def list_directory(fd: int, budget: Budget, tally: Tally) -> list[tuple[str, tup
                 tally.add(info)
                 if stat.S_ISDIR(info.st_mode) and info.st_dev == device:
                     below.append((entry.name, (info.st_dev, info.st_ino)))
-    except OSError:
-        pass  # Unreadable: Bacula cannot read it either.
+    except OSError as error:
+        # Unreadable, or gone: Bacula cannot read it either. Anything else (out of descriptors
+        # or memory, an I/O error) leaves the count short, and says so rather than "complete".
+        if error.errno not in (errno.EACCES, errno.EPERM, errno.ENOENT, errno.ENOTDIR):
+            tally.complete = False
     return below
 
 

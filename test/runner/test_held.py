@@ -1,11 +1,13 @@
 """The fileset walk of held.py: present or missing, files and bytes, the newest change, links
 never followed, hard links once, and the bound (entries, time, paths kept)."""
 
+import errno
 import os
 import subprocess
 import tempfile
 import unittest
 from collections.abc import Iterator
+from unittest import mock
 
 import held
 from journal import add_run, new_journal
@@ -51,6 +53,14 @@ class WalkTest(unittest.TestCase):
         (found,) = held.walk_fileset([self.path("empty")])["paths"]
         self.assertEqual((found["present"], found["files"], found["bytes"], found["complete"]), (True, 0, 0, True))
         self.assertIsNotNone(found["newestChange"])
+
+    def test_a_listing_that_fails_for_want_of_descriptors_is_not_complete(self) -> None:
+        self.write("full/a", 1)
+        out_of_descriptors = OSError(errno.EMFILE, "Too many open files")
+        with mock.patch.object(held.os, "scandir", side_effect=out_of_descriptors):
+            (found,) = held.walk_fileset([self.path("full")])["paths"]
+        # Not "empty and complete": that would say the path held no data.
+        self.assertEqual((found["present"], found["files"], found["complete"]), (True, 0, False))
 
     def test_files_bytes_and_the_newest_change_of_a_tree(self) -> None:
         self.write("data/a", 10, mtime=1_700_000_000.0)
