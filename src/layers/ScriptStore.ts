@@ -317,19 +317,21 @@ export class ScriptStore extends Context.Service<
         return { scripts, files: yield* fingerprints(paths) }
       })
 
+      // The application's other units on this machine: each has a marker named by its number
+      // in `units/`, which also holds the memos and whatever a writer killed mid-write left.
+      const otherUnits = Effect.map(list(fs, units), (names) =>
+        names.filter((name) => /^[0-9]+$/.test(name) && `${units}/${name}` !== unitMarker),
+      )
+
       const removeAll = Effect.gen(function* () {
         yield* remove(fs, updateStatusMemoPath(optDir, appName, unitNumber))
         yield* remove(fs, unitMarker)
-        if ((yield* list(fs, units)).length === 0) yield* remove(fs, ownDirectory)
+        if ((yield* otherUnits).length === 0) yield* remove(fs, ownDirectory)
         for (const path of yield* pythonEra) yield* remove(fs, path)
       })
 
       const lastUnitRunner = Effect.gen(function* () {
-        // Unit markers are numbers; `units/` also holds each unit's update-status memo.
-        const others = (yield* list(fs, units)).filter(
-          (name) => /^[0-9]+$/.test(name) && `${units}/${name}` !== unitMarker,
-        )
-        if (others.length > 0) return Option.none<string>()
+        if ((yield* otherUnits).length > 0) return Option.none<string>()
         const runner = runnerPath(optDir, appName, "run-before-backup")
         const found = yield* lstatIfAny(fs, runner)
         return Option.isSome(found) && found.value.type === "File"

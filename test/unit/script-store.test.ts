@@ -362,6 +362,8 @@ describe("ScriptStore over the FileSystem service", () => {
         assert.isTrue(disk.entries.has(dir))
         assert.isFalse(disk.entries.has(pythonEra))
         assert.isTrue(disk.entries.has("/opt/backup-integrator-charm/other-app-1"))
+        // What a write killed in `units/` left is no unit: the last one still removes all.
+        putFile(disk, "/opt/backup-integrator-charm/backup-integrator/units/.3.tmp-1-abc", "partial")
         yield* second.removeAll
         assert.isFalse(disk.entries.has("/opt/backup-integrator-charm/backup-integrator"))
       }),
