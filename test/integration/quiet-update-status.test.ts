@@ -16,7 +16,7 @@ import {
   utimesSync,
   writeFileSync,
 } from "node:fs"
-import { join } from "node:path"
+import { dirname, join } from "node:path"
 import { afterAll, assert, describe, it } from "vitest"
 import { backupRelation, CharmUnit, expectOk } from "../support/charm-unit.ts"
 
@@ -123,6 +123,11 @@ describe("update-status in dispatch", () => {
       assert.isTrue(quiet(), `${what}: the program's memo after it`)
     }
     assert.isFalse(existsSync(pwned))
+    // A directory another user owns: they could put an old memo of root's back in it.
+    chownSync(dirname(memo), 65534, 65534)
+    assert.isTrue(starts(), "units/ another user's")
+    chownSync(dirname(memo), 0, 0)
+    assert.isTrue(quiet(), "units/ root's again")
   })
 
   it("a path that should be missing, planted by another user: the program runs", () => {
