@@ -34,11 +34,12 @@ export const reportStatus = Effect.fn("reportStatus")(function* (
   const inventory = yield* (yield* ScriptStore).inventory
   const records = yield* RunRecords
   const runs = yield* records.newest(inventory.scripts)
-  // The journal is read only when a job's run changed it since the last status.
+  // The journal is read only when a job's run changed it since the last status of this build
+  // (another build may read it otherwise).
   const journals = yield* JobJournals
   const journal = yield* journals.fingerprint
   const { lastBackup, unanswered, held } =
-    Option.isSome(last) && last.value.journal === journal
+    Option.isSome(last) && last.value.journal === journal && last.value.build === charmBuild
       ? last.value
       : yield* Effect.map(journals.read, (read) => ({
           lastBackup: read.backup.lastSuccess,

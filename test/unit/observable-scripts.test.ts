@@ -10,6 +10,7 @@ import {
   operatorScriptPath,
   runnerInterpreter,
   runsDirectory,
+  unitRecordPath,
   updateStatusMemoPath,
 } from "../../src/domain/machine-paths.ts"
 import runnerFile from "../../src/runner/runner.pyz"
@@ -44,6 +45,25 @@ describe("update-status", () => {
       assert.deepStrictEqual(m.calls, [])
       assert.deepStrictEqual(m.status, { status: "active", message: "no backup yet" })
     }),
+  )
+
+  it.effect(
+    "after a refresh, what the journal holds is read again, not taken from the record of another build",
+    () =>
+      Effect.gen(function* () {
+        const { model: m } = yield* following("update-status", (next) => {
+          const path = unitRecordPath(optDir, appName, 0)
+          const record = JSON.parse(fileContent(next.disk, path) ?? "{}")
+          putFile(
+            next.disk,
+            path,
+            JSON.stringify({ ...record, build: "an older build", lastBackup: "2020-01-01T00:00:00.000Z" }),
+            0o600,
+          )
+        })
+        // The journal holds no backup: the older build's reading of it is not shown.
+        assert.deepStrictEqual(m.status, { status: "active", message: "no backup yet" })
+      }),
   )
 
   it.effect("a failed run since: one status-set naming the script, how and when; then quiet again", () =>
