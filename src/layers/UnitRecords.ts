@@ -69,7 +69,7 @@ export class UnitRecords extends Context.Service<
           )
           yield* dropMemo
           yield* put(new TextEncoder().encode(encode(record)))
-          const memo = updateStatusMemo(record, journal)
+          const memo = updateStatusMemo(record, journal, startedReading)
           if (memo === undefined) return
           yield* writeAtomically(fs, memoPath, new TextEncoder().encode(memo), {
             mode: 0o600,

@@ -28,12 +28,13 @@ const record: UnitRecord = {
 }
 
 describe("updateStatusMemo", () => {
-  it("a line for each path the status or a repair depends on, and no instant ahead", () => {
+  const reading = Date.parse("2026-12-08T09:00:00.500Z")
+  it("a line for each path the status or a repair depends on; with no instant ahead, an hour's", () => {
     assert.strictEqual(
-      updateStatusMemo(record, "/opt/c/app/jobs.json"),
+      updateStatusMemo(record, "/opt/c/app/jobs.json", reading),
       [
         memoHeader,
-        "until never",
+        `until ${Date.parse("2026-12-08T10:00:01Z") / 1000}`,
         "directory /opt/c/app",
         "file /opt/c/app/scripts/run-before-backup",
         "absent /opt/c/app/operator-scripts/run-after-backup",
@@ -45,21 +46,26 @@ describe("updateStatusMemo", () => {
     )
   })
 
-  it("the instant in whole seconds, rounded up: never before it", () => {
-    const memo = updateStatusMemo({ ...record, deadline: "2026-12-08T10:00:00.001Z" }, "/j")
-    assert.include(memo, `\nuntil ${Date.parse("2026-12-08T10:00:01Z") / 1000}\n`)
+  it("the instant in whole seconds, rounded up: never before it; at most an hour after the reading", () => {
+    const memo = updateStatusMemo({ ...record, deadline: "2026-12-08T09:30:00.001Z" }, "/j", reading)
+    assert.include(memo, `\nuntil ${Date.parse("2026-12-08T09:30:01Z") / 1000}\n`)
+    const later = updateStatusMemo({ ...record, deadline: "2026-12-09T00:00:00Z" }, "/j", reading)
+    assert.include(later, `\nuntil ${Date.parse("2026-12-08T10:00:01Z") / 1000}\n`)
   })
 
   it("none while a secret is waited for, for a path bash cannot check, or a line break in a path", () => {
-    assert.isUndefined(updateStatusMemo({ ...record, waitingForSecret: "secret:cq1k2l3m4n5o6p7q8r9s" }, "/j"))
+    assert.isUndefined(
+      updateStatusMemo({ ...record, waitingForSecret: "secret:cq1k2l3m4n5o6p7q8r9s" }, "/j", reading),
+    )
     assert.isUndefined(
       updateStatusMemo(
         { ...record, files: [{ path: "/opt/x", fingerprint: "SymbolicLink:120777:0:0:1:2:3" }] },
         "/j",
+        reading,
       ),
     )
     assert.isUndefined(
-      updateStatusMemo({ ...record, files: [{ path: "/opt/x\nend", fingerprint: "absent" }] }, "/j"),
+      updateStatusMemo({ ...record, files: [{ path: "/opt/x\nend", fingerprint: "absent" }] }, "/j", reading),
     )
   })
 })
