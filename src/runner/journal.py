@@ -71,7 +71,9 @@ def parse(data: bytes) -> Journal:
                     started = parse_iso_ms(job.get("started"))
                     running = job.get("outcome") == "running" and started is not None
                     job["resultDue"] = iso((started + WINDOW_DEFAULT_MS) / 1000) if running and started else None
-        journal["version"], journal["sequence"] = 2, journal.get("sequence", 0)
+        # Above the numbers the migration gave, so that a new job sorts before them all.
+        migrated = max(len(journal[kind]["jobs"]) for kind in KINDS)
+        journal["version"], journal["sequence"] = 2, journal.get("sequence", migrated)
     except (KeyError, TypeError, AttributeError) as error:
         raise ValueError(f"not a journal: {error}") from None
     return journal

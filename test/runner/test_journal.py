@@ -194,7 +194,8 @@ class Parse(unittest.TestCase):
             "restore": {"counts": {"succeeded": 2, "failed": 0}, "jobs": []},
         }
         journal = parse(json.dumps(v1).encode())
-        self.assertEqual((journal["version"], journal["sequence"]), (2, 0))
+        self.assertEqual((journal["version"], journal["sequence"]), (2, 2))
+        self.assertEqual(next_sequence(journal, 0), 3)  # with no run record to go above
         self.assertEqual(journal["backup"]["counts"], {"succeeded": 41, "failed": 3, "noResult": 0})
         self.assertEqual(journal["restore"]["counts"], {"succeeded": 2, "failed": 0, "noResult": 0})
         self.assertIsNone(journal["restore"]["lastSuccess"])
